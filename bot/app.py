@@ -1,0 +1,120 @@
+"""The composition root: builds settings-driven content, storage, services, bot and dispatcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bot.content.intents import IntentCatalog, load_intents
+from bot.content.paths import shipped_dir
+from bot.content.templates import TemplateRenderer
+from bot.domain.intents import IntentMatcher
+from bot.domain.playbook import OPTION_KINDS, SellerPolicy
+from bot.domain.ports import Clock
+from bot.services.buyers import BuyerConfig, BuyerService
+from bot.services.clock import SystemClock
+from bot.services.imports import ImportService
+from bot.services.inbox import InboxService
+from bot.services.outbox import OutboxRelay
+from bot.services.presenter import BUYER, SELLER, Presenter, sample_context
+from bot.services.sellers import SellerService
+from bot.settings import SUPPORTED_LANGUAGES, Settings
+from bot.storage.db import Database
+from bot.telegram.handlers import build_routers
+from bot.telegram.notifier import TelegramNotifier
+from bot.telegram.polling import Poller
+
+BUYER_TEMPLATES = ("welcome", "linked", "link_refused", "ack", "non_text", "need_order",
+                   "generic", "price_drop", "chosen")  # fmt: skip
+SELLER_TEMPLATES = ("approval_card", "render_failed", "decision", "action_card", "help",
+                    "edit_prompt", "edit_preview", "edit_stale", "non_text_notice",
+                    "resolved_notice")  # fmt: skip
+SELLER_LANGUAGES = ("en",)
+
+
+@dataclass(frozen=True)
+class Content:
+    """Validated intents and templates."""
+
+    intents: IntentCatalog
+    renderer: TemplateRenderer
+
+
+def load_content(settings: Settings) -> Content:
+    """Load and validate intents and templates; :class:`ContentError` names the broken file."""
+    intents_dir = settings.intents_dir or shipped_dir("intents")
+    replies_dir = settings.replies_dir or shipped_dir("replies")
+    catalog = load_intents(Path(intents_dir), SUPPORTED_LANGUAGES)
+    renderer = TemplateRenderer(Path(replies_dir))
+    required = [(BUYER, lang, name) for lang in SUPPORTED_LANGUAGES for name in BUYER_TEMPLATES]
+    required += [
+        (BUYER, lang, f"{folder}/{kind}")
+        for lang in SUPPORTED_LANGUAGES
+        for kind in OPTION_KINDS
+        for folder in ("option", "done")
+    ]
+    required += [(SELLER, lang, name) for lang in SELLER_LANGUAGES for name in SELLER_TEMPLATES]
+    renderer.validate(required, sample_context())
+    return Content(catalog, renderer)
+
+
+@dataclass
+class App:
+    """Everything ``parley run`` / ``parley demo`` need, wired together."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    content: Content
+    buyers: BuyerService
+    sellers: SellerService
+    imports: ImportService
+    inbox: InboxService
+    relay: OutboxRelay
+    bot: Bot
+    dispatcher: Dispatcher
+    poller: Poller
+
+    async def close(self) -> None:
+        """Close the database and the bot's HTTP session."""
+        await self.db.close()
+        await self.bot.session.close()
+
+
+async def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    session: BaseSession | None = None,
+    content: Content | None = None,
+) -> App:
+    """Wire the whole application. ``session`` replaces the HTTP session (offline demo, tests)."""
+    clock = clock or SystemClock()
+    content = content or load_content(settings)
+    token = settings.require_token().get_secret_value()
+    secret = settings.require_link_secret().get_secret_value().encode()
+    db = await Database.open(settings.database)
+    sellers_ids = tuple(settings.seller_chat_ids)
+    matcher = IntentMatcher(content.intents.phrases, default_language=settings.default_language)
+    presenter = Presenter(content.renderer, settings.policy.seller_language)
+    policy = SellerPolicy(coupon_bonus_percent=settings.policy.coupon_bonus_percent)
+    buyers = BuyerService(
+        db, clock, matcher, presenter,
+        BuyerConfig(sellers_ids, secret, settings.default_language, policy),
+    )  # fmt: skip
+    sellers = SellerService(db, clock, presenter, sellers_ids)
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api))
+    bot = Bot(token=token, session=session)
+    dispatcher = Dispatcher(buyers=buyers, sellers=sellers)
+    dispatcher.include_routers(*build_routers(sellers_ids))
+    inbox = InboxService(db, clock)
+    relay = OutboxRelay(db, clock, TelegramNotifier(bot))
+    poller = Poller(bot, dispatcher, inbox, relay)
+    return App(settings, db, clock, content, buyers, sellers, ImportService(db, clock),
+               inbox, relay, bot, dispatcher, poller)  # fmt: skip

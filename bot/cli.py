@@ -1,0 +1,181 @@
+"""``parley`` command line: run the bot, play the offline demo, import data, make links."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.domain.errors import ParleyError
+from bot.settings import ConfigError, Settings, load_settings
+
+log = logging.getLogger("parley")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="parley",
+        description="Customer-support bot for marketplace sellers. Settings come from PARLEY_* "
+        "environment variables and an optional parley.toml (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (long polling) with the scheduler")
+    demo = sub.add_parser("demo", help="play the price-drop case offline (no token, no network)")
+    demo.add_argument("--database", type=Path, help="keep the demo database at this path")
+    sub.add_parser("check", help="validate settings, intents and reply templates, then exit")
+    for noun in ("orders", "catalog"):
+        group = sub.add_parser(noun, help=f"manage {noun}").add_subparsers(
+            dest="action", required=True
+        )
+        imp = group.add_parser("import", help=f"upsert {noun} from a CSV file (all or nothing)")
+        imp.add_argument("file", type=Path)
+    link = sub.add_parser("link", help="print the signed deep link a buyer opens for an order")
+    link.add_argument("order_id")
+    link.add_argument("--payload", action="store_true", help="print only the /start payload")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``parley`` console command."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo(args.database))
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        return asyncio.run(_dispatch(args, settings))
+    except (ConfigError, ParleyError) as exc:
+        print(f"parley: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import load_content
+
+    if args.command == "check":
+        content = load_content(settings)
+        print(f"ok: {len(content.intents.intents)} intents, "
+              f"{len(content.intents.phrases)} phrases, templates valid")  # fmt: skip
+        return 0
+    if args.command == "run":
+        return await _run(settings)
+    from bot.services.clock import SystemClock
+    from bot.storage.db import Database
+
+    db = await Database.open(settings.database)
+    try:
+        if args.command in ("orders", "catalog"):
+            from bot.services.imports import ImportService
+
+            service = ImportService(db, SystemClock())
+            count = await (service.orders if args.command == "orders" else service.catalog)(
+                args.file
+            )
+            print(f"imported {count} {args.command} row(s) from {args.file}")
+            return 0
+        if args.command == "link":
+            from bot.services.linking import LinkService
+
+            links = LinkService(db, settings.require_link_secret().get_secret_value().encode())
+            if args.payload:
+                print(await links.payload(args.order_id))
+            else:
+                print(await links.link(args.order_id, await _bot_username(settings)))
+            return 0
+    finally:
+        await db.close()
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+async def _bot_username(settings: Settings) -> str:
+    if settings.bot_username:
+        return settings.bot_username.lstrip("@")
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api))
+    async with Bot(settings.require_token().get_secret_value(), session=session) as bot:
+        try:
+            me = await bot.get_me()
+        except Exception as exc:  # noqa: BLE001 - explained to the user
+            raise ConfigError(
+                f"PARLEY_BOT_USERNAME: not set, and asking the Bot API failed ({exc})"
+            ) from None
+    return me.username or str(me.id)
+
+
+async def _run(settings: Settings) -> int:
+    from aiogram.exceptions import TelegramUnauthorizedError
+    from aiogram.types import BotCommand
+
+    from bot.app import build_app
+    from bot.scheduling.jobs import build_scheduler
+
+    started = time.perf_counter()
+    app = await build_app(settings)
+    scheduler = build_scheduler(app.relay)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        me = await _wait_for_api(app.bot, stop)
+        if me is None:
+            return 0
+        try:
+            await app.bot.set_my_commands(
+                [BotCommand(command="start", description="Start / link your order"),
+                 BotCommand(command="help", description="Help")]
+            )  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - commands are a nicety
+            log.warning("setMyCommands failed: %s", exc)
+        scheduler.start()
+        log.info("Parley is running as @%s (ready in %.0f ms); sellers: %s",
+                 me, (time.perf_counter() - started) * 1000,
+                 ", ".join(map(str, settings.seller_chat_ids)) or "none configured")  # fmt: skip
+        await app.poller.run(stop)
+        log.info("stopping: nothing is lost, pending work resumes at the next start")
+        return 0
+    except TelegramUnauthorizedError:
+        print("parley: PARLEY_BOT_TOKEN: the Bot API rejected the token", file=sys.stderr)
+        return 2
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await app.close()
+
+
+async def _wait_for_api(bot: object, stop: asyncio.Event) -> str | None:
+    """getMe until the Bot API answers (it may start after us); None if stopped meanwhile."""
+    from aiogram import Bot
+    from aiogram.exceptions import TelegramUnauthorizedError
+
+    assert isinstance(bot, Bot)
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            me = await bot.get_me()
+            return me.username or str(me.id)
+        except TelegramUnauthorizedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - retried
+            log.warning("Bot API not reachable yet (%s); retrying in %.1fs", exc, delay)
+            try:
+                await asyncio.wait_for(stop.wait(), delay)
+            except TimeoutError:
+                pass
+            delay = min(delay * 2, 15.0)
+    return None

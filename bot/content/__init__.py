@@ -1,0 +1,1 @@
+"""Seller-editable content: intent phrases (``intents/``) and reply templates (``replies/``)."""

@@ -1,0 +1,1 @@
+"""Pure domain: models, rules and ports. No I/O, no framework imports; time comes in as ``now``."""

@@ -1,0 +1,34 @@
+"""Scheduler jobs: top-level functions that take a service and primitives, never aiogram objects.
+
+Jobs live in APScheduler's memory store and are re-created at every start with fixed ids;
+what they act on is read from the database each time.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.services.outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+OUTBOX_JOB_ID = "outbox-retry"
+
+
+async def retry_outbox(relay: OutboxRelay) -> None:
+    """Deliver outbox rows whose retry time has come."""
+    sent = await relay.flush()
+    if sent:
+        log.info("outbox retry delivered %d message(s)", sent)
+
+
+def build_scheduler(relay: OutboxRelay, outbox_every_seconds: float = 10.0) -> AsyncIOScheduler:
+    """A scheduler with Parley's recurring jobs (not started)."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        retry_outbox, "interval", seconds=outbox_every_seconds, id=OUTBOX_JOB_ID,
+        args=[relay], max_instances=1, coalesce=True, replace_existing=True,
+    )  # fmt: skip
+    return scheduler

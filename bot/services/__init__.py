@@ -1,0 +1,1 @@
+"""Use cases. They reach storage, time, templates and Telegram only through ``domain.ports``."""

@@ -1,0 +1,52 @@
+"""The inbox: incoming updates are stored before they are handled.
+
+A repeated delivery (same ``update_id``) is stored once and handled once; an update whose
+handling was cut off by a crash is still ``pending`` and is handled at the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+
+from bot.domain.ports import Clock, Store
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str], Awaitable[None]]
+
+
+class InboxService:
+    """Stores raw updates and feeds the pending ones, in order, to a handler."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    async def receive(self, updates: Iterable[tuple[int, str]]) -> int:
+        """Store updates (``update_id``, JSON); returns how many were new."""
+        new = 0
+        async with self.store.transaction() as uow:
+            for update_id, payload in updates:
+                new += await uow.inbox.add(update_id, payload, self.clock.now())
+        return new
+
+    async def process(self, handle: Handler, after_each: Callable[[], Awaitable[object]]) -> int:
+        """Handle every pending update in order; returns how many were handled."""
+        handled = 0
+        while True:
+            async with self.store.transaction() as uow:
+                batch = await uow.inbox.pending()
+            if not batch:
+                return handled
+            for update_id, payload in batch:
+                error: str | None = None
+                try:
+                    await handle(payload)
+                except Exception as exc:  # noqa: BLE001 - one bad update must not stop the rest
+                    log.exception("update %s failed", update_id)
+                    error = f"{type(exc).__name__}: {exc}"
+                async with self.store.transaction() as uow:
+                    await uow.inbox.finish(update_id, self.clock.now(), error)
+                handled += 1
+                await after_each()

@@ -1,0 +1,140 @@
+"""Configuration from environment variables (``PARLEY_*``) and an optional ``parley.toml``.
+
+Environment variables win over the file. A missing or invalid value stops start-up with one
+line naming the setting (see :func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+SUPPORTED_LANGUAGES = ("en", "ru", "es", "pt", "fr")
+TELEGRAM_API = "https://api.telegram.org"
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names it."""
+
+
+class Policy(BaseModel):
+    """Seller policy: what Parley may offer on the seller's behalf."""
+
+    coupon_bonus_percent: Decimal = Field(default=Decimal(10), ge=0, le=100)
+    max_partial_refund_percent: Decimal = Field(default=Decimal(30), ge=0, le=100)
+    auto_approve: list[str] = Field(default_factory=list)
+    seller_language: str = "en"
+
+
+class Settings(BaseSettings):
+    """All of Parley's settings. Field ``x`` is read from ``PARLEY_X`` or ``x`` in parley.toml."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PARLEY_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        toml_file="parley.toml",
+    )
+
+    bot_token: SecretStr | None = None
+    bot_username: str | None = None
+    telegram_api: str = TELEGRAM_API
+    seller_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    database: Path = Path("parley.sqlite3")
+    link_secret: SecretStr | None = None
+    default_language: str = "en"
+    intents_dir: Path | None = None
+    replies_dir: Path | None = None
+    log_level: str = "INFO"
+    policy: Policy = Field(default_factory=Policy)
+
+    @field_validator("seller_chat_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            return [p for p in parts if p]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        raw = value.get_secret_value().strip()
+        head, sep, tail = raw.partition(":")
+        if not (sep and head.isdigit() and tail):
+            raise ValueError("must look like 123456:ABC-DEF… (the token BotFather gives)")
+        return SecretStr(raw)
+
+    @field_validator("telegram_api")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL of a Bot API server")
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("PARLEY_CONFIG", "parley.toml"))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
+        )
+
+    def require_token(self) -> SecretStr:
+        """The bot token, or :class:`ConfigError` naming ``PARLEY_BOT_TOKEN``."""
+        if self.bot_token is None:
+            raise ConfigError("PARLEY_BOT_TOKEN: missing (the token BotFather gave the bot)")
+        return self.bot_token
+
+    def require_link_secret(self) -> SecretStr:
+        """The deep-link signing secret, or :class:`ConfigError` naming ``PARLEY_LINK_SECRET``."""
+        if self.link_secret is None or len(self.link_secret.get_secret_value()) < 16:
+            raise ConfigError(
+                "PARLEY_LINK_SECRET: missing or shorter than 16 characters "
+                "(a random string that signs buyer deep links)"
+            )
+        return self.link_secret
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build :class:`Settings`, turning validation errors into one readable :class:`ConfigError`."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = "_".join(str(part) for part in first["loc"] if not isinstance(part, int))
+        raise ConfigError(f"PARLEY_{field.upper()}: {first['msg']}") from None
+    except ValueError as exc:  # malformed parley.toml
+        raise ConfigError(f"parley.toml: {exc}") from None

@@ -1,0 +1,1 @@
+"""SQLite storage through aiosqlite: migrations, transactions and the repositories."""

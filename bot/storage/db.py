@@ -1,0 +1,81 @@
+"""One SQLite file through aiosqlite: WAL, migrations at open, one writer transaction at a time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from bot.storage.migrations import MIGRATIONS
+from bot.storage.repos import Repos
+
+
+class Database:
+    """Owns the connection. Every unit of work runs in :meth:`transaction`, serialised by a lock.
+
+    A single connection with a lock keeps transactions from interleaving across tasks; SQLite
+    writes are serial anyway, and WAL lets other processes (the CLI) read meanwhile.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        """Open (creating if needed) the database file and bring its schema up to date."""
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        db = cls(conn)
+        await db.migrate()
+        return db
+
+    async def migrate(self) -> int:
+        """Apply pending migrations in one transaction; returns the schema version."""
+        async with self._lock:
+            cursor = await self._conn.execute("PRAGMA user_version")
+            row = await cursor.fetchone()
+            version = int(row[0]) if row else 0
+            if version > len(MIGRATIONS):
+                raise RuntimeError(
+                    f"database schema v{version} is newer than this Parley (v{len(MIGRATIONS)})"
+                )
+            if version == len(MIGRATIONS):
+                return version
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for step in MIGRATIONS[version:]:
+                    for statement in step.split(";"):
+                        if statement.strip():
+                            await self._conn.execute(statement)
+                await self._conn.execute(f"PRAGMA user_version={len(MIGRATIONS)}")
+                await self._conn.execute("COMMIT")
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            return len(MIGRATIONS)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Repos]:
+        """A unit of work: everything inside commits together or not at all."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Repos(self._conn)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def close(self) -> None:
+        """Close the connection (checkpointing the WAL)."""
+        await self._conn.close()

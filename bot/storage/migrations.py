@@ -1,0 +1,141 @@
+"""Versioned schema. ``PRAGMA user_version`` records how many steps ran; add steps, never edit."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE orders (
+        order_id TEXT PRIMARY KEY,
+        buyer_name TEXT NOT NULL DEFAULT '',
+        item_title TEXT NOT NULL DEFAULT '',
+        sku TEXT NOT NULL DEFAULT '',
+        quantity INTEGER NOT NULL,
+        unit_price TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        paid_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        carrier TEXT NOT NULL DEFAULT '',
+        tracking_number TEXT NOT NULL DEFAULT '',
+        shipped_at TEXT,
+        promised_delivery_by TEXT,
+        delivered_at TEXT,
+        buyer_country TEXT NOT NULL DEFAULT '',
+        buyer_language TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE catalog (
+        sku TEXT PRIMARY KEY,
+        title TEXT NOT NULL DEFAULT '',
+        price TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        promotion TEXT NOT NULL DEFAULT '',
+        promotion_ends TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE chats (
+        chat_id INTEGER PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('buyer', 'seller')),
+        name TEXT NOT NULL DEFAULT '',
+        username TEXT NOT NULL DEFAULT '',
+        language_code TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE order_links (
+        order_id TEXT PRIMARY KEY REFERENCES orders(order_id),
+        chat_id INTEGER NOT NULL,
+        linked_at TEXT NOT NULL
+    );
+    CREATE INDEX order_links_by_chat ON order_links(chat_id, linked_at);
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        order_id TEXT,
+        status TEXT NOT NULL,
+        intent TEXT NOT NULL DEFAULT 'none',
+        language TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        closed_at TEXT
+    );
+    CREATE INDEX conversations_by_chat ON conversations(chat_id, status);
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER REFERENCES conversations(id),
+        chat_id INTEGER NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        kind TEXT NOT NULL DEFAULT 'text',
+        text TEXT NOT NULL DEFAULT '',
+        intent TEXT,
+        confidence REAL,
+        answered INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+        intent TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        language TEXT NOT NULL,
+        buyer_text TEXT NOT NULL,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        decided_at TEXT,
+        decided_by TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX drafts_by_conversation ON drafts(conversation_id, status);
+    CREATE TABLE draft_options (
+        draft_id INTEGER NOT NULL REFERENCES drafts(id),
+        idx INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        amount TEXT,
+        currency TEXT,
+        needs_action INTEGER NOT NULL,
+        PRIMARY KEY (draft_id, idx)
+    );
+    CREATE TABLE choices (
+        id INTEGER PRIMARY KEY,
+        draft_id INTEGER NOT NULL UNIQUE REFERENCES drafts(id),
+        option_idx INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        chosen_at TEXT NOT NULL,
+        action_status TEXT NOT NULL CHECK (action_status IN ('none', 'pending', 'done')),
+        done_at TEXT,
+        done_by TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE seller_edits (
+        chat_id INTEGER PRIMARY KEY,
+        draft_id INTEGER NOT NULL REFERENCES drafts(id),
+        text TEXT,
+        started_at TEXT NOT NULL
+    );
+    CREATE TABLE inbox (
+        update_id INTEGER PRIMARY KEY,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+        received_at TEXT NOT NULL,
+        handled_at TEXT,
+        error TEXT
+    );
+    CREATE INDEX inbox_pending ON inbox(status, update_id);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        ref TEXT,
+        edit INTEGER NOT NULL DEFAULT 0,
+        text TEXT NOT NULL,
+        buttons TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        tg_message_id INTEGER,
+        error TEXT,
+        not_before TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox(status, id);
+    CREATE INDEX outbox_by_ref ON outbox(chat_id, ref);
+    """,
+)

@@ -1,0 +1,239 @@
+"""An in-memory Telegram Bot API: the chats Parley talks to when Telegram is out of reach.
+
+It answers the Bot API methods Parley uses, keeps every chat's messages, queues updates for
+``getUpdates`` and builds the updates a person would cause (a buyer writes, a seller taps a
+button). The offline session (demo, ``parley chat``) and the tests' local HTTP Bot API server
+both use it; it never touches Parley's own code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+TAG = re.compile(r"<[^>]+>")
+Listener = Callable[[str, dict[str, Any]], None]
+
+
+class ApiError(Exception):
+    """A Bot API error answer: HTTP status, description, optional parameters."""
+
+    def __init__(self, status: int, description: str, **parameters: Any) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.parameters = parameters
+
+
+def plain(text: str) -> str:
+    """Telegram-HTML to the plain text a person sees."""
+    return html.unescape(TAG.sub("", text))
+
+
+@dataclass
+class ChatLog:
+    """Everything one chat received from the bot."""
+
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    toasts: list[str] = field(default_factory=list)
+
+
+class FakeBotAPI:
+    """State of a pretend Telegram: one bot, many private chats."""
+
+    def __init__(self, bot_id: int = 100000, username: str = "parley_demo_bot") -> None:
+        self.bot_user = {"id": bot_id, "is_bot": True, "first_name": "Parley",
+                         "username": username}  # fmt: skip
+        self.chats: dict[int, ChatLog] = {}
+        self.users: dict[int, dict[str, Any]] = {}
+        self.updates: list[dict[str, Any]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.listeners: list[Listener] = []
+        self.blocked: set[int] = set()
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._query_ids = itertools.count(1)
+        self._queries: dict[str, int] = {}
+        self._new_update = asyncio.Event()
+
+    # --- people -----------------------------------------------------------------------------
+    def user(self, chat_id: int, name: str, language: str = "en", username: str = "") -> None:
+        """Introduce a person (private chat id = user id)."""
+        self.users[chat_id] = {"id": chat_id, "is_bot": False, "first_name": name,
+                               "language_code": language,
+                               **({"username": username} if username else {})}  # fmt: skip
+
+    def _user(self, chat_id: int) -> dict[str, Any]:
+        return self.users.setdefault(chat_id, {"id": chat_id, "is_bot": False,
+                                               "first_name": f"User{chat_id}"})  # fmt: skip
+
+    def _push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": next(self._update_ids), kind: payload}
+        self.updates.append(update)
+        self._new_update.set()
+        return update
+
+    def says(self, chat_id: int, text: str) -> dict[str, Any]:
+        """A person sends a text message; returns the update."""
+        user = self._user(chat_id)
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"]},
+            "from": user, "text": text,
+        }  # fmt: skip
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return self._push("message", message)
+
+    def sends(self, chat_id: int, kind: str, caption: str = "") -> dict[str, Any]:
+        """A person sends a non-text message (``photo``, ``sticker``, ``voice``…)."""
+        user = self._user(chat_id)
+        content: dict[str, Any] = {
+            "photo": {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90,
+                                 "height": 90}]},
+            "sticker": {"sticker": {"file_id": "s1", "file_unique_id": "u2", "type": "regular",
+                                    "width": 512, "height": 512, "is_animated": False,
+                                    "is_video": False}},
+            "voice": {"voice": {"file_id": "v1", "file_unique_id": "u3", "duration": 3}},
+        }.get(kind, {"location": {"latitude": 0.0, "longitude": 0.0}})  # fmt: skip
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"]},
+            "from": user, **content, **({"caption": caption} if caption else {}),
+        }  # fmt: skip
+        return self._push("message", message)
+
+    def taps(self, chat_id: int, button_text: str, message_id: int | None = None) -> dict[str, Any]:
+        """A person taps the button whose label contains ``button_text`` (latest message first)."""
+        for message in self.inbox(chat_id)[::-1]:
+            if message_id is not None and message["message_id"] != message_id:
+                continue
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+                for button in row:
+                    if button_text.lower() in button["text"].lower():
+                        return self.presses(chat_id, message, button["callback_data"])
+        raise LookupError(f"no button {button_text!r} in chat {chat_id}")
+
+    def presses(self, chat_id: int, message: dict[str, Any], data: str) -> dict[str, Any]:
+        """A callback query for ``data`` on ``message`` (can forge any data, for tests)."""
+        query_id = str(next(self._query_ids))
+        self._queries[query_id] = chat_id
+        return self._push("callback_query", {
+            "id": query_id, "from": self._user(chat_id),
+            "chat_instance": str(chat_id), "message": message, "data": data,
+        })  # fmt: skip
+
+    # --- what people see --------------------------------------------------------------------
+    def inbox(self, chat_id: int) -> list[dict[str, Any]]:
+        """Messages the bot sent to a chat, in order (edits applied)."""
+        return list(self.chats.get(chat_id, ChatLog()).messages.values())
+
+    def texts(self, chat_id: int) -> list[str]:
+        """Plain texts the chat sees, in order."""
+        return [plain(m["text"]) for m in self.inbox(chat_id)]
+
+    def buttons(self, chat_id: int, index: int = -1) -> list[str]:
+        """Button labels of the chat's message at ``index``."""
+        messages = self.inbox(chat_id)
+        if not messages:
+            return []
+        markup = messages[index].get("reply_markup") or {}
+        return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+    def toasts(self, chat_id: int) -> list[str]:
+        """Callback answers shown to a chat."""
+        return list(self.chats.get(chat_id, ChatLog()).toasts)
+
+    # --- the Bot API ------------------------------------------------------------------------
+    async def wait_update(self, timeout: float) -> None:
+        """Wait until an update is queued (long polling)."""
+        if not self.updates:
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+            except TimeoutError:
+                return
+
+    def call(self, method: str, params: dict[str, Any]) -> Any:
+        """Answer one Bot API method; raises :class:`ApiError` like Telegram would."""
+        self.calls.append((method, params))
+        handler = getattr(self, f"_m_{method.lower()}", None)
+        if handler is None:
+            raise ApiError(404, "Not Found: method not found")
+        return handler(params)
+
+    def _emit(self, event: str, data: dict[str, Any]) -> None:
+        for listener in self.listeners:
+            listener(event, data)
+
+    def _m_getme(self, _: dict[str, Any]) -> Any:
+        return self.bot_user
+
+    def _m_getupdates(self, params: dict[str, Any]) -> Any:
+        offset = int(params.get("offset") or 0)
+        if offset:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        return self.updates[: int(params.get("limit") or 100)]
+
+    def _m_deletewebhook(self, _: dict[str, Any]) -> Any:
+        return True
+
+    def _m_setmycommands(self, _: dict[str, Any]) -> Any:
+        return True
+
+    def _m_sendmessage(self, params: dict[str, Any]) -> Any:
+        chat_id = int(params["chat_id"])
+        text = str(params.get("text") or "")
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(plain(text)) > 4096:
+            raise ApiError(400, "Bad Request: message is too long")
+        user = self._user(chat_id)
+        message = {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"]},
+            "from": self.bot_user, "text": text,
+        }  # fmt: skip
+        if params.get("reply_markup"):
+            message["reply_markup"] = _json(params["reply_markup"])
+        self.chats.setdefault(chat_id, ChatLog()).messages[message["message_id"]] = message
+        self._emit("send", message)
+        return message
+
+    def _m_editmessagetext(self, params: dict[str, Any]) -> Any:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        message = self.chats.get(chat_id, ChatLog()).messages.get(message_id)
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        markup = _json(params["reply_markup"]) if params.get("reply_markup") else None
+        if message["text"] == params["text"] and message.get("reply_markup") == markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        message["text"] = str(params["text"])
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        self._emit("edit", message)
+        return message
+
+    def _m_answercallbackquery(self, params: dict[str, Any]) -> Any:
+        chat_id = self._queries.pop(str(params.get("callback_query_id")), None)
+        if chat_id is None:
+            raise ApiError(400, "Bad Request: query is too old or query ID is invalid")
+        if params.get("text"):
+            self.chats.setdefault(chat_id, ChatLog()).toasts.append(str(params["text"]))
+            self._emit("toast", {"text": params["text"], "chat": {"id": chat_id}})
+        return True
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value

@@ -1,0 +1,80 @@
+"""The ``Notifier`` port over an aiogram ``Bot``: HTML messages with inline keyboards."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+
+from bot.domain.models import OutMessage
+from bot.domain.ports import RetryLater, Undeliverable
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
+    """The inline keyboard of a message, if it has buttons."""
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row]
+            for row in message.buttons
+        ]
+    )
+
+
+class TelegramNotifier:
+    """Sends and edits messages; maps Bot API failures to the port's delivery errors."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, message: OutMessage) -> int:
+        """Send; returns Telegram's message id."""
+        try:
+            sent = await self.bot.send_message(
+                chat_id=message.chat_id,
+                text=message.text,
+                parse_mode="HTML",
+                reply_markup=keyboard(message),
+                link_preview_options=NO_PREVIEW,
+            )
+        except Exception as exc:  # noqa: BLE001 - translated to the port's errors
+            raise _translate(exc) from exc
+        return sent.message_id
+
+    async def edit(self, message: OutMessage, message_id: int) -> None:
+        """Replace the text and keyboard of a message sent earlier."""
+        try:
+            await self.bot.edit_message_text(
+                chat_id=message.chat_id,
+                message_id=message_id,
+                text=message.text,
+                parse_mode="HTML",
+                reply_markup=keyboard(message),
+                link_preview_options=NO_PREVIEW,
+            )
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message:
+                return
+            raise _translate(exc) from exc
+        except Exception as exc:  # noqa: BLE001 - translated to the port's errors
+            raise _translate(exc) from exc
+
+
+def _translate(exc: Exception) -> Exception:
+    if isinstance(exc, TelegramRetryAfter):
+        return RetryLater(float(exc.retry_after), f"rate limited for {exc.retry_after}s")
+    if isinstance(exc, TelegramForbiddenError | TelegramNotFound | TelegramBadRequest):
+        return Undeliverable(str(exc))
+    if isinstance(exc, TelegramNetworkError | TelegramServerError | TimeoutError | OSError):
+        return RetryLater(5.0, f"Bot API unreachable: {exc}")
+    return RetryLater(5.0, f"unexpected {type(exc).__name__}: {exc}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -173,9 +174,7 @@ async def _wait_for_api(bot: object, stop: asyncio.Event) -> str | None:
             raise
         except Exception as exc:  # noqa: BLE001 - retried
             log.warning("Bot API not reachable yet (%s); retrying in %.1fs", exc, delay)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
-            except TimeoutError:
-                pass
             delay = min(delay * 2, 15.0)
     return None

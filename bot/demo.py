@@ -79,7 +79,7 @@ async def run_demo(database: Path | None = None) -> int:
         settings = Settings(
             bot_token="123456:OFFLINE-DEMO", link_secret=DEMO_SECRET,
             seller_chat_ids=[SELLER], database=database or folder / "demo.sqlite3",
-        )  # type: ignore[arg-type]  # fmt: skip
+        )  # fmt: skip
         fake = FakeBotAPI()
         fake.user(SELLER, "Li", "en", "li_shoes")
         fake.user(BUYER, "Anna", "en")
@@ -99,7 +99,9 @@ async def run_demo(database: Path | None = None) -> int:
         print(f"  orders: {await app.imports.orders(folder / 'orders.csv')} · "
               f"catalog: {await app.imports.catalog(folder / 'catalog.csv')}")  # fmt: skip
         payload = await LinkService(app.db, DEMO_SECRET.encode()).payload("8175342209981234")
-        print(f"  deep link for the buyer: https://t.me/{fake.bot_user['username']}?start={payload}")
+        print(
+            f"  deep link for the buyer: https://t.me/{fake.bot_user['username']}?start={payload}"
+        )
 
         out.note("The seller opens the console")
         out.say(SELLER, "/start")
@@ -109,8 +111,10 @@ async def run_demo(database: Path | None = None) -> int:
         await step(fake.says(BUYER, f"/start {payload}"))
 
         clock.advance(minutes=12)
-        complaint = ("Hello, I ordered the cloth shoes two days ago for $29.90 and now the "
-                     "price dropped to $21.90!! That's not fair, I want the difference back.")  # fmt: skip
+        complaint = (
+            "Hello, I ordered the cloth shoes two days ago for $29.90 and now the "
+            "price dropped to $21.90!! That's not fair, I want the difference back."
+        )
         out.note("The buyer complains about the price drop")
         out.say(BUYER, complaint)
         await step(fake.says(BUYER, complaint))

@@ -67,9 +67,7 @@ class TemplateRenderer:
         except jinja2.TemplateSyntaxError as exc:
             raise RenderError(f"{path}:{exc.lineno}: {exc.message}") from None
 
-    def validate(
-        self, required: Iterable[tuple[str, str, str]], sample: dict[str, Any]
-    ) -> None:
+    def validate(self, required: Iterable[tuple[str, str, str]], sample: dict[str, Any]) -> None:
         """Check every template file compiles, the ``required`` (audience, language, name)
         templates exist, and each renders with ``sample`` under StrictUndefined."""
         for file in sorted(self.directory.rglob(f"*{SUFFIX}")):

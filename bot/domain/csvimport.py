@@ -52,9 +52,9 @@ def parse_datetime(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> Iterator[
-    tuple[int, dict[str, str]]
-]:
+def _rows(
+    text: str, columns: tuple[str, ...], required: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str]]]:
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)

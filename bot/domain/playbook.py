@@ -15,7 +15,6 @@ from typing import Any
 from bot.domain.models import CatalogItem, Option, Order
 from bot.domain.money import Money
 
-
 OPTION_KINDS = ("refund_difference", "coupon", "cancel_reorder", "keep_order")
 """Every option kind the playbook can offer; each has buyer templates in every language."""
 

@@ -18,7 +18,7 @@ from bot.domain.models import (
     Sender,
 )
 from bot.domain.playbook import SellerPolicy, plan_reply
-from bot.domain.ports import Clock, StoredMessage, Store, UnitOfWork
+from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
 from bot.domain.text import guess_language
 from bot.services.presenter import CardFacts, Presenter
 
@@ -180,12 +180,12 @@ class BuyerService:
             )  # fmt: skip
         except RenderError as exc:
             log.error("draft blocked: %s", exc)
-            card = self.presenter.seller(
+            failed = self.presenter.seller(
                 "render_failed", buyer=sender, order=order, buyer_text=buyer_text,
                 error=str(exc), conversation=conversation,
             )  # fmt: skip
             for seller in self.config.seller_chat_ids:
-                await uow.outbox.add(OutMessage(seller, card), now)
+                await uow.outbox.add(OutMessage(seller, failed), now)
             return
         draft = await uow.drafts.create(
             conversation.id, intent, confidence, language, buyer_text, reply, plan.options, now
@@ -194,8 +194,8 @@ class BuyerService:
             conversation.id, now, status=ConversationStatus.OPEN, intent=intent, language=language
         )
         if is_new:
-            ack = self.presenter.buyer(language, "ack", buyer_name=sender.name, order=order)
-            await uow.outbox.add(OutMessage(sender.chat_id, ack), now)
+            ack_text = self.presenter.buyer(language, "ack", buyer_name=sender.name, order=order)
+            await uow.outbox.add(OutMessage(sender.chat_id, ack_text), now)
         card = self.presenter.approval_card(CardFacts(draft, conversation, sender, order))
         for seller in self.config.seller_chat_ids:
             await uow.outbox.add(_to(card, seller), now)

@@ -43,7 +43,7 @@ class InboxService:
                 error: str | None = None
                 try:
                     await handle(payload)
-                except Exception as exc:  # noqa: BLE001 - one bad update must not stop the rest
+                except Exception as exc:
                     log.exception("update %s failed", update_id)
                     error = f"{type(exc).__name__}: {exc}"
                 async with self.store.transaction() as uow:

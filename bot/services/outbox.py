@@ -79,7 +79,7 @@ class OutboxRelay:
             if row.attempts + 1 >= MAX_ATTEMPTS:
                 await uow.outbox.mark_failed(row.id, f"gave up: {reason}", self.clock.now())
             else:
-                delay = max(seconds, 2.0 ** row.attempts)
+                delay = max(seconds, 2.0**row.attempts)
                 at = self.clock.now() + timedelta(seconds=delay)
                 await uow.outbox.retry_later(row.id, at, reason)
         return False

@@ -12,7 +12,7 @@ from bot.domain.models import (
     OutMessage,
     Sender,
 )
-from bot.domain.ports import Clock, StoredMessage, Store, UnitOfWork
+from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
 from bot.services.presenter import CardFacts, Presenter
 
 MAX_TEXT = 4096

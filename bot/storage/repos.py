@@ -527,8 +527,7 @@ class OutboxRepo(_Repo):
     async def mark_failed(self, row_id: int, error: str, now: datetime) -> None:
         """Given up on (the chat blocked us, the message is invalid…)."""
         await self.conn.execute(
-            "UPDATE outbox SET status='failed', error=?, sent_at=?, attempts=attempts+1 "
-            "WHERE id=?",
+            "UPDATE outbox SET status='failed', error=?, sent_at=?, attempts=attempts+1 WHERE id=?",
             (error, _ts(now), row_id),
         )
 

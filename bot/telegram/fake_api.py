@@ -96,14 +96,15 @@ class FakeBotAPI:
     def sends(self, chat_id: int, kind: str, caption: str = "") -> dict[str, Any]:
         """A person sends a non-text message (``photo``, ``sticker``, ``voice``…)."""
         user = self._user(chat_id)
-        content: dict[str, Any] = {
+        kinds: dict[str, dict[str, Any]] = {
             "photo": {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90,
                                  "height": 90}]},
             "sticker": {"sticker": {"file_id": "s1", "file_unique_id": "u2", "type": "regular",
                                     "width": 512, "height": 512, "is_animated": False,
                                     "is_video": False}},
             "voice": {"voice": {"file_id": "v1", "file_unique_id": "u3", "duration": 3}},
-        }.get(kind, {"location": {"latitude": 0.0, "longitude": 0.0}})  # fmt: skip
+        }  # fmt: skip
+        content = kinds.get(kind, {"location": {"latitude": 0.0, "longitude": 0.0}})
         message: dict[str, Any] = {
             "message_id": next(self._message_ids), "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"]},
@@ -199,14 +200,15 @@ class FakeBotAPI:
         if len(plain(text)) > 4096:
             raise ApiError(400, "Bad Request: message is too long")
         user = self._user(chat_id)
-        message = {
-            "message_id": next(self._message_ids), "date": int(time.time()),
+        message_id = next(self._message_ids)
+        message: dict[str, Any] = {
+            "message_id": message_id, "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"]},
             "from": self.bot_user, "text": text,
         }  # fmt: skip
         if params.get("reply_markup"):
             message["reply_markup"] = _json(params["reply_markup"])
-        self.chats.setdefault(chat_id, ChatLog()).messages[message["message_id"]] = message
+        self.chats.setdefault(chat_id, ChatLog()).messages[message_id] = message
         self._emit("send", message)
         return message
 

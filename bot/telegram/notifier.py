@@ -47,7 +47,7 @@ class TelegramNotifier:
                 reply_markup=keyboard(message),
                 link_preview_options=NO_PREVIEW,
             )
-        except Exception as exc:  # noqa: BLE001 - translated to the port's errors
+        except Exception as exc:
             raise _translate(exc) from exc
         return sent.message_id
 
@@ -66,7 +66,7 @@ class TelegramNotifier:
             if "not modified" in exc.message:
                 return
             raise _translate(exc) from exc
-        except Exception as exc:  # noqa: BLE001 - translated to the port's errors
+        except Exception as exc:
             raise _translate(exc) from exc
 
 

@@ -8,6 +8,7 @@ hand finish; so a crash or SIGTERM never loses or half-handles an update.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -55,8 +56,11 @@ class Poller:
 
     async def poll_once(self, offset: int | None = None, timeout: int = 0) -> int | None:
         """One ``getUpdates`` round: store, confirm, handle. Returns the next offset."""
-        request = GetUpdates(offset=offset, timeout=timeout,
-                             allowed_updates=self.dispatcher.resolve_used_update_types())
+        request = GetUpdates(
+            offset=offset,
+            timeout=timeout,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+        )
         updates = await self.bot(request)
         if updates:
             await self.accept(updates)
@@ -94,10 +98,8 @@ class Poller:
             except Exception as exc:  # noqa: BLE001 - keep polling through network trouble
                 log.error("getUpdates failed (%s: %s); retrying in %.0fs",
                           type(exc).__name__, exc, delay)  # fmt: skip
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), delay)
-                except TimeoutError:
-                    pass
                 delay = min(delay * 2, 30.0)
                 continue
             delay = 1.0

@@ -1,0 +1,129 @@
+"""Shared fixtures: a world with a pretend Telegram, real SQLite and the real Dispatcher."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App, Content, build_app, load_content
+from bot.services.clock import ManualClock
+from bot.services.linking import LinkService
+from bot.settings import Settings
+from bot.telegram.fake_api import FakeBotAPI
+from bot.telegram.offline import OfflineSession
+
+SELLER = 7000001
+SELLER_2 = 7000002
+BUYER = 5550001
+STRANGER = 5550999
+SECRET = "test-link-secret-0123456789"
+ORDER_ID = "8175342209981234"
+ORDERS_HEADER = (
+    "order_id,buyer_name,item_title,sku,quantity,unit_price,currency,paid_at,status,carrier,"
+    "tracking_number,shipped_at,promised_delivery_by,delivered_at,buyer_country,buyer_language\n"
+)
+ORDERS_CSV = ORDERS_HEADER + (
+    f"{ORDER_ID},Anna,Handmade cloth shoes,CS-BLK-38,1,29.90,USD,2026-04-29T10:15:00Z,paid,"
+    ",,,2026-05-25,,US,en\n"
+    "8175342209985555,Boris,Linen shirt,LS-M,2,15.00,USD,2026-04-20,shipped,Cainiao,"
+    "LP00123456789012,2026-04-22,2026-05-20,,RU,ru\n"
+)
+CATALOG_CSV = (
+    "sku,title,price,currency,promotion,promotion_ends\n"
+    "CS-BLK-38,Handmade cloth shoes,21.90,USD,May Day Labor Day sale,2026-05-05\n"
+    "LS-M,Linen shirt,15.00,USD,,\n"
+)
+START = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    """The shipped intents and templates, validated once per test run."""
+    return load_content(Settings())
+
+
+class World:
+    """Parley with a pretend Telegram. People act, then ``deliver()`` runs the real polling path."""
+
+    def __init__(self, folder: Path, content: Content, sellers: tuple[int, ...]) -> None:
+        self.folder = folder
+        self.content = content
+        self.fake = FakeBotAPI()
+        self.fake.user(SELLER, "Li", "en", "li_shoes")
+        self.fake.user(SELLER_2, "Wang", "en", "wang_shoes")
+        self.fake.user(BUYER, "Anna", "en")
+        self.fake.user(STRANGER, "Mallory", "en")
+        self.clock = ManualClock(START)
+        self.settings = Settings(
+            bot_token="123456:TEST-TOKEN",
+            link_secret=SECRET,
+            seller_chat_ids=list(sellers),
+            database=folder / "parley.sqlite3",
+        )  # type: ignore[arg-type]
+        self.offset: int | None = None
+        self._app: App | None = None
+
+    @property
+    def app(self) -> App:
+        assert self._app is not None, "call start() first"
+        return self._app
+
+    async def start(self) -> None:
+        session = OfflineSession(self.fake)
+        self._app = await build_app(
+            self.settings, clock=self.clock, session=session, content=self.content
+        )
+
+    async def restart(self) -> None:
+        """Stop and start Parley again on the same database (as after a crash or deploy)."""
+        await self.app.close()
+        await self.start()
+
+    async def deliver(self) -> None:
+        """Let Parley fetch and handle what people did."""
+        self.offset = await self.app.poller.poll_once(self.offset)
+
+    async def act(self, update: dict[str, Any]) -> None:
+        """Deliver right after a person's action."""
+        await self.deliver()
+
+    async def import_data(self, orders: str = ORDERS_CSV, catalog: str = CATALOG_CSV) -> None:
+        (self.folder / "orders.csv").write_text(orders)
+        (self.folder / "catalog.csv").write_text(catalog)
+        await self.app.imports.orders(self.folder / "orders.csv")
+        await self.app.imports.catalog(self.folder / "catalog.csv")
+
+    async def payload(self, order_id: str = ORDER_ID) -> str:
+        return await LinkService(self.app.db, SECRET.encode()).payload(order_id)
+
+    async def linked_buyer(self, chat_id: int = BUYER, order_id: str = ORDER_ID) -> None:
+        """Import data, open the seller console and link the buyer by deep link."""
+        await self.import_data()
+        await self.act(self.fake.says(SELLER, "/start"))
+        await self.act(self.fake.says(chat_id, f"/start {await self.payload(order_id)}"))
+
+    def last(self, chat_id: int) -> str:
+        texts = self.fake.texts(chat_id)
+        assert texts, f"chat {chat_id} received nothing"
+        return texts[-1]
+
+
+@pytest.fixture
+async def world(tmp_path: Path, content: Content) -> AsyncIterator[World]:
+    w = World(tmp_path, content, (SELLER,))
+    await w.start()
+    yield w
+    await w.app.close()
+
+
+@pytest.fixture
+async def world2(tmp_path: Path, content: Content) -> AsyncIterator[World]:
+    """A world with two seller chats."""
+    w = World(tmp_path, content, (SELLER, SELLER_2))
+    await w.start()
+    yield w
+    await w.app.close()

@@ -3,64 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.content.intents import IntentCatalog, load_intents
-from bot.content.paths import shipped_dir
-from bot.content.templates import TemplateRenderer
+from bot.content.loader import Content, load_content
 from bot.domain.intents import IntentMatcher
-from bot.domain.playbook import OPTION_KINDS, SellerPolicy
+from bot.domain.playbook import SellerPolicy
 from bot.domain.ports import Clock
 from bot.services.buyers import BuyerConfig, BuyerService
 from bot.services.clock import SystemClock
 from bot.services.imports import ImportService
 from bot.services.inbox import InboxService
 from bot.services.outbox import OutboxRelay
-from bot.services.presenter import BUYER, SELLER, Presenter, sample_context
+from bot.services.presenter import Presenter
 from bot.services.sellers import SellerService
-from bot.settings import SUPPORTED_LANGUAGES, Settings
+from bot.settings import Settings
 from bot.storage.db import Database
 from bot.telegram.handlers import build_routers
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.polling import Poller
-
-BUYER_TEMPLATES = ("welcome", "linked", "link_refused", "ack", "non_text", "need_order",
-                   "generic", "price_drop", "chosen")  # fmt: skip
-SELLER_TEMPLATES = ("approval_card", "render_failed", "decision", "action_card", "help",
-                    "edit_prompt", "edit_preview", "edit_stale", "non_text_notice",
-                    "resolved_notice")  # fmt: skip
-SELLER_LANGUAGES = ("en",)
-
-
-@dataclass(frozen=True)
-class Content:
-    """Validated intents and templates."""
-
-    intents: IntentCatalog
-    renderer: TemplateRenderer
-
-
-def load_content(settings: Settings) -> Content:
-    """Load and validate intents and templates; :class:`ContentError` names the broken file."""
-    intents_dir = settings.intents_dir or shipped_dir("intents")
-    replies_dir = settings.replies_dir or shipped_dir("replies")
-    catalog = load_intents(Path(intents_dir), SUPPORTED_LANGUAGES)
-    renderer = TemplateRenderer(Path(replies_dir))
-    required = [(BUYER, lang, name) for lang in SUPPORTED_LANGUAGES for name in BUYER_TEMPLATES]
-    required += [
-        (BUYER, lang, f"{folder}/{kind}")
-        for lang in SUPPORTED_LANGUAGES
-        for kind in OPTION_KINDS
-        for folder in ("option", "done")
-    ]
-    required += [(SELLER, lang, name) for lang in SELLER_LANGUAGES for name in SELLER_TEMPLATES]
-    renderer.validate(required, sample_context())
-    return Content(catalog, renderer)
 
 
 @dataclass

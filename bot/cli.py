@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import load_content
+    from bot.content.loader import load_content
 
     if args.command == "check":
         content = load_content(settings)

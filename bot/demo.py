@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app import App, build_app, load_content
+from bot.app import App, build_app
+from bot.content.loader import load_content
 from bot.services.clock import ManualClock
 from bot.services.linking import LinkService
 from bot.settings import Settings

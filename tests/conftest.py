@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.app import App, Content, build_app, load_content
+from bot.app import App, build_app
+from bot.content.loader import Content, load_content
 from bot.services.clock import ManualClock
 from bot.services.linking import LinkService
 from bot.settings import Settings

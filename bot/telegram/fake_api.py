@@ -163,6 +163,10 @@ class FakeBotAPI:
             except TimeoutError:
                 return
 
+    def wake(self) -> None:
+        """End every pending long poll now (used when shutting a server down)."""
+        self._new_update.set()
+
     def call(self, method: str, params: dict[str, Any]) -> Any:
         """Answer one Bot API method; raises :class:`ApiError` like Telegram would."""
         self.calls.append((method, params))

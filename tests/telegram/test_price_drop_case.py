@@ -124,7 +124,9 @@ async def test_buyer_cannot_pick_an_option_of_another_chat(world: World) -> None
     reply = world.fake.inbox(BUYER)[-1]
     data = reply["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     stranger = 5550999
-    await world.act(world.fake.presses(stranger, dict(reply, chat={"id": stranger, "type": "private"}), data))
+    await world.act(
+        world.fake.presses(stranger, dict(reply, chat={"id": stranger, "type": "private"}), data)
+    )
     assert world.fake.toasts(stranger) == ["Not allowed: this button belongs to another chat"]
     assert not any("Action needed" in t for t in world.fake.texts(SELLER))
 

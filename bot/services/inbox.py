@@ -1,7 +1,7 @@
 """The inbox: incoming updates are stored before they are handled.
 
-A repeated delivery (same ``update_id``) is stored once and handled once; an update whose
-handling was cut off by a crash is still ``pending`` and is handled at the next start.
+A repeated delivery (same ``update_id``, same content) is stored and handled once; an update
+whose handling was cut off by a crash is still ``pending`` and is handled at the next start.
 """
 
 from __future__ import annotations
@@ -39,14 +39,14 @@ class InboxService:
                 batch = await uow.inbox.pending()
             if not batch:
                 return handled
-            for update_id, payload in batch:
+            for inbox_id, payload in batch:
                 error: str | None = None
                 try:
                     await handle(payload)
                 except Exception as exc:
-                    log.exception("update %s failed", update_id)
+                    log.exception("inbox update #%s failed", inbox_id)
                     error = f"{type(exc).__name__}: {exc}"
                 async with self.store.transaction() as uow:
-                    await uow.inbox.finish(update_id, self.clock.now(), error)
+                    await uow.inbox.finish(inbox_id, self.clock.now(), error)
                 handled += 1
                 await after_each()

@@ -112,14 +112,17 @@ MIGRATIONS: tuple[str, ...] = (
         started_at TEXT NOT NULL
     );
     CREATE TABLE inbox (
-        update_id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY,
+        update_id INTEGER NOT NULL,
+        digest TEXT NOT NULL,
         payload TEXT NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
         received_at TEXT NOT NULL,
         handled_at TEXT,
         error TEXT
     );
-    CREATE INDEX inbox_pending ON inbox(status, update_id);
+    CREATE UNIQUE INDEX inbox_delivery ON inbox(update_id, digest);
+    CREATE INDEX inbox_pending ON inbox(status, id);
     CREATE TABLE outbox (
         id INTEGER PRIMARY KEY,
         chat_id INTEGER NOT NULL,

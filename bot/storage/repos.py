@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 from decimal import Decimal
@@ -442,30 +443,35 @@ def _option(row: aiosqlite.Row) -> Option:
 
 
 class InboxRepo(_Repo):
-    """Incoming updates, stored before they are handled."""
+    """Incoming updates, stored before they are handled.
+
+    A delivery is identified by ``update_id`` and a digest of its content: Telegram's repeated
+    delivery of an update is stored once, while an unrelated update that reuses an old id (ids
+    restart after a week of silence, or on another Bot API server) is still handled.
+    """
 
     async def add(self, update_id: int, payload: str, now: datetime) -> bool:
-        """Store an update; False if it was already there (a repeated delivery)."""
+        """Store an update; False if this very update was already there."""
+        digest = hashlib.sha256(payload.encode()).hexdigest()
         cursor = await self.conn.execute(
-            "INSERT OR IGNORE INTO inbox VALUES (?,?,'pending',?,NULL,NULL)",
-            (update_id, payload, _ts(now)),
+            """INSERT OR IGNORE INTO inbox (update_id, digest, payload, status, received_at)
+               VALUES (?,?,?,'pending',?)""",
+            (update_id, digest, payload, _ts(now)),
         )
         return cursor.rowcount == 1
 
     async def pending(self, limit: int = 100) -> list[tuple[int, str]]:
-        """Updates not yet handled, in arrival order."""
+        """Updates not yet handled, in arrival order, as (inbox id, payload)."""
         rows = await self._all(
-            "SELECT update_id, payload FROM inbox WHERE status='pending' ORDER BY update_id "
-            "LIMIT ?",
-            limit,
+            "SELECT id, payload FROM inbox WHERE status='pending' ORDER BY id LIMIT ?", limit
         )
-        return [(int(r["update_id"]), str(r["payload"])) for r in rows]
+        return [(int(r["id"]), str(r["payload"])) for r in rows]
 
-    async def finish(self, update_id: int, now: datetime, error: str | None = None) -> None:
+    async def finish(self, inbox_id: int, now: datetime, error: str | None = None) -> None:
         """Mark an update handled (or failed, with the error)."""
         await self.conn.execute(
-            "UPDATE inbox SET status=?, handled_at=?, error=? WHERE update_id=?",
-            ("failed" if error else "done", _ts(now), error, update_id),
+            "UPDATE inbox SET status=?, handled_at=?, error=? WHERE id=?",
+            ("failed" if error else "done", _ts(now), error, inbox_id),
         )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.telegram.fake_api import FakeBotAPI
-from tests.bot_api_server import BotAPIServer, wait_until
+from bot.telegram.fake_server import BotAPIServer, wait_until
 from tests.conftest import BUYER, CATALOG_CSV, ORDER_ID, ORDERS_CSV, SECRET, SELLER
 
 TOKEN = "987654:ABCdefGhIJKlmNoPQRsTUVwxyZ-e2e"

@@ -95,10 +95,13 @@ async def test_draft_decisions_and_choices_happen_once(db: Database) -> None:
 
 async def test_inbox_stores_an_update_once(db: Database) -> None:
     async with db.transaction() as uow:
-        assert await uow.inbox.add(10, "{}", NOW)
-        assert not await uow.inbox.add(10, "{}", NOW)
-        assert await uow.inbox.pending() == [(10, "{}")]
-        await uow.inbox.finish(10, NOW)
+        assert await uow.inbox.add(10, '{"a": 1}', NOW)
+        assert not await uow.inbox.add(10, '{"a": 1}', NOW)  # repeated delivery
+        assert await uow.inbox.add(10, '{"b": 2}', NOW)  # another update reusing the id
+        ((first, payload), (second, _)) = await uow.inbox.pending()
+        assert payload == '{"a": 1}' and second > first
+        await uow.inbox.finish(first, NOW)
+        await uow.inbox.finish(second, NOW, error="boom")
         assert await uow.inbox.pending() == []
 
 

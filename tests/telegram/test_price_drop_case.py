@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.telegram.fake_api import FakeBotAPI
 from tests.conftest import BUYER, ORDER_ID, SELLER, World
 
 COMPLAINT = (
@@ -158,6 +159,18 @@ async def test_repeated_update_delivery_is_handled_once(world: World) -> None:
     await world.deliver()
     cards = [t for t in world.fake.texts(SELLER) if "Buyer message" in t]
     assert len(cards) == 1
+
+
+async def test_a_new_update_reusing_an_old_id_is_still_handled(world: World) -> None:
+    await world.linked_buyer()
+    # Another Bot API server (or Telegram after a week of silence) restarts update ids.
+    fresh = FakeBotAPI()
+    fresh.user(BUYER, "Anna", "en")
+    from aiogram.types import Update
+
+    await world.app.poller.accept([Update.model_validate(fresh.says(BUYER, COMPLAINT))])
+    await world.app.poller.drain()
+    assert any("Buyer message" in t for t in world.fake.texts(SELLER))
 
 
 async def test_update_cut_off_by_a_crash_is_handled_at_next_start(world: World) -> None:

@@ -26,12 +26,12 @@ CARD_TEXT_LIMIT = 1200  # buyer words and draft are shortened on cards to stay u
 
 SELLER_BUTTONS = {
     "en": {
-        "send": "✅ Send",
-        "edit": "✏️ Edit",
-        "dism": "🗑 Dismiss",
-        "esend": "✅ Send edited",
-        "ecancel": "↩️ Cancel",
-        "done": "✔️ Done",
+        "send": "Send",
+        "edit": "Edit",
+        "dism": "Dismiss",
+        "esend": "Send edited",
+        "ecancel": "Cancel",
+        "done": "Done",
     },
 }
 

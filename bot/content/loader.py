@@ -8,12 +8,12 @@ from pathlib import Path
 from bot.content.intents import IntentCatalog, load_intents
 from bot.content.paths import shipped_dir
 from bot.content.templates import TemplateRenderer
-from bot.domain.playbook import OPTION_KINDS
+from bot.domain.playbook import INTENTS, OPTION_KINDS
 from bot.services.presenter import BUYER, SELLER, sample_context
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 
 BUYER_TEMPLATES = ("welcome", "linked", "link_refused", "ack", "non_text", "need_order",
-                   "generic", "price_drop", "chosen")  # fmt: skip
+                   "chosen", *INTENTS)  # fmt: skip
 SELLER_TEMPLATES = ("approval_card", "render_failed", "decision", "action_card", "help",
                     "edit_prompt", "edit_preview", "edit_stale", "non_text_notice",
                     "resolved_notice")  # fmt: skip

@@ -25,7 +25,9 @@ ORDER_COLUMNS = (
     "delivered_at", "buyer_country", "buyer_language",
 )  # fmt: skip
 ORDER_REQUIRED = ("order_id", "unit_price", "currency", "paid_at", "status")
-CATALOG_COLUMNS = ("sku", "title", "price", "currency", "promotion", "promotion_ends")
+CATALOG_COLUMNS = (
+    "sku", "title", "price", "currency", "promotion", "promotion_ends", "size_chart",
+)  # fmt: skip
 CATALOG_REQUIRED = ("sku", "price", "currency")
 _STATUS_ALIASES = {
     "placed": "awaiting_payment", "unpaid": "awaiting_payment", "processing": "paid",
@@ -179,6 +181,7 @@ def _catalog(row: dict[str, str]) -> CatalogItem:
         title=row["title"],
         promotion=row["promotion"],
         promotion_ends=_when(row, "promotion_ends"),
+        size_chart=row["size_chart"],
     )
 
 

@@ -61,6 +61,7 @@ class CatalogItem:
     title: str = ""
     promotion: str = ""
     promotion_ends: datetime | None = None
+    size_chart: str = ""
 
 
 class ConversationStatus(StrEnum):
@@ -107,6 +108,8 @@ class Option:
     kind: str
     amount: Money | None = None
     needs_action: bool = True
+    days: int | None = None
+    enabled: bool = True
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,9 @@ class Presenter:
 
     def option_label(self, language: str, option: Option, order: Order | None) -> str:
         """The button text of an option in the buyer's language."""
-        return self.buyer(language, f"option/{option.kind}", amount=option.amount, order=order)
+        return self.buyer(
+            language, f"option/{option.kind}", amount=option.amount, days=option.days, order=order
+        )
 
     def option_labels(self, draft: Draft, order: Order | None) -> list[str]:
         """Every option label of a draft, in the draft's language."""
@@ -165,6 +167,12 @@ def sample_context() -> dict[str, Any]:
         "difference": Money(Decimal(8), "USD"),
         "intent": "price_drop",
         "days_since_paid": 3,
+        "stage": "late",
+        "days_late": 4,
+        "total": paid,
+        "size_chart": "EU 38 = 24 cm",
+        "ask_photo": True,
+        "days": 15,
         "amount": Money(Decimal(8), "USD"),
         "label": "Refund",
         "draft": draft,

@@ -141,4 +141,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_pending ON outbox(status, id);
     CREATE INDEX outbox_by_ref ON outbox(chat_id, ref);
     """,
+    # 2: seller console — option toggles, take-over, first-response reminders, size charts.
+    """
+    ALTER TABLE draft_options ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE draft_options ADD COLUMN days INTEGER;
+    ALTER TABLE conversations ADD COLUMN taken_over_by INTEGER;
+    ALTER TABLE conversations ADD COLUMN waiting_since TEXT;
+    ALTER TABLE conversations ADD COLUMN reminded_at TEXT;
+    ALTER TABLE catalog ADD COLUMN size_chart TEXT NOT NULL DEFAULT '';
+    CREATE INDEX conversations_waiting ON conversations(status, waiting_since);
+    """,
 )

@@ -135,13 +135,14 @@ class CatalogRepo(_Repo):
     async def upsert(self, item: CatalogItem, now: datetime) -> None:
         """Insert or replace by SKU."""
         await self.conn.execute(
-            """INSERT INTO catalog VALUES (?,?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET
+            """INSERT INTO catalog (sku, title, price, currency, promotion, promotion_ends,
+               updated_at, size_chart) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(sku) DO UPDATE SET
                title=excluded.title, price=excluded.price, currency=excluded.currency,
                promotion=excluded.promotion, promotion_ends=excluded.promotion_ends,
-               updated_at=excluded.updated_at""",
+               updated_at=excluded.updated_at, size_chart=excluded.size_chart""",
             (
                 item.sku, item.title, str(item.price.amount), item.price.currency,
-                item.promotion, _ts(item.promotion_ends), _ts(now),
+                item.promotion, _ts(item.promotion_ends), _ts(now), item.size_chart,
             ),
         )  # fmt: skip
 
@@ -156,6 +157,7 @@ class CatalogRepo(_Repo):
             title=row["title"],
             promotion=row["promotion"],
             promotion_ends=_dt(row["promotion_ends"]),
+            size_chart=row["size_chart"],
         )
 
 
@@ -318,11 +320,13 @@ class DraftRepo(_Repo):
             DraftStatus.PENDING.value, _ts(now),
         )  # fmt: skip
         await self.conn.executemany(
-            "INSERT INTO draft_options VALUES (?,?,?,?,?,?)",
+            """INSERT INTO draft_options (draft_id, idx, kind, amount, currency, needs_action,
+               enabled, days) VALUES (?,?,?,?,?,?,?,?)""",
             [
                 (
                     draft_id, idx, o.kind, str(o.amount.amount) if o.amount else None,
                     o.amount.currency if o.amount else None, int(o.needs_action),
+                    int(o.enabled), o.days,
                 )
                 for idx, o in enumerate(options)
             ],
@@ -386,7 +390,8 @@ class DraftRepo(_Repo):
     async def choice(self, choice_id: int) -> Choice | None:
         """A choice by id."""
         row = await self._one(
-            """SELECT c.*, o.kind, o.amount, o.currency, o.needs_action FROM choices c
+            """SELECT c.*, o.kind, o.amount, o.currency, o.needs_action, o.days, o.enabled
+               FROM choices c
                JOIN draft_options o ON o.draft_id=c.draft_id AND o.idx=c.option_idx
                WHERE c.id=?""",
             choice_id,
@@ -439,7 +444,7 @@ class DraftRepo(_Repo):
 
 def _option(row: aiosqlite.Row) -> Option:
     amount = Money(Decimal(row["amount"]), row["currency"]) if row["amount"] is not None else None
-    return Option(row["kind"], amount, bool(row["needs_action"]))
+    return Option(row["kind"], amount, bool(row["needs_action"]), row["days"], bool(row["enabled"]))
 
 
 class InboxRepo(_Repo):

@@ -52,4 +52,5 @@ def test_no_drop_no_catalog_or_other_currency_offers_nothing() -> None:
 
 def test_without_an_order_the_plan_asks_for_it() -> None:
     assert plan_reply("price_drop", None, SALE, SellerPolicy(), NOW).template == "need_order"
-    assert plan_reply("late_delivery", ORDER, None, SellerPolicy(), NOW).template == "generic"
+    assert plan_reply("late_delivery", ORDER, None, SellerPolicy(), NOW).template == "late_delivery"
+    assert plan_reply("greeting", None, None, SellerPolicy(), NOW).template == "greeting"

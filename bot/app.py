@@ -19,6 +19,7 @@ from bot.services.imports import ImportService
 from bot.services.inbox import InboxService
 from bot.services.outbox import OutboxRelay
 from bot.services.presenter import Presenter
+from bot.services.replies import Cards
 from bot.services.sellers import SellerService
 from bot.settings import Settings
 from bot.storage.db import Database
@@ -66,12 +67,20 @@ async def build_app(
     sellers_ids = tuple(settings.seller_chat_ids)
     matcher = IntentMatcher(content.intents.phrases, default_language=settings.default_language)
     presenter = Presenter(content.renderer, settings.policy.seller_language)
-    policy = SellerPolicy(coupon_bonus_percent=settings.policy.coupon_bonus_percent)
-    buyers = BuyerService(
-        db, clock, matcher, presenter,
-        BuyerConfig(sellers_ids, secret, settings.default_language, policy),
-    )  # fmt: skip
-    sellers = SellerService(db, clock, presenter, sellers_ids)
+    rules = settings.policy
+    policy = SellerPolicy(
+        coupon_bonus_percent=rules.coupon_bonus_percent,
+        max_partial_refund_percent=rules.max_partial_refund_percent,
+        delay_refund_percent=rules.delay_refund_percent,
+        coupon_value=rules.coupon_value,
+        wait_days=rules.wait_days,
+    )
+    cards = Cards(presenter, sellers_ids)
+    config = BuyerConfig(
+        sellers_ids, secret, settings.default_language, policy, frozenset(rules.auto_approve)
+    )
+    buyers = BuyerService(db, clock, matcher, presenter, config, cards)
+    sellers = SellerService(db, clock, presenter, sellers_ids, cards)
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api))
     bot = Bot(token=token, session=session)

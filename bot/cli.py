@@ -120,14 +120,17 @@ async def _bot_username(settings: Settings) -> str:
 
 async def _run(settings: Settings) -> int:
     from aiogram.exceptions import TelegramUnauthorizedError
-    from aiogram.types import BotCommand
 
     from bot.app import build_app
     from bot.scheduling.jobs import build_scheduler
 
     started = time.perf_counter()
     app = await build_app(settings)
-    scheduler = build_scheduler(app.relay)
+    scheduler = build_scheduler(
+        app.relay,
+        sellers=app.sellers,
+        first_response_hours=settings.policy.first_response_hours,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -136,13 +139,7 @@ async def _run(settings: Settings) -> int:
         me = await _wait_for_api(app.bot, stop)
         if me is None:
             return 0
-        try:
-            await app.bot.set_my_commands(
-                [BotCommand(command="start", description="Start / link your order"),
-                 BotCommand(command="help", description="Help")]
-            )  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 - commands are a nicety
-            log.warning("setMyCommands failed: %s", exc)
+        await _register_commands(app.bot, settings.seller_chat_ids)
         scheduler.start()
         log.info("Parley is running as @%s (ready in %.0f ms); sellers: %s",
                  me, (time.perf_counter() - started) * 1000,
@@ -157,6 +154,32 @@ async def _run(settings: Settings) -> int:
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await app.close()
+
+
+SELLER_COMMANDS = {
+    "inbox": "Open conversations, longest waiting first",
+    "order": "ORDER_ID — an order and its history",
+    "end": "Hand a taken-over conversation back",
+    "cancel": "Stop editing a draft",
+    "help": "How the console works",
+}
+
+
+async def _register_commands(bot: object, seller_chat_ids: list[int]) -> None:
+    """setMyCommands: /start for buyers, the console commands in each seller chat."""
+    from aiogram import Bot
+    from aiogram.types import BotCommand, BotCommandScopeChat
+
+    assert isinstance(bot, Bot)
+    try:
+        await bot.set_my_commands(
+            [BotCommand(command="start", description="Start / link your order")]
+        )
+        commands = [BotCommand(command=c, description=d) for c, d in SELLER_COMMANDS.items()]
+        for chat_id in seller_chat_ids:
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
+    except Exception as exc:  # noqa: BLE001 - commands are a nicety; the bot works without
+        log.warning("setMyCommands failed: %s", exc)
 
 
 async def _wait_for_api(bot: object, stop: asyncio.Event) -> str | None:

@@ -11,7 +11,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -33,8 +40,57 @@ class Policy(BaseModel):
 
     coupon_bonus_percent: Decimal = Field(default=Decimal(10), ge=0, le=100)
     max_partial_refund_percent: Decimal = Field(default=Decimal(30), ge=0, le=100)
-    auto_approve: list[str] = Field(default_factory=list)
-    seller_language: str = "en"
+    delay_refund_percent: Decimal = Field(default=Decimal(10), ge=0, le=100)
+    coupon_value: Decimal = Field(default=Decimal(3), ge=0)
+    wait_days: int = Field(default=15, ge=1, le=90)
+    auto_approve: list[str] = Field(default_factory=lambda: ["greeting", "thanks", "order_status"])
+    seller_language: str = Field(default="en", pattern="^(en|zh)$")
+    first_response_hours: float = Field(default=12, gt=0)
+
+
+class DisputeSettings(BaseModel):
+    """Dispute clock and metric alerts (``[disputes]`` in parley.toml, ``PARLEY_DISPUTES__*``).
+
+    Days count from the moment a dispute was opened (day 0); see ``bot/domain/disputes.py``.
+    """
+
+    answer_days: int = Field(default=5, ge=1, le=60)
+    window_opens_day: int = Field(default=4, ge=0, le=120)
+    window_closes_day: int = Field(default=15, ge=0, le=120)
+    escalation_day: int = Field(default=16, ge=1, le=121)
+    return_shipping_days: int = Field(default=10, ge=1, le=60)
+    protection_days: int = Field(default=60, ge=1, le=365)
+    warn_days_before_close: list[int] = Field(default_factory=lambda: [3, 1])
+    answer_warning_hours: int = Field(default=24, ge=0)
+    odr_threshold_percent: float = Field(default=5.0, gt=0, le=100)
+    odr_min_orders: int = Field(default=20, ge=1)
+    timezone: str = "UTC"
+    check_every_seconds: float = Field(default=300.0, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r} (use e.g. Asia/Shanghai)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DisputeSettings:
+        from bot.domain.disputes import DisputeRules
+
+        DisputeRules(
+            answer_days=self.answer_days, window_opens_day=self.window_opens_day,
+            window_closes_day=self.window_closes_day, escalation_day=self.escalation_day,
+            return_shipping_days=self.return_shipping_days,
+            protection_days=self.protection_days,
+            warn_days_before_close=tuple(self.warn_days_before_close),
+            answer_warning_hours=self.answer_warning_hours,
+        )  # fmt: skip  # raises ValueError naming the inconsistency
+        return self
 
 
 class Settings(BaseSettings):
@@ -58,6 +114,7 @@ class Settings(BaseSettings):
     replies_dir: Path | None = None
     log_level: str = "INFO"
     policy: Policy = Field(default_factory=Policy)
+    disputes: DisputeSettings = Field(default_factory=DisputeSettings)
 
     @field_validator("seller_chat_ids", mode="before")
     @classmethod

@@ -1,8 +1,10 @@
 """Loading and validating ``intents/*.toml`` (one file per intent).
 
 A file holds ``intent`` (its id, equal to the file name), ``description``, ``examples``
-(language → phrases) and optional ``keywords`` (language → short cue phrases). Anything
-wrong stops start-up with a :class:`ContentError` naming the file and line.
+(language → phrases), optional ``keywords`` (language → short cue phrases that add to the
+intent's score) and optional ``negative`` (language → phrases that look like this intent but
+are not; a message close to one counts against the intent). Anything wrong stops start-up with
+a :class:`ContentError` naming the file and line.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from bot.domain.errors import ContentError
 from bot.domain.intents import Phrase
 from bot.domain.text import normalize
 
-ALLOWED_KEYS = {"intent", "description", "examples", "keywords"}
+ALLOWED_KEYS = {"intent", "description", "examples", "keywords", "negative"}
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 
 
@@ -28,21 +30,38 @@ class IntentCatalog:
     phrases: tuple[Phrase, ...]
 
 
-def _line_of(raw: str, needle: str) -> int:
+def _line_of(raw: str, needle: str, after: int = 0) -> int:
+    """1-based number of the first line (after line ``after``) containing ``needle``."""
     for number, line in enumerate(raw.splitlines(), start=1):
-        if needle in line:
+        if number > after and needle in line:
             return number
-    return 1
+    return after or 1
+
+
+def _table_line(raw: str, key: str) -> int:
+    """Line of the ``[key]`` header (or ``key =`` inline table), 0 if absent."""
+    for number, line in enumerate(raw.splitlines(), start=1):
+        stripped = line.strip()
+        if (
+            stripped == f"[{key}]"
+            or stripped.startswith(f"{key} =")
+            or stripped.startswith(f"{key}=")
+        ):
+            return number
+    return 0
 
 
 def _phrase_lists(
     path: Path, raw: str, data: object, key: str, languages: tuple[str, ...]
 ) -> dict[str, list[str]]:
+    header = _table_line(raw, key)
     if not isinstance(data, dict):
-        raise ContentError(f"{path}:{_line_of(raw, key)}: [{key}] must be a table of languages")
+        raise ContentError(f"{path}:{header or 1}: [{key}] must be a table of languages")
     result: dict[str, list[str]] = {}
     for lang, items in data.items():
-        line = _line_of(raw, f"{lang} =") if f"{lang} =" in raw else _line_of(raw, lang)
+        line = _line_of(raw, f"{lang} =", header)
+        if line == (header or 1):
+            line = _line_of(raw, lang, header)
         if lang not in languages:
             raise ContentError(
                 f"{path}:{line}: language {lang!r} in [{key}] is not supported "
@@ -53,7 +72,8 @@ def _phrase_lists(
         for item in items:
             if not isinstance(item, str) or not normalize(item):
                 raise ContentError(
-                    f"{path}:{_line_of(raw, str(item))}: {key}.{lang} has an empty or "
+                    f"{path}:{_line_of(raw, repr(item)[1:-1], header)}: {key}.{lang} has an "
+                    "empty or "
                     f"non-text entry {item!r}"
                 )
         result[lang] = items
@@ -85,11 +105,12 @@ def load_intents(directory: Path, languages: tuple[str, ...]) -> IntentCatalog:
             )
         examples = _phrase_lists(path, raw, data.get("examples"), "examples", languages)
         keywords = _phrase_lists(path, raw, data.get("keywords", {}), "keywords", languages)
+        negative = _phrase_lists(path, raw, data.get("negative", {}), "negative", languages)
         missing = [lang for lang in languages if lang not in examples]
         if missing:
             raise ContentError(f"{path}: no examples for language(s) {', '.join(missing)}")
         descriptions[intent] = str(data.get("description", ""))
-        for is_keyword, table in ((False, examples), (True, keywords)):
+        for kind, table in (("example", examples), ("keyword", keywords)):
             for lang, items in table.items():
                 for text in items:
                     key = (lang, normalize(text))
@@ -100,5 +121,13 @@ def load_intents(directory: Path, languages: tuple[str, ...]) -> IntentCatalog:
                             f"({other_text!r}); an example may belong to one intent only"
                         )
                     seen[key] = (path, text)
-                    phrases.append(Phrase(intent, lang, text, is_keyword))
+                    phrases.append(Phrase(intent, lang, text, keyword=kind == "keyword"))
+        for lang, items in negative.items():
+            for text in items:
+                if (lang, normalize(text)) in seen and seen[(lang, normalize(text))][0] == path:
+                    raise ContentError(
+                        f"{path}:{_line_of(raw, text)}: {text!r} is both an example or keyword "
+                        "and a negative phrase of this intent"
+                    )
+                phrases.append(Phrase(intent, lang, text, negative=True))
     return IntentCatalog(descriptions, tuple(phrases))

@@ -13,11 +13,13 @@ from bot.services.presenter import BUYER, SELLER, sample_context
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 
 BUYER_TEMPLATES = ("welcome", "linked", "link_refused", "ack", "non_text", "need_order",
-                   "chosen", *INTENTS)  # fmt: skip
+                   "chosen", "from_seller", *INTENTS)  # fmt: skip
 SELLER_TEMPLATES = ("approval_card", "render_failed", "decision", "action_card", "help",
                     "edit_prompt", "edit_preview", "edit_stale", "non_text_notice",
-                    "resolved_notice")  # fmt: skip
-SELLER_LANGUAGES = ("en",)
+                    "resolved_notice", "gist", "takeover_started", "takeover_ended",
+                    "takeover_busy", "relay_from_buyer", "inbox", "order_card", "reminder",
+                    "not_found")  # fmt: skip
+SELLER_LANGUAGES = ("en", "zh")
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,17 @@
 """Compact callback data for inline buttons (Telegram allows at most 64 bytes).
 
-Format ``<verb>:<id>[:<n>]``. Verbs: ``send``/``edit``/``dism`` a draft, ``esend``/``ecancel``
-an edited preview, ``pick`` an option (draft id, option index), ``done`` a chosen action.
+Format ``<verb>:<id>[:<n>]``. Verbs: ``send``/``edit``/``dism``/``take``/``opts``/``back`` a
+draft, ``tog`` an option of a draft, ``esend``/``ecancel`` an edited preview, ``done`` a chosen
+action, ``end`` a taken-over conversation; the buyer's ``pick`` (draft id, option index).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-SELLER_VERBS = frozenset({"send", "edit", "dism", "esend", "ecancel", "done"})
+SELLER_VERBS = frozenset(
+    {"send", "edit", "dism", "esend", "ecancel", "done", "opts", "tog", "back", "take", "end"}
+)
 BUYER_VERBS = frozenset({"pick"})
 
 

@@ -34,6 +34,17 @@ class ImportRejected(ParleyError):
         super().__init__(f"{path}: nothing imported\n{shown}{more}")
 
 
+class InvalidTransition(ParleyError):
+    """A dispute cannot take ``event`` from ``state``; ``allowed`` lists what it can take."""
+
+    def __init__(self, state: str, event: str, allowed: tuple[str, ...] = ()) -> None:
+        self.state = state
+        self.event = event
+        self.allowed = allowed
+        hint = f" (possible now: {', '.join(allowed)})" if allowed else " (it is finished)"
+        super().__init__(f"a dispute that is {state} cannot {event}{hint}")
+
+
 class ContentError(ParleyError):
     """An intent or template file is broken; the message names the file (and line)."""
 

@@ -1,41 +1,256 @@
-"""Intent matching: rapidfuzz over example phrases and keywords, explainable and fast.
+"""Intent matching: explainable nearest-example scoring over normalised, stemmed text.
 
-Each intent's score is its best-matching example in the message's language (keywords add a
-bonus when they occur in the message). Below ``threshold`` the answer is ``none``; the result
-always carries the runner-up intents and the example that decided.
+How a message is classified (all tables are built once, when the matcher is created):
+
+1. **Language** — Cyrillic means Russian; otherwise a small naive-Bayes model over character
+   trigrams and words, trained on the example phrases themselves (plus common function words),
+   tells English, Spanish, Portuguese, French and Russian typed in Latin letters apart.
+   Telegram's ``language_code`` is only a prior. Latin-typed Russian is mapped to Cyrillic.
+2. **Features** — folded words (no case, accents, stutter, digits, emoji), their Snowball stems,
+   stem bigrams and character 3–5-grams (which absorb typos and inflections), TF-IDF weighted.
+3. **Nearest examples** — cosine similarity to every example phrase (an inverted index, so a
+   message costs microseconds); an intent's score is the mean of its best three examples,
+   examples in another language than the message's counting a little less.
+4. **Keywords** — a seller's cue words found in the message (as stems, so inflections match)
+   add a bonus; ``negative`` phrases of an intent count against it.
+5. **Decision** — the best intent wins; below ``threshold`` the answer is ``none``; when the
+   runner-up is within ``ambiguity_margin`` the result is flagged ``ambiguous`` so the bot can
+   ask the buyer. The evidence names the example (and keywords) that decided, and
+   :mod:`rapidfuzz` scores how closely the message's best passage matches that example.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
 
-from rapidfuzz import fuzz, process
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz
 
-from bot.domain.text import guess_language, normalize
+from bot.domain.entities import Entities, mask_entities, scan_entities
+from bot.domain.text import (
+    FUNCTION_WORDS,
+    LANGUAGES,
+    STOPWORDS,
+    cyrillic_to_latin,
+    is_cyrillic,
+    latin_to_cyrillic,
+    normalize,
+    stem_words,
+)
 
 NONE = "none"
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
 class Phrase:
-    """One example phrase or keyword of an intent in one language."""
+    """One example phrase, keyword or negative phrase of an intent in one language."""
 
     intent: str
     lang: str
     text: str
     keyword: bool = False
+    negative: bool = False
 
 
 @dataclass(frozen=True)
 class IntentResult:
-    """What a message is about, how sure we are, and why."""
+    """What a message is about, how sure we are, and why.
+
+    ``alternatives`` are the next best intents with their scores; ``evidence`` is a readable
+    account of what decided (the example phrase, keywords); ``example`` and ``keywords`` hold
+    the same facts as data. ``ambiguous`` is set when the runner-up is too close to call, so
+    the bot should ask the buyer to choose between ``intent`` and ``runner_up``.
+    """
 
     intent: str
     confidence: float
     language: str
     alternatives: tuple[tuple[str, float], ...]
     evidence: str
+    entities: Entities = field(default_factory=Entities)
+    ambiguous: bool = False
+    runner_up: str | None = None
+    example: str = ""
+    keywords: tuple[str, ...] = ()
+    score: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready view (used by ``parley classify``)."""
+        return {
+            "intent": self.intent,
+            "confidence": self.confidence,
+            "language": self.language,
+            "ambiguous": self.ambiguous,
+            "runner_up": self.runner_up,
+            "alternatives": [{"intent": i, "score": s} for i, s in self.alternatives],
+            "evidence": self.evidence,
+            "example": self.example,
+            "keywords": list(self.keywords),
+            "entities": self.entities.as_dict(),
+        }
+
+
+# ----------------------------------------------------------------------------- language
+
+
+class LanguageDetector:
+    """Naive Bayes over character trigrams and words, trained on in-domain phrases.
+
+    Classes are the five languages plus ``ru_latn`` (Russian typed in Latin letters).
+    """
+
+    CLASSES: tuple[str, ...] = ("en", "es", "pt", "fr", "ru_latn")
+
+    def __init__(self, samples: Iterable[tuple[str, str]], alpha: float = 0.5) -> None:
+        counts: dict[str, Counter[str]] = {c: Counter() for c in self.CLASSES}
+        for lang, text in samples:
+            if lang == "ru":
+                latin = text if not is_cyrillic(text) else cyrillic_to_latin(normalize(text))
+                counts["ru_latn"].update(self._grams(latin))
+            elif lang in counts:
+                counts[lang].update(self._grams(text))
+        for lang, stop in STOPWORDS.items():
+            for word in stop:
+                counts[lang].update(self._grams(word))
+        vocab = sorted(set().union(*counts.values()))
+        self._index = {g: i for i, g in enumerate(vocab)}
+        table = np.zeros((len(vocab) + 1, len(self.CLASSES)))
+        for j, lang in enumerate(self.CLASSES):
+            total = sum(counts[lang].values()) + alpha * (len(vocab) + 1)
+            for gram, n in counts[lang].items():
+                table[self._index[gram], j] = math.log((n + alpha) / total)
+            table[:, j][table[:, j] == 0] = math.log(alpha / total)
+            table[len(vocab), j] = math.log(alpha / total)
+        self._table = table
+        self._unknown = len(vocab)
+
+    @staticmethod
+    def _grams(text: str) -> list[str]:
+        tokens = normalize(text).split()
+        grams: list[str] = [f"w:{t}" for t in tokens]
+        for token in tokens:
+            padded = f" {token} "
+            grams.extend(padded[i : i + 3] for i in range(len(padded) - 2))
+        return grams
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Log-likelihood per class (higher is likelier)."""
+        grams = self._grams(text)
+        if not grams:
+            return dict.fromkeys(self.CLASSES, 0.0)
+        rows = [self._index.get(g, self._unknown) for g in grams]
+        totals = self._table[rows].sum(axis=0)
+        return {lang: float(totals[j]) for j, lang in enumerate(self.CLASSES)}
+
+    def detect(self, text: str, hint: str | None, default: str) -> tuple[str, bool]:
+        """(language, typed_in_latin): the language of ``text``; ``hint`` is a soft prior."""
+        if is_cyrillic(text):
+            return "ru", False
+        if not normalize(text):
+            return (hint if hint in LANGUAGES else default), False
+        scores = self.scores(text)
+        prior = "ru_latn" if hint == "ru" else hint
+        if prior in scores:
+            scores[prior] += 2.0
+        best = max(scores, key=lambda lang: scores[lang])
+        if best == "ru_latn":
+            return "ru", True
+        return best, False
+
+
+# ----------------------------------------------------------------------------- features
+
+
+class _Featurizer:
+    """Turns text into sparse TF-IDF feature vectors (ids and weights)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.idf: FloatArray = np.zeros(0)
+        self.default_idf = 1.0
+        self._frozen = False
+
+    def tokens(self, text: str, lang: str, latin_russian: bool) -> list[str]:
+        """Normalised words, Latin-typed Russian turned into Cyrillic."""
+        tokens = normalize(text).split()
+        if lang == "ru" and (latin_russian or not is_cyrillic(text)):
+            tokens = [
+                latin_to_cyrillic(t) if t.isascii() and not t.startswith("qq") else t
+                for t in tokens
+            ]
+        return tokens
+
+    def raw_features(self, text: str, lang: str, latin_russian: bool = False) -> list[str]:
+        """Feature names of ``text``: stems, stem bigrams and character n-grams."""
+        tokens = self.tokens(text, lang, latin_russian)
+        stems = stem_words(tokens, lang)
+        feats = [f"w{s}" for s in stems]
+        feats.extend(f"b{a} {b}" for a, b in pairwise(stems))
+        for token in tokens:
+            feats.extend(_char_grams(token))
+        return feats
+
+    def fit(self, documents: Sequence[list[str]]) -> None:
+        """Learn the feature ids and inverse document frequencies."""
+        df: Counter[str] = Counter()
+        for feats in documents:
+            df.update(set(feats))
+        self.ids = {f: i for i, f in enumerate(sorted(df))}
+        n = len(documents)
+        self.idf = np.array([math.log((1 + n) / (1 + df[f])) + 1.0 for f in sorted(df)])
+        self.default_idf = math.log(1 + n) + 1.0
+        self._frozen = True
+
+    def vector(self, feats: list[str]) -> tuple[IntArray, FloatArray]:
+        """Known feature ids and their L2-normalised weights (unknown ones count in the norm)."""
+        counts = Counter(feats)
+        ids: list[int] = []
+        weights: list[float] = []
+        norm2 = 0.0
+        for feat, tf in counts.items():
+            idx = self.ids.get(feat)
+            weight = (1.0 + math.log(tf)) * (
+                self.default_idf if idx is None else float(self.idf[idx])
+            )
+            if feat[0] == "c":
+                weight *= _CHAR_WEIGHT
+            norm2 += weight * weight
+            if idx is not None:
+                ids.append(idx)
+                weights.append(weight)
+        norm = math.sqrt(norm2) or 1.0
+        return np.array(ids, dtype=np.int64), np.array(weights) / norm
+
+
+_CHAR_WEIGHT = 1.0
+
+
+@lru_cache(maxsize=65536)
+def _char_grams(token: str) -> tuple[str, ...]:
+    padded = f" {token} "
+    if len(padded) <= 5:
+        return (f"c{padded}",)
+    return tuple(f"c{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1))
+
+
+# ----------------------------------------------------------------------------- matcher
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    intent: str
+    text: str
+    stems: tuple[str, ...]
+    negative: bool
 
 
 class IntentMatcher:
@@ -46,48 +261,283 @@ class IntentMatcher:
         phrases: Iterable[Phrase],
         *,
         default_language: str = "en",
-        threshold: float = 0.55,
+        threshold: float = 0.24,
+        ambiguity_margin: float = 0.03,
+        keyword_bonus: float = 0.08,
+        foreign_factor: float = 0.85,
+        negative_weight: float = 0.5,
+        max_keywords: int = 2,
+        linear_weight: float = 0.3,
+        linear_margin: float = 1.0,
+        linear_epochs: int = 6,
+        linear_temperature: float = 0.3,
+        top_k: int = 3,
+        standalone_intents: tuple[str, ...] = ("greeting",),
+        standalone_coverage: float = 0.6,
     ) -> None:
         self.default_language = default_language
         self.threshold = threshold
-        self._examples: dict[str, tuple[list[str], list[str], list[str]]] = {}
-        self._keywords: dict[str, list[tuple[str, str]]] = {}
-        grouped: dict[str, list[Phrase]] = {}
-        for phrase in phrases:
-            if phrase.keyword:
-                self._keywords.setdefault(phrase.lang, []).append(
-                    (normalize(phrase.text), phrase.intent)
-                )
-            else:
-                grouped.setdefault(phrase.lang, []).append(phrase)
-        for lang, items in grouped.items():
-            self._examples[lang] = (
-                [normalize(p.text) for p in items],
-                [p.intent for p in items],
-                [p.text for p in items],
-            )
-        self.intents = sorted({i for _, intents, _ in self._examples.values() for i in intents})
+        self.ambiguity_margin = ambiguity_margin
+        self.keyword_bonus = keyword_bonus
+        self.negative_weight = negative_weight
+        self.max_keywords = max_keywords
+        self.linear_weight = linear_weight
+        self.linear_temperature = linear_temperature
+        self.foreign_factor = foreign_factor
+        self.top_k = top_k
+        self.standalone_coverage = standalone_coverage
+        phrases = list(phrases)
+        self.detector = LanguageDetector((p.lang, p.text) for p in phrases if not p.negative)
+        self._featurizer = _Featurizer()
+        examples = [p for p in phrases if not p.keyword]
+        examples.sort(key=lambda p: (p.negative, p.intent))
+        self.intents: list[str] = sorted({p.intent for p in phrases})
+        if NONE not in self.intents:
+            self.intents.append(NONE)
+            self.intents.sort()
+        self._intent_id = {name: i for i, name in enumerate(self.intents)}
+        self._examples = examples
+        feats = [self._featurizer.raw_features(mask_entities(p.text), p.lang) for p in examples]
+        self._featurizer.fit(feats)
+        self._ex_intent = np.array([self._intent_id[p.intent] for p in examples], dtype=np.int64)
+        self._ex_lang = np.array([LANGUAGES.index(p.lang) for p in examples], dtype=np.int64)
+        self._n_positive = sum(not p.negative for p in examples)
+        vectors = [self._featurizer.vector(f) for f in feats]
+        self._build_index(vectors)
+        self._weights = self._train_linear(
+            vectors[: self._n_positive], linear_epochs, linear_margin
+        )
+        # word stems the examples use (a message with none of them is gibberish or off-topic)
+        self._known_stems = {f[1:] for f in self._featurizer.ids if f[0] == "w" and len(f) > 2}
+        # intents that only stand on their own ("hello"), and the words their examples use
+        self._standalone: dict[int, set[str]] = {}
+        for name in standalone_intents:
+            if name in self._intent_id:
+                vocab = {
+                    f[1:]
+                    for p, fs in zip(examples, feats, strict=True)
+                    if p.intent == name and not p.negative
+                    for f in fs
+                    if f[0] == "w"
+                }
+                self._standalone[self._intent_id[name]] = vocab
+        self._keywords: dict[str, list[_Keyword]] = {}
+        for p in phrases:
+            if p.keyword:
+                tokens = self._featurizer.tokens(p.text, p.lang, False)
+                stems = tuple(stem_words(tokens, p.lang))
+                if stems:
+                    self._keywords.setdefault(p.lang, []).append(
+                        _Keyword(p.intent, p.text, stems, p.negative)
+                    )
+
+    def _build_index(self, vectors: list[tuple[IntArray, FloatArray]]) -> None:
+        n_features = len(self._featurizer.ids)
+        rows = np.concatenate([np.full(len(ids), i) for i, (ids, _) in enumerate(vectors)])
+        cols = np.concatenate([ids for ids, _ in vectors])
+        vals = np.concatenate([w for _, w in vectors])
+        order = np.argsort(cols, kind="stable")
+        self._post_rows = rows[order].astype(np.int64)
+        self._post_vals = vals[order]
+        self._post_ptr = np.searchsorted(cols[order], np.arange(n_features + 1))
+
+    def _train_linear(
+        self, vectors: list[tuple[IntArray, FloatArray]], epochs: int, margin: float
+    ) -> FloatArray:
+        """Averaged multiclass perceptron over the example vectors (deterministic order).
+
+        It learns which features tell intents apart (e.g. "difference" for price_drop); its
+        scores re-rank the nearest-example scores but never replace the example evidence.
+        """
+        n_features, k = len(self._featurizer.ids), len(self.intents)
+        weights = np.zeros((n_features, k))
+        totals = np.zeros((n_features, k))
+        if epochs <= 0 or not vectors:
+            return weights
+        labels = self._ex_intent[: len(vectors)].tolist()
+        rng = np.random.default_rng(12345)
+        order = np.arange(len(vectors))
+        step = 1
+        for _ in range(epochs):
+            rng.shuffle(order)
+            for i in order.tolist():
+                ids, w = vectors[i]
+                scores = w @ weights[ids]
+                gold = labels[i]
+                scores[gold] -= margin
+                guess = int(scores.argmax())
+                if guess != gold:
+                    weights[ids, gold] += w
+                    weights[ids, guess] -= w
+                    totals[ids, gold] += step * w
+                    totals[ids, guess] -= step * w
+                step += 1
+        averaged: FloatArray = (weights - totals / step).astype(np.float64)
+        return averaged
+
+    # ------------------------------------------------------------------ scoring
+
+    def similarities(self, text: str, language: str, latin_russian: bool) -> FloatArray:
+        """Cosine similarity of ``text`` to every example phrase (language-weighted)."""
+        ids, weights = self._featurizer.vector(
+            self._featurizer.raw_features(text, language, latin_russian)
+        )
+        return self._similarities(ids, weights, language)
+
+    def _similarities(self, ids: IntArray, weights: FloatArray, language: str) -> FloatArray:
+        n = len(self._examples)
+        if len(ids) == 0:
+            return np.zeros(n)
+        starts = self._post_ptr[ids]
+        ends = self._post_ptr[ids + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(n)
+        # gather all postings of the message's features in one go
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+        sims: FloatArray = np.bincount(
+            self._post_rows[offsets],
+            weights=self._post_vals[offsets] * np.repeat(weights, lengths),
+            minlength=n,
+        ).astype(np.float64, copy=False)
+        lang_id = LANGUAGES.index(language)
+        sims[self._ex_lang != lang_id] *= self.foreign_factor
+        return sims
 
     def classify(self, text: str, hint: str | None = None) -> IntentResult:
         """Classify one message; ``hint`` is Telegram's language code, if any."""
-        language = guess_language(text, hint, self.default_language)
-        query = normalize(text)
-        if not query or language not in self._examples:
-            return IntentResult(NONE, 0.0, language, (), "")
-        norm, intents, originals = self._examples[language]
-        best: dict[str, tuple[float, str]] = {}
-        for _, score, idx in process.extract(query, norm, scorer=fuzz.WRatio, limit=None):
-            intent = intents[idx]
-            if intent not in best:
-                best[intent] = (float(score) / 100.0, originals[idx])
-        padded = f" {query} "
-        for keyword, intent in self._keywords.get(language, []):
-            if f" {keyword} " in padded:
-                score, why = best.get(intent, (0.0, ""))
-                best[intent] = (min(1.0, score + 0.15), f"{why} + keyword '{keyword}'")
-        ranked = sorted(best.items(), key=lambda kv: kv[1][0], reverse=True)
-        top_intent, (top_score, evidence) = ranked[0]
-        alternatives = tuple((i, round(s, 3)) for i, (s, _) in ranked[1:4])
+        entities, spans = scan_entities(text)
+        original, text = text, mask_entities(text, spans)
+        language, latin_russian = self.detector.detect(text, hint, self.default_language)
+        if not normalize(text):
+            return IntentResult(NONE, 1.0, language, (), "no words in the message",
+                                entities=entities)  # fmt: skip
+        tokens = self._featurizer.tokens(text, language, latin_russian)
+        stems = stem_words(tokens, language)
+        if not any(
+            s in self._known_stems and t not in FUNCTION_WORDS
+            for t, s in zip(tokens, stems, strict=True)
+        ):
+            return IntentResult(NONE, 1.0, language, (), "no known word in the message",
+                                entities=entities)  # fmt: skip
+        ids, weights = self._featurizer.vector(
+            self._featurizer.raw_features(text, language, latin_russian)
+        )
+        sims = self._similarities(ids, weights, language)
+        scores, best_example = self._intent_scores(sims)
+        if self.linear_weight and len(ids):
+            linear = weights @ self._weights[ids]
+            linear = np.exp((linear - linear.max()) / self.linear_temperature)
+            scores += self.linear_weight * linear / linear.sum()
+        for intent_id, vocab in self._standalone.items():
+            covered = sum(s in vocab for s in stems) / len(stems)
+            if covered < self.standalone_coverage:
+                scores[intent_id] *= covered
+        matched = self._keyword_hits(text, language, latin_russian)
+        for kw in matched:
+            i = self._intent_id.get(kw.intent)
+            if i is not None:
+                scores[i] += self.keyword_bonus
+        order = np.argsort(-scores)
+        top, second = int(order[0]), int(order[1])
+        top_score = float(scores[top])
+        alternatives = tuple(
+            (self.intents[int(i)], round(float(scores[int(i)]), 3)) for i in order[1:4]
+        )
+        top_intent = self.intents[top]
+        example_idx = int(best_example[top])
+        example = self._examples[example_idx].text if example_idx >= 0 else ""
+        kws = tuple(kw.text for kw in matched if kw.intent == top_intent and not kw.negative)
+        evidence = self._explain(
+            original, example, float(sims[example_idx]) if example else 0.0, kws
+        )
+        confidence = _confidence(top_score, top_score - float(scores[second]))
         if top_score < self.threshold:
-            return IntentResult(NONE, round(1 - top_score, 3), language, alternatives, evidence)
-        return IntentResult(top_intent, round(top_score, 3), language, alternatives, evidence)
+            return IntentResult(
+                NONE, round(1.0 - confidence, 3), language, ((top_intent, round(top_score, 3)),
+                *alternatives[:2]), f"below threshold {self.threshold}: {evidence}",
+                entities=entities, example=example, keywords=kws, score=round(top_score, 3),
+            )  # fmt: skip
+        margin = top_score - float(scores[second])
+        ambiguous = top_intent != NONE and margin < self.ambiguity_margin
+        runner_up = self.intents[second]
+        return IntentResult(
+            top_intent, round(confidence, 3), language, alternatives, evidence,
+            entities=entities, ambiguous=ambiguous and runner_up != NONE,
+            runner_up=runner_up, example=example, keywords=kws, score=round(top_score, 3),
+        )  # fmt: skip
+
+    def _intent_scores(self, all_sims: FloatArray) -> tuple[FloatArray, IntArray]:
+        """Per intent: mean of its ``top_k`` best example similarities, and its best example.
+
+        An intent whose negative phrase is closer to the message than its best example loses
+        ``negative_weight`` times the difference.
+        """
+        k = len(self.intents)
+        scores = np.zeros(k)
+        best = np.full(k, -1, dtype=np.int64)
+        sims = all_sims[: self._n_positive]
+        if not sims.any():
+            return scores, best
+        m = min(len(sims), 40 * self.top_k)
+        candidates = np.argpartition(-sims, m - 1)[:m] if m < len(sims) else np.arange(len(sims))
+        candidates = candidates[np.argsort(-sims[candidates], kind="stable")]
+        taken = np.zeros(k, dtype=np.int64)
+        for idx in candidates.tolist():
+            intent = int(self._ex_intent[idx])
+            if taken[intent] < self.top_k:
+                if taken[intent] == 0:
+                    best[intent] = idx
+                scores[intent] += sims[idx]
+                taken[intent] += 1
+        scores /= self.top_k
+        if len(all_sims) > self._n_positive:
+            negative = np.zeros(k)
+            np.maximum.at(
+                negative, self._ex_intent[self._n_positive :], all_sims[self._n_positive :]
+            )
+            top = np.zeros(k)
+            valid = best >= 0
+            top[valid] = sims[best[valid]]
+            scores -= self.negative_weight * np.clip(negative - top, 0.0, None)
+        return scores, best
+
+    def _keyword_hits(self, text: str, language: str, latin_russian: bool) -> list[_Keyword]:
+        keywords = self._keywords.get(language)
+        if not keywords:
+            return []
+        stems = stem_words(self._featurizer.tokens(text, language, latin_russian), language)
+        present = set(stems)
+        joined = f" {' '.join(stems)} "
+        hits: list[_Keyword] = []
+        seen: set[tuple[str, tuple[str, ...]]] = set()
+        per_intent: Counter[str] = Counter()
+        for kw in keywords:
+            key = (kw.intent, kw.stems)
+            if key in seen or per_intent[kw.intent] >= self.max_keywords:
+                continue
+            if kw.stems[0] in present and (
+                len(kw.stems) == 1 or f" {' '.join(kw.stems)} " in joined
+            ):
+                hits.append(kw)
+                seen.add(key)
+                per_intent[kw.intent] += 1
+        return hits
+
+    @staticmethod
+    def _explain(text: str, example: str, similarity: float, keywords: tuple[str, ...]) -> str:
+        if not example:
+            return "no similar example"
+        fuzzy = fuzz.partial_token_set_ratio(normalize(example), normalize(text)) / 100.0
+        why = f"example {example!r} (similarity {similarity:.2f}, fuzzy {fuzzy:.2f})"
+        if keywords:
+            why += " + keyword " + ", ".join(repr(k) for k in keywords)
+        return why
+
+
+def _confidence(score: float, margin: float) -> float:
+    """A score in [0, 1]: how strong the best match is and how far ahead of the runner-up."""
+    strength = 1.0 / (1.0 + math.exp(-(score - 0.25) * 12.0))
+    lead = 1.0 - math.exp(-margin * 15.0)
+    return max(0.0, min(1.0, 0.5 * strength + 0.5 * lead))

@@ -90,6 +90,8 @@ class Conversation:
     language: str
     opened_at: datetime
     intent: str = "none"
+    taken_over_by: int | None = None
+    waiting_since: datetime | None = None
 
 
 class DraftStatus(StrEnum):
@@ -99,6 +101,7 @@ class DraftStatus(StrEnum):
     SENT = "sent"
     DISMISSED = "dismissed"
     SUPERSEDED = "superseded"
+    TAKEN_OVER = "taken_over"
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,8 @@ class OutMessage:
     """A message (or an edit of one) that Parley must deliver; stored in the outbox first.
 
     ``ref`` names the message for later edits (e.g. ``card:12``); an edit targets the message
-    sent earlier to the same chat under the same ref.
+    sent earlier to the same chat under the same ref. With ``photo`` (PNG bytes) the message
+    is a photo and ``text`` its caption (at most 1024 characters).
     """
 
     chat_id: int
@@ -161,6 +165,7 @@ class OutMessage:
     buttons: tuple[tuple[Button, ...], ...] = ()
     ref: str | None = None
     edit: bool = False
+    photo: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,17 @@ what they act on is read from the database each time.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services.outbox import OutboxRelay
+from bot.services.sellers import SellerService
 
 log = logging.getLogger(__name__)
 
 OUTBOX_JOB_ID = "outbox-retry"
+FIRST_RESPONSE_JOB_ID = "first-response-reminders"
 
 
 async def retry_outbox(relay: OutboxRelay) -> None:
@@ -24,11 +27,28 @@ async def retry_outbox(relay: OutboxRelay) -> None:
         log.info("outbox retry delivered %d message(s)", sent)
 
 
-def build_scheduler(relay: OutboxRelay, outbox_every_seconds: float = 10.0) -> AsyncIOScheduler:
+async def remind_first_response(sellers: SellerService, relay: OutboxRelay, hours: float) -> None:
+    """Remind the sellers of buyers waiting longer than ``hours`` for a first answer."""
+    if await sellers.remind_waiting(timedelta(hours=hours)):
+        await relay.flush()
+
+
+def build_scheduler(
+    relay: OutboxRelay,
+    outbox_every_seconds: float = 10.0,
+    sellers: SellerService | None = None,
+    first_response_hours: float = 12.0,
+) -> AsyncIOScheduler:
     """A scheduler with Parley's recurring jobs (not started)."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
         retry_outbox, "interval", seconds=outbox_every_seconds, id=OUTBOX_JOB_ID,
         args=[relay], max_instances=1, coalesce=True, replace_existing=True,
     )  # fmt: skip
+    if sellers is not None:
+        scheduler.add_job(
+            remind_first_response, "interval", minutes=5, id=FIRST_RESPONSE_JOB_ID,
+            args=[sellers, relay, first_response_hours], max_instances=1, coalesce=True,
+            replace_existing=True,
+        )  # fmt: skip
     return scheduler

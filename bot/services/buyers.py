@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from dataclasses import dataclass
 
 from bot.domain import links
+from bot.domain.choices import match_choice
 from bot.domain.errors import LinkRefused, NotAllowed, NotFound, RenderError, StaleAction
 from bot.domain.intents import IntentMatcher, IntentResult
 from bot.domain.models import (
     Conversation,
     ConversationStatus,
+    Draft,
     DraftStatus,
     Order,
     OutMessage,
@@ -20,7 +23,8 @@ from bot.domain.models import (
 from bot.domain.playbook import SellerPolicy, plan_reply
 from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
 from bot.domain.text import guess_language
-from bot.services.presenter import CardFacts, Presenter
+from bot.services.presenter import Presenter
+from bot.services.replies import Cards
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,7 @@ class BuyerConfig:
     link_secret: bytes
     default_language: str
     policy: SellerPolicy
+    auto_approve: frozenset[str] = frozenset()
 
 
 class BuyerService:
@@ -50,18 +55,24 @@ class BuyerService:
         matcher: IntentMatcher,
         presenter: Presenter,
         config: BuyerConfig,
+        cards: Cards | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.matcher = matcher
         self.presenter = presenter
         self.config = config
+        self.cards = cards or Cards(presenter, config.seller_chat_ids)
 
     def _language(self, sender: Sender, order: Order | None) -> str:
         for candidate in (order.buyer_language if order else "", sender.language_code[:2]):
             if candidate in LANGUAGES:
                 return candidate
         return self.config.default_language
+
+    async def _to_sellers(self, uow: UnitOfWork, text: str) -> None:
+        for seller in self.config.seller_chat_ids:
+            await uow.outbox.add(OutMessage(seller, text), self.clock.now())
 
     async def start(self, sender: Sender, payload: str | None) -> None:
         """``/start [payload]`` from a buyer: link the chat to an order, or say hello."""
@@ -98,7 +109,7 @@ class BuyerService:
         return order
 
     async def message(self, sender: Sender, text: str, kind: str = "text") -> None:
-        """A buyer wrote (or sent a photo, sticker, voice…): store it and draft a reply."""
+        """A buyer wrote (or sent a photo, sticker, voice…): store it and act on it."""
         now = self.clock.now()
         text = text[:MAX_STORED_TEXT]
         async with self.store.transaction() as uow:
@@ -114,16 +125,43 @@ class BuyerService:
                 conversation = await uow.conversations.create(
                     sender.chat_id, order.order_id if order else None, language, now
                 )
+            if conversation.taken_over_by is not None:
+                await self._relay(uow, sender, conversation, text, kind)
+                return
             if kind != "text":
                 await self._non_text(uow, sender, conversation, order, kind, text)
                 return
+            if conversation.status == ConversationStatus.AWAITING_BUYER:
+                sent = await uow.drafts.last_sent(conversation.id)
+                if sent is not None and await self._choice_in_words(uow, sender, sent, order, text):
+                    return
             result = self.matcher.classify(text, hint)
             await uow.conversations.add_message(
-                StoredMessage(conversation.id, sender.chat_id, "in", "text", text,
-                              result.intent, result.confidence),
+                StoredMessage(
+                    conversation.id,
+                    sender.chat_id,
+                    "in",
+                    "text",
+                    text,
+                    result.intent,
+                    result.confidence,
+                ),
                 now,
-            )  # fmt: skip
+            )
+            await uow.conversations.wait_for_seller(conversation.id, now)
             await self._draft(uow, sender, conversation, order, result, is_new)
+
+    async def _relay(
+        self, uow: UnitOfWork, sender: Sender, conversation: Conversation, text: str, kind: str
+    ) -> None:
+        now = self.clock.now()
+        await uow.conversations.add_message(
+            StoredMessage(conversation.id, sender.chat_id, "in", kind, text), now
+        )
+        shown = text if kind == "text" else f"[{kind}] {text}".strip()
+        relay = self.presenter.seller("relay_from_buyer", buyer=sender, buyer_text=shown)
+        assert conversation.taken_over_by is not None
+        await uow.outbox.add(OutMessage(conversation.taken_over_by, relay), now)
 
     async def _non_text(
         self,
@@ -138,6 +176,7 @@ class BuyerService:
         await uow.conversations.add_message(
             StoredMessage(conversation.id, sender.chat_id, "in", kind, caption), now
         )
+        await uow.conversations.wait_for_seller(conversation.id, now)
         reply = self.presenter.buyer(
             conversation.language, "non_text", buyer_name=sender.name, kind=kind
         )
@@ -146,11 +185,29 @@ class BuyerService:
             StoredMessage(conversation.id, sender.chat_id, "out", "text", reply), now
         )
         notice = self.presenter.seller(
-            "non_text_notice", buyer=sender, order=order, kind=kind, buyer_text=caption,
+            "non_text_notice",
+            buyer=sender,
+            order=order,
+            kind=kind,
+            buyer_text=caption,
             conversation=conversation,
-        )  # fmt: skip
-        for seller in self.config.seller_chat_ids:
-            await uow.outbox.add(OutMessage(seller, notice), now)
+        )
+        await self._to_sellers(uow, notice)
+
+    async def _choice_in_words(
+        self, uow: UnitOfWork, sender: Sender, draft: Draft, order: Order | None, text: str
+    ) -> bool:
+        enabled = [(i, o) for i, o in enumerate(draft.options) if o.enabled]
+        labels = [self.presenter.option_label(draft.language, o, order) for _, o in enabled]
+        picked = match_choice(text, labels)
+        if picked is None:
+            return False
+        await uow.conversations.add_message(
+            StoredMessage(draft.conversation_id, sender.chat_id, "in", "text", text),
+            self.clock.now(),
+        )
+        await self._pick(uow, sender, draft, enabled[picked][0])
+        return True
 
     async def _draft(
         self,
@@ -169,23 +226,23 @@ class BuyerService:
         buyer_text = "\n".join(m.text for m in unanswered if m.kind == "text")
         language = latest.language if latest.intent not in SMALL_TALK else conversation.language
         for old in await uow.drafts.pending_for(conversation.id):
-            await uow.drafts.decide(old.id, DraftStatus.SUPERSEDED, "", now)
-            await self._update_cards(uow, sender, conversation, order, old.id, "superseded")
+            await self.cards.decide(uow, old, DraftStatus.SUPERSEDED, "", now)
         item = await uow.catalog.get(order.sku) if order and order.sku else None
         plan = plan_reply(intent, order, item, self.config.policy, now)
+        name = order.buyer_name if order and order.buyer_name else sender.name
         try:
-            reply = self.presenter.reply(
-                plan.template, language, order.buyer_name if order and order.buyer_name
-                else sender.name, order, item, plan.facts,
-            )  # fmt: skip
+            reply = self.presenter.reply(plan.template, language, name, order, item, plan.facts)
         except RenderError as exc:
             log.error("draft blocked: %s", exc)
             failed = self.presenter.seller(
-                "render_failed", buyer=sender, order=order, buyer_text=buyer_text,
-                error=str(exc), conversation=conversation,
-            )  # fmt: skip
-            for seller in self.config.seller_chat_ids:
-                await uow.outbox.add(OutMessage(seller, failed), now)
+                "render_failed",
+                buyer=sender,
+                order=order,
+                buyer_text=buyer_text,
+                error=str(exc),
+                conversation=conversation,
+            )
+            await self._to_sellers(uow, failed)
             return
         draft = await uow.drafts.create(
             conversation.id, intent, confidence, language, buyer_text, reply, plan.options, now
@@ -193,92 +250,79 @@ class BuyerService:
         await uow.conversations.update(
             conversation.id, now, status=ConversationStatus.OPEN, intent=intent, language=language
         )
+        if intent in self.config.auto_approve and (order is not None or not plan.options):
+            await uow.drafts.decide(draft.id, DraftStatus.SENT, "auto", now)
+            await self.cards.deliver(uow, draft, "auto", now, status="auto")
+            return
         if is_new:
-            ack_text = self.presenter.buyer(language, "ack", buyer_name=sender.name, order=order)
-            await uow.outbox.add(OutMessage(sender.chat_id, ack_text), now)
-        card = self.presenter.approval_card(CardFacts(draft, conversation, sender, order))
-        for seller in self.config.seller_chat_ids:
-            await uow.outbox.add(_to(card, seller), now)
-
-    async def _update_cards(
-        self,
-        uow: UnitOfWork,
-        buyer: Sender,
-        conversation: Conversation,
-        order: Order | None,
-        draft_id: int,
-        decision: str,
-    ) -> None:
-        draft = await uow.drafts.get(draft_id)
-        assert draft is not None
-        card = self.presenter.approval_card(CardFacts(draft, conversation, buyer, order), decision)
-        for seller in self.config.seller_chat_ids:
-            await uow.outbox.add(_to(card, seller, edit=True), self.clock.now())
+            ack = self.presenter.buyer(language, "ack", buyer_name=sender.name, order=order)
+            await uow.outbox.add(OutMessage(sender.chat_id, ack), now)
+        await self.cards.post(uow, draft, now)
 
     async def pick(self, sender: Sender, draft_id: int, index: int) -> str:
         """The buyer tapped option ``index`` of a sent reply; returns the toast text."""
-        now = self.clock.now()
         async with self.store.transaction() as uow:
             draft = await uow.drafts.get(draft_id)
             if draft is None:
                 raise NotFound(f"draft {draft_id}")
-            conversation = await uow.conversations.get(draft.conversation_id)
-            assert conversation is not None
-            if conversation.chat_id != sender.chat_id:
-                raise NotAllowed("this button belongs to another chat")
-            if draft.status != DraftStatus.SENT or not 0 <= index < len(draft.options):
-                raise StaleAction("this offer is no longer open")
-            option = draft.options[index]
-            if not await uow.drafts.choose(draft_id, index, sender.chat_id,
-                                           option.needs_action, now):  # fmt: skip
-                raise StaleAction("you have already chosen")
-            choice = await uow.drafts.choice_for(draft_id)
-            assert choice is not None
-            order = await uow.orders.get(conversation.order_id) if conversation.order_id else None
-            label = self.presenter.option_label(draft.language, option, order)
-            marked = f"{draft.text}\n\n✔ {_escape(label)}"
-            await uow.outbox.add(
-                OutMessage(sender.chat_id, marked, ref=f"reply:{draft_id}", edit=True), now
+            return await self._pick(uow, sender, draft, index)
+
+    async def _pick(self, uow: UnitOfWork, sender: Sender, draft: Draft, index: int) -> str:
+        now = self.clock.now()
+        conversation = await uow.conversations.get(draft.conversation_id)
+        assert conversation is not None
+        if conversation.chat_id != sender.chat_id:
+            raise NotAllowed("this button belongs to another chat")
+        if draft.status != DraftStatus.SENT or not 0 <= index < len(draft.options):
+            raise StaleAction("this offer is no longer open")
+        option = draft.options[index]
+        if not option.enabled:
+            raise StaleAction("this offer is no longer open")
+        if not await uow.drafts.choose(draft.id, index, sender.chat_id, option.needs_action, now):
+            raise StaleAction("you have already chosen")
+        choice = await uow.drafts.choice_for(draft.id)
+        assert choice is not None
+        order = await uow.orders.get(conversation.order_id) if conversation.order_id else None
+        label = self.presenter.option_label(draft.language, option, order)
+        marked = f"{draft.text}\n\n✔ {html.escape(label, quote=False)}"
+        await uow.outbox.add(
+            OutMessage(sender.chat_id, marked, ref=f"reply:{draft.id}", edit=True), now
+        )
+        await uow.conversations.add_message(
+            StoredMessage(conversation.id, sender.chat_id, "in", "choice", label), now
+        )
+        if option.needs_action:
+            reply = self.presenter.buyer(
+                draft.language, "chosen", buyer_name=sender.name, order=order, label=label
             )
-            await uow.conversations.add_message(
-                StoredMessage(conversation.id, sender.chat_id, "in", "choice", label), now
+            status = ConversationStatus.AWAITING_ACTION
+            action = self.presenter.seller(
+                "action_card",
+                order=order,
+                buyer=sender,
+                label=label,
+                amount=option.amount,
+                days=option.days,
+                kind=option.kind,
+                decision="",
+                by="",
             )
-            context = {"buyer_name": sender.name, "order": order, "amount": option.amount,
-                       "label": label}  # fmt: skip
-            if option.needs_action:
-                reply = self.presenter.buyer(draft.language, "chosen", **context)
-                status = ConversationStatus.AWAITING_ACTION
-                action = self.presenter.seller(
-                    "action_card", order=order, buyer=sender, label=label, amount=option.amount,
-                    kind=option.kind, decision="", by="",
-                )  # fmt: skip
-                button = ((self.presenter.seller_button("done", choice.id),),)
-                for seller in self.config.seller_chat_ids:
-                    await uow.outbox.add(
-                        OutMessage(seller, action, button, ref=f"action:{choice.id}"), now
-                    )
-            else:
-                reply = self.presenter.buyer(draft.language, f"done/{option.kind}", **context)
-                status = ConversationStatus.RESOLVED
-                note = self.presenter.seller(
-                    "resolved_notice", order=order, buyer=sender, label=label
+            button = ((self.presenter.seller_button("done", choice.id),),)
+            for seller in self.config.seller_chat_ids:
+                await uow.outbox.add(
+                    OutMessage(seller, action, button, ref=f"action:{choice.id}"), now
                 )
-                for seller in self.config.seller_chat_ids:
-                    await uow.outbox.add(OutMessage(seller, note), now)
-            await uow.outbox.add(OutMessage(sender.chat_id, reply), now)
-            await uow.conversations.add_message(
-                StoredMessage(conversation.id, sender.chat_id, "out", "text", reply), now
-            )
-            await uow.conversations.update(conversation.id, now, status=status)
-            return label
-
-
-def _to(message: OutMessage, chat_id: int, edit: bool = False) -> OutMessage:
-    return OutMessage(chat_id, message.text, message.buttons, message.ref, edit)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        else:
+            reply = self.presenter.done_text(draft.language, option, order, sender.name)
+            status = ConversationStatus.RESOLVED
+            note = self.presenter.seller("resolved_notice", order=order, buyer=sender, label=label)
+            await self._to_sellers(uow, note)
+        await uow.outbox.add(OutMessage(sender.chat_id, reply), now)
+        await uow.conversations.add_message(
+            StoredMessage(conversation.id, sender.chat_id, "out", "text", reply), now
+        )
+        await uow.conversations.update(conversation.id, now, status=status)
+        return label
 
 
 def _pick_order(orders: list[Order], text: str) -> Order | None:
@@ -292,7 +336,7 @@ def _pick_order(orders: list[Order], text: str) -> Order | None:
 
 def _main_message(messages: list[StoredMessage]) -> StoredMessage:
     """Among unanswered messages, the latest with a real request (not small talk)."""
-    texts = [m for m in messages if m.kind == "text"]
+    texts = [m for m in messages if m.kind == "text" and m.intent is not None]
     for message in reversed(texts):
         if message.intent not in SMALL_TALK:
             return message

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bot.domain import callbacks
@@ -16,22 +17,56 @@ from bot.domain.models import (
     OutMessage,
     Sender,
 )
-from bot.domain.playbook import OPTION_KINDS
 from bot.domain.ports import Renderer
 from bot.domain.text import strip_html
 
 BUYER = "buyer"
 SELLER = "seller"
+SELLER_LANGUAGES = ("en", "zh")
 CARD_TEXT_LIMIT = 1200  # buyer words and draft are shortened on cards to stay under 4096
 
-SELLER_BUTTONS = {
+SELLER_TEXT: dict[str, dict[str, str]] = {
     "en": {
         "send": "Send",
         "edit": "Edit",
         "dism": "Dismiss",
+        "opts": "Options",
+        "take": "Take over",
+        "back": "Back",
         "esend": "Send edited",
         "ecancel": "Cancel",
         "done": "Done",
+        "end": "End",
+        "sent": "Sent to the buyer",
+        "dismissed": "Dismissed",
+        "type": "Type the new text",
+        "cancelled": "Edit cancelled; the draft is unchanged",
+        "told": "Done — the buyer has been told",
+        "taken": "You are talking to the buyer now",
+        "ended": "Handed back to Parley",
+        "toggled": "Options updated",
+        "no_options": "Keep at least one option, or Dismiss",
+    },
+    "zh": {
+        "send": "发送",
+        "edit": "编辑",
+        "dism": "忽略",
+        "opts": "方案",
+        "take": "接管",
+        "back": "返回",
+        "esend": "发送修改后的回复",
+        "ecancel": "取消",
+        "done": "完成",
+        "end": "结束",
+        "sent": "已发送给买家",
+        "dismissed": "已忽略",
+        "type": "请输入新的回复",
+        "cancelled": "已取消编辑，草稿未改动",
+        "told": "已完成，已通知买家",
+        "taken": "您现在直接与买家对话",
+        "ended": "已交还给 Parley",
+        "toggled": "方案已更新",
+        "no_options": "请至少保留一个方案，或点忽略",
     },
 }
 
@@ -44,6 +79,8 @@ class CardFacts:
     conversation: Conversation
     buyer: Sender
     order: Order | None
+    attachments: tuple[str, ...] = ()
+    entities: tuple[str, ...] = field(default_factory=tuple)
 
 
 class Presenter:
@@ -51,7 +88,7 @@ class Presenter:
 
     def __init__(self, renderer: Renderer, seller_language: str = "en") -> None:
         self.renderer = renderer
-        self.seller_language = seller_language
+        self.seller_language = seller_language if seller_language in SELLER_LANGUAGES else "en"
 
     def buyer(self, language: str, name: str, **context: Any) -> str:
         """A buyer-facing text in ``language``."""
@@ -61,10 +98,13 @@ class Presenter:
         """A seller-console text in the seller's language."""
         return self.renderer.render(SELLER, self.seller_language, name, context)
 
-    def seller_button(self, verb: str, target: int) -> Button:
+    def word(self, key: str) -> str:
+        """A short seller-console word (button label or pop-up)."""
+        return SELLER_TEXT[self.seller_language][key]
+
+    def seller_button(self, verb: str, target: int, index: int | None = None) -> Button:
         """A seller-console button."""
-        labels = SELLER_BUTTONS.get(self.seller_language, SELLER_BUTTONS["en"])
-        return Button(labels[verb], callbacks.encode(verb, target))
+        return Button(self.word(verb), callbacks.encode(verb, target, index))
 
     def option_label(self, language: str, option: Option, order: Order | None) -> str:
         """The button text of an option in the buyer's language."""
@@ -72,9 +112,17 @@ class Presenter:
             language, f"option/{option.kind}", amount=option.amount, days=option.days, order=order
         )
 
-    def option_labels(self, draft: Draft, order: Order | None) -> list[str]:
-        """Every option label of a draft, in the draft's language."""
-        return [self.option_label(draft.language, o, order) for o in draft.options]
+    def done_text(self, language: str, option: Option, order: Order | None, name: str) -> str:
+        """What the buyer is told once the chosen option has been carried out."""
+        return self.buyer(
+            language,
+            f"done/{option.kind}",
+            buyer_name=name,
+            order=order,
+            amount=option.amount,
+            days=option.days,
+            label=self.option_label(language, option, order),
+        )
 
     def reply(
         self,
@@ -90,37 +138,79 @@ class Presenter:
             language, template, buyer_name=buyer_name, order=order, item=item, **facts
         )
 
-    def approval_card(self, facts: CardFacts, decision: str = "") -> OutMessage:
+    def gist(self, intent: str, buyer: Sender, entities: tuple[str, ...]) -> str:
+        """One line, in the seller's language, saying what the buyer wants."""
+        return self.seller("gist", intent=intent, buyer=buyer, entities=list(entities))
+
+    def approval_card(
+        self, facts: CardFacts, decision: str = "", toggles: bool = False
+    ) -> OutMessage:
         """The card that asks the seller to approve a draft (or shows what became of it)."""
         draft = facts.draft
-        labels = self.option_labels(draft, facts.order)
+        options = [
+            {"label": self.option_label(draft.language, o, facts.order), "enabled": o.enabled}
+            for o in draft.options
+        ]
         text = self.seller(
             "approval_card",
             draft=draft,
             conversation=facts.conversation,
             buyer=facts.buyer,
             order=facts.order,
+            gist=self.gist(draft.intent, facts.buyer, facts.entities),
             buyer_text=_clip(draft.buyer_text),
+            attachments=list(facts.attachments),
             draft_text=_clip(strip_html(draft.text)),
-            options=labels,
+            options=options,
             decision=decision,
         )
         buttons: tuple[tuple[Button, ...], ...] = ()
-        if not decision:
+        if toggles:
+            toggles_rows = tuple(
+                (
+                    Button(
+                        f"{'✅' if o['enabled'] else '▫️'} {i + 1}. {o['label']}"[:60],
+                        callbacks.encode("tog", draft.id, i),
+                    ),
+                )
+                for i, o in enumerate(options)
+            )
+            buttons = (*toggles_rows, (self.seller_button("back", draft.id),))
+        elif not decision:
+            middle = [self.seller_button("edit", draft.id)]
+            if draft.options:
+                middle.append(self.seller_button("opts", draft.id))
             buttons = (
                 (self.seller_button("send", draft.id),),
-                (self.seller_button("edit", draft.id), self.seller_button("dism", draft.id)),
+                tuple(middle),
+                (self.seller_button("dism", draft.id), self.seller_button("take", draft.id)),
             )
         return OutMessage(0, text, buttons, ref=f"draft:{draft.id}")
 
     def buyer_reply(self, draft: Draft, order: Order | None, chat_id: int) -> OutMessage:
-        """The approved reply with its options as buttons."""
-        labels = self.option_labels(draft, order)
+        """The approved reply with its enabled options as buttons."""
         buttons = tuple(
-            (Button(label, callbacks.encode("pick", draft.id, idx)),)
-            for idx, label in enumerate(labels)
+            (
+                Button(
+                    self.option_label(draft.language, option, order),
+                    callbacks.encode("pick", draft.id, idx),
+                ),
+            )
+            for idx, option in enumerate(draft.options)
+            if option.enabled
         )
         return OutMessage(chat_id, draft.text, buttons, ref=f"reply:{draft.id}")
+
+
+def waited(delta: timedelta) -> str:
+    """A short human duration: ``45 min``, ``3 h``, ``2 d 4 h``."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{max(minutes, 0)} min"
+    hours = minutes // 60
+    if hours < 24:
+        return f"{hours} h"
+    return f"{hours // 24} d {hours % 24} h"
 
 
 def _clip(text: str) -> str:
@@ -132,12 +222,10 @@ def sample_context() -> dict[str, Any]:
     from datetime import UTC, datetime
     from decimal import Decimal
 
-    from bot.domain.models import (
-        ConversationStatus,
-        DraftStatus,
-        OrderStatus,
-    )
+    from bot.domain.models import ConversationStatus, DraftStatus, OrderStatus
     from bot.domain.money import Money
+    from bot.domain.playbook import OPTION_KINDS
+    from bot.domain.ports import StoredMessage
 
     paid = Money(Decimal("29.90"), "USD")
     order = Order(
@@ -145,47 +233,69 @@ def sample_context() -> dict[str, Any]:
         unit_price=paid,
         quantity=1,
         paid_at=datetime(2026, 4, 28, tzinfo=UTC),
-        status=OrderStatus.PAID,
+        status=OrderStatus.SHIPPED,
         buyer_name="Sample Buyer",
         item_title="Handmade cloth shoes",
         sku="SHOE-1",
+        carrier="Cainiao",
+        tracking_number="LP00123456789012",
+        shipped_at=datetime(2026, 4, 30, tzinfo=UTC),
+        promised_delivery_by=datetime(2026, 5, 20, tzinfo=UTC),
+        buyer_country="US",
     )
-    item = CatalogItem("SHOE-1", Money(Decimal("21.90"), "USD"), "Handmade cloth shoes",
-                       "May Day Labor Day sale", datetime(2026, 5, 5, tzinfo=UTC))  # fmt: skip
-    options = tuple(Option(kind, Money(Decimal(8), "USD")) for kind in OPTION_KINDS)
+    item = CatalogItem(
+        "SHOE-1",
+        Money(Decimal("21.90"), "USD"),
+        "Handmade cloth shoes",
+        "May Day Labor Day sale",
+        datetime(2026, 5, 5, tzinfo=UTC),
+        "EU 38 = 24 cm",
+    )
+    options = tuple(Option(kind, Money(Decimal(8), "USD"), days=15) for kind in OPTION_KINDS)
     draft = Draft(1, 1, "price_drop", 0.9, "en", "text", "reply", DraftStatus.PENDING, options)
-    conversation = Conversation(1, 10, order.order_id, ConversationStatus.OPEN, "en",
-                                order.paid_at, "price_drop")  # fmt: skip
+    conversation = Conversation(
+        1, 10, order.order_id, ConversationStatus.OPEN, "en", order.paid_at, "price_drop"
+    )
+    buyer = Sender(10, "Sample Buyer", "sample")
     return {
         "buyer_name": "Sample Buyer",
         "order": order,
         "item": item,
         "paid": paid,
+        "total": paid,
         "current": item.price,
         "promotion": item.promotion,
         "promotion_ends": item.promotion_ends,
         "difference": Money(Decimal(8), "USD"),
         "intent": "price_drop",
-        "days_since_paid": 3,
         "stage": "late",
         "days_late": 4,
-        "total": paid,
-        "size_chart": "EU 38 = 24 cm",
+        "days_since_paid": 3,
+        "size_chart": item.size_chart,
         "ask_photo": True,
-        "days": 15,
         "amount": Money(Decimal(8), "USD"),
+        "days": 15,
         "label": "Refund",
+        "text": "Hello from the seller",
         "draft": draft,
+        "draft_id": 1,
         "conversation": conversation,
-        "buyer": Sender(10, "Sample Buyer", "sample"),
+        "buyer": buyer,
         "buyer_text": "text",
         "draft_text": "reply",
-        "options": ["Refund"],
+        "gist": "wants a refund",
+        "entities": ["US$8.00"],
+        "attachments": ["photo"],
+        "options": [{"label": "Refund", "enabled": True}],
         "decision": "",
+        "status": "sent",
         "by": "Seller",
         "error": "a value is missing",
-        "kind": "photo",
-        "action": "Refund US$8.00",
-        "draft_id": 1,
-        "status": "sent",
+        "kind": "refund_difference",
+        "waiting": "13 h",
+        "what": "order 1",
+        "items": [
+            {"conversation": conversation, "buyer": buyer, "status": "open", "waiting": "2 h"}
+        ],
+        "history": [StoredMessage(1, 10, "in", "text", "hello")],
     }

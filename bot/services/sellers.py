@@ -1,21 +1,20 @@
-"""Seller-console use cases: approve, edit, dismiss a draft; confirm a chosen action done."""
+"""Seller-console use cases: approve, edit, toggle options, dismiss or take over a draft;
+confirm a chosen action done; inbox, order look-up and first-response reminders."""
 
 from __future__ import annotations
 
 import html
+from datetime import timedelta
+from typing import Any
 
 from bot.domain.errors import NotAllowed, NotFound, StaleAction
-from bot.domain.models import (
-    ConversationStatus,
-    Draft,
-    DraftStatus,
-    OutMessage,
-    Sender,
-)
+from bot.domain.models import ConversationStatus, Draft, DraftStatus, OutMessage, Sender
 from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
-from bot.services.presenter import CardFacts, Presenter
+from bot.services.presenter import Presenter, waited
+from bot.services.replies import Cards
 
 MAX_TEXT = 4096
+HISTORY_LINES = 30
 
 
 class SellerService:
@@ -27,11 +26,13 @@ class SellerService:
         clock: Clock,
         presenter: Presenter,
         seller_chat_ids: tuple[int, ...],
+        cards: Cards | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.presenter = presenter
         self.sellers = seller_chat_ids
+        self.cards = cards or Cards(presenter, seller_chat_ids)
 
     def is_seller(self, chat_id: int) -> bool:
         """Whether ``chat_id`` is one of the configured seller chats."""
@@ -41,14 +42,16 @@ class SellerService:
         if not self.is_seller(seller.chat_id):
             raise NotAllowed("only the seller can do this")
 
+    async def _say(self, uow: UnitOfWork, chat_id: int, name: str, **context: Any) -> None:
+        text = self.presenter.seller(name, **context)
+        await uow.outbox.add(OutMessage(chat_id, text), self.clock.now())
+
     async def register(self, seller: Sender) -> None:
         """``/start`` or ``/help`` in a seller chat: remember it and show the help."""
         self._check(seller)
-        now = self.clock.now()
         async with self.store.transaction() as uow:
-            await uow.chats.remember(seller, "seller", now)
-            text = self.presenter.seller("help", by=seller.label)
-            await uow.outbox.add(OutMessage(seller.chat_id, text), now)
+            await uow.chats.remember(seller, "seller", self.clock.now())
+            await self._say(uow, seller.chat_id, "help", by=seller.label)
 
     async def _pending(self, uow: UnitOfWork, draft_id: int) -> Draft:
         draft = await uow.drafts.get(draft_id)
@@ -56,24 +59,8 @@ class SellerService:
             raise NotFound(f"draft {draft_id}")
         if draft.status != DraftStatus.PENDING:
             who = f" by {draft.decided_by}" if draft.decided_by else ""
-            raise StaleAction(f"already {draft.status.value}{who}")
+            raise StaleAction(f"already {draft.status.value.replace('_', ' ')}{who}")
         return draft
-
-    async def _card_facts(self, uow: UnitOfWork, draft: Draft) -> CardFacts:
-        conversation = await uow.conversations.get(draft.conversation_id)
-        assert conversation is not None
-        buyer = await uow.chats.get(conversation.chat_id) or Sender(conversation.chat_id)
-        order = await uow.orders.get(conversation.order_id) if conversation.order_id else None
-        return CardFacts(draft, conversation, buyer, order)
-
-    async def _refresh_cards(self, uow: UnitOfWork, draft_id: int, decision: str) -> None:
-        draft = await uow.drafts.get(draft_id)
-        assert draft is not None
-        card = self.presenter.approval_card(await self._card_facts(uow, draft), decision)
-        for chat in self.sellers:
-            await uow.outbox.add(
-                OutMessage(chat, card.text, card.buttons, card.ref, edit=True), self.clock.now()
-            )
 
     async def send(self, seller: Sender, draft_id: int, text: str | None = None) -> str:
         """Approve a draft (optionally with the seller's replacement text) and send it."""
@@ -84,23 +71,9 @@ class SellerService:
             await uow.drafts.decide(draft_id, DraftStatus.SENT, seller.label, now, text)
             draft = await uow.drafts.get(draft_id)
             assert draft is not None
-            facts = await self._card_facts(uow, draft)
-            conversation = facts.conversation
-            reply = self.presenter.buyer_reply(draft, facts.order, conversation.chat_id)
-            await uow.outbox.add(reply, now)
-            await uow.conversations.add_message(
-                StoredMessage(conversation.id, conversation.chat_id, "out", "text", draft.text),
-                now,
-            )
-            await uow.conversations.mark_answered(conversation.id)
-            status = (
-                ConversationStatus.AWAITING_BUYER if draft.options else ConversationStatus.RESOLVED
-            )
-            await uow.conversations.update(conversation.id, now, status=status)
             await uow.drafts.end_edit(seller.chat_id)
-            await self._refresh_cards(uow, draft_id, self.presenter.seller(
-                "decision", status="sent", by=seller.label))  # fmt: skip
-            return "Sent to the buyer"
+            await self.cards.deliver(uow, draft, seller.label, now)
+            return self.presenter.word("sent")
 
     async def dismiss(self, seller: Sender, draft_id: int) -> str:
         """Drop a draft: nothing goes to the buyer and the conversation closes."""
@@ -108,14 +81,43 @@ class SellerService:
         now = self.clock.now()
         async with self.store.transaction() as uow:
             draft = await self._pending(uow, draft_id)
-            await uow.drafts.decide(draft_id, DraftStatus.DISMISSED, seller.label, now)
+            await self.cards.decide(uow, draft, DraftStatus.DISMISSED, seller.label, now)
             await uow.conversations.mark_answered(draft.conversation_id)
+            await uow.conversations.answered(draft.conversation_id)
             await uow.conversations.update(
                 draft.conversation_id, now, status=ConversationStatus.DISMISSED
             )
-            await self._refresh_cards(uow, draft_id, self.presenter.seller(
-                "decision", status="dismissed", by=seller.label))  # fmt: skip
-            return "Dismissed"
+            return self.presenter.word("dismissed")
+
+    async def options(self, seller: Sender, draft_id: int) -> str:
+        """Show the option toggles on this seller's card."""
+        self._check(seller)
+        async with self.store.transaction() as uow:
+            await self._pending(uow, draft_id)
+            await self.cards.refresh(uow, draft_id, self.clock.now(), toggles_in=seller.chat_id)
+        return self.presenter.word("opts")
+
+    async def toggle(self, seller: Sender, draft_id: int, index: int) -> str:
+        """Include or leave out one option; at least one stays in."""
+        self._check(seller)
+        async with self.store.transaction() as uow:
+            draft = await self._pending(uow, draft_id)
+            if not 0 <= index < len(draft.options):
+                raise NotFound(f"option {index + 1}")
+            option = draft.options[index]
+            if option.enabled and sum(o.enabled for o in draft.options) == 1:
+                return self.presenter.word("no_options")
+            await uow.drafts.set_enabled(draft_id, index, not option.enabled)
+            await self.cards.refresh(uow, draft_id, self.clock.now(), toggles_in=seller.chat_id)
+        return self.presenter.word("toggled")
+
+    async def back(self, seller: Sender, draft_id: int) -> str:
+        """Leave the option toggles; the card shows its usual buttons again."""
+        self._check(seller)
+        async with self.store.transaction() as uow:
+            await self._pending(uow, draft_id)
+            await self.cards.refresh(uow, draft_id, self.clock.now())
+        return self.presenter.word("back")
 
     async def start_edit(self, seller: Sender, draft_id: int) -> str:
         """The seller wants to rewrite a draft: ask for the text."""
@@ -124,33 +126,48 @@ class SellerService:
         async with self.store.transaction() as uow:
             draft = await self._pending(uow, draft_id)
             await uow.drafts.start_edit(seller.chat_id, draft_id, now)
-            prompt = self.presenter.seller("edit_prompt", draft=draft)
-            await uow.outbox.add(OutMessage(seller.chat_id, prompt), now)
-            return "Type the new text"
+            await self._say(uow, seller.chat_id, "edit_prompt", draft=draft)
+            return self.presenter.word("type")
 
     async def text(self, seller: Sender, text: str) -> None:
-        """A plain text from a seller: the replacement for a draft being edited, or help."""
+        """A plain text from a seller: an edit, a message to a taken-over buyer, or help."""
         self._check(seller)
         now = self.clock.now()
         async with self.store.transaction() as uow:
             editing = await uow.drafts.edit_in_progress(seller.chat_id)
-            if editing is None:
-                reply = self.presenter.seller("help", by=seller.label)
-                await uow.outbox.add(OutMessage(seller.chat_id, reply), now)
+            if editing is not None:
+                await self._edit_text(uow, seller, editing[0], text)
                 return
-            draft_id, _ = editing
-            draft = await uow.drafts.get(draft_id)
-            if draft is None or draft.status != DraftStatus.PENDING:
-                await uow.drafts.end_edit(seller.chat_id)
-                note = self.presenter.seller("edit_stale", draft_id=draft_id)
-                await uow.outbox.add(OutMessage(seller.chat_id, note), now)
+            talking = await uow.conversations.taken_over_by(seller.chat_id)
+            if talking is not None and text.strip():
+                safe = html.escape(text.strip(), quote=False)[: MAX_TEXT - 100]
+                relay = self.presenter.buyer(talking.language, "from_seller", text=safe)
+                await uow.outbox.add(OutMessage(talking.chat_id, relay), now)
+                await uow.conversations.add_message(
+                    StoredMessage(talking.id, talking.chat_id, "out", "text", text.strip()), now
+                )
                 return
-            escaped = html.escape(text.strip(), quote=False)[:MAX_TEXT]
-            await uow.drafts.propose_edit(seller.chat_id, escaped)
-            preview = self.presenter.seller("edit_preview", draft=draft, draft_text=text.strip())
-            buttons = ((self.presenter.seller_button("esend", draft_id),
-                        self.presenter.seller_button("ecancel", draft_id)),)  # fmt: skip
-            await uow.outbox.add(OutMessage(seller.chat_id, preview, buttons), now)
+            await self._say(uow, seller.chat_id, "help", by=seller.label)
+
+    async def _edit_text(self, uow: UnitOfWork, seller: Sender, draft_id: int, text: str) -> None:
+        now = self.clock.now()
+        draft = await uow.drafts.get(draft_id)
+        if draft is None or draft.status != DraftStatus.PENDING:
+            await uow.drafts.end_edit(seller.chat_id)
+            await self._say(uow, seller.chat_id, "edit_stale", draft_id=draft_id)
+            return
+        if not text.strip():
+            return
+        escaped = html.escape(text.strip(), quote=False)[:MAX_TEXT]
+        await uow.drafts.propose_edit(seller.chat_id, escaped)
+        preview = self.presenter.seller("edit_preview", draft=draft, draft_text=text.strip())
+        buttons = (
+            (
+                self.presenter.seller_button("esend", draft_id),
+                self.presenter.seller_button("ecancel", draft_id),
+            ),
+        )
+        await uow.outbox.add(OutMessage(seller.chat_id, preview, buttons), now)
 
     async def send_edited(self, seller: Sender, draft_id: int) -> str:
         """Send the previewed replacement text."""
@@ -166,7 +183,43 @@ class SellerService:
         self._check(seller)
         async with self.store.transaction() as uow:
             await uow.drafts.end_edit(seller.chat_id)
-        return "Edit cancelled; the draft is unchanged"
+        return self.presenter.word("cancelled")
+
+    async def take_over(self, seller: Sender, draft_id: int) -> str:
+        """The seller talks to the buyer directly; Parley stays silent until ``end``."""
+        self._check(seller)
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            draft = await self._pending(uow, draft_id)
+            busy = await uow.conversations.taken_over_by(seller.chat_id)
+            if busy is not None:
+                await self._say(uow, seller.chat_id, "takeover_busy", conversation=busy)
+                raise StaleAction(f"you are already talking in conversation #{busy.id}")
+            facts = await self.cards.facts(uow, draft)
+            await self.cards.decide(uow, draft, DraftStatus.TAKEN_OVER, seller.label, now)
+            await uow.conversations.take_over(draft.conversation_id, seller.chat_id)
+            await uow.conversations.mark_answered(draft.conversation_id)
+            await uow.conversations.answered(draft.conversation_id)
+            text = self.presenter.seller("takeover_started", buyer=facts.buyer, order=facts.order)
+            end = ((self.presenter.seller_button("end", draft.conversation_id),),)
+            await uow.outbox.add(OutMessage(seller.chat_id, text, end), now)
+            return self.presenter.word("taken")
+
+    async def end(self, seller: Sender, conversation_id: int | None = None) -> str:
+        """Hand a taken-over conversation back to Parley and close it."""
+        self._check(seller)
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            conversation = await uow.conversations.taken_over_by(seller.chat_id)
+            if conversation is None or (conversation_id and conversation.id != conversation_id):
+                raise StaleAction("no conversation is taken over here")
+            await uow.conversations.take_over(conversation.id, None)
+            await uow.conversations.update(conversation.id, now, status=ConversationStatus.RESOLVED)
+            buyer = await uow.chats.get(conversation.chat_id) or Sender(conversation.chat_id)
+            await self._say(
+                uow, seller.chat_id, "takeover_ended", buyer=buyer, conversation=conversation
+            )
+            return self.presenter.word("ended")
 
     async def done(self, seller: Sender, choice_id: int) -> str:
         """The seller did what the buyer chose (refund, reship…): tell the buyer, close."""
@@ -181,24 +234,97 @@ class SellerService:
                 raise StaleAction(f"already done{who}")
             draft = await uow.drafts.get(choice.draft_id)
             assert draft is not None
-            facts = await self._card_facts(uow, draft)
+            facts = await self.cards.facts(uow, draft)
             conversation, order, option = facts.conversation, facts.order, choice.option
-            label = self.presenter.option_label(draft.language, option, order)
-            told = self.presenter.buyer(
-                draft.language, f"done/{option.kind}", buyer_name=facts.buyer.name, order=order,
-                amount=option.amount, label=label,
-            )  # fmt: skip
+            name = order.buyer_name if order and order.buyer_name else facts.buyer.name
+            told = self.presenter.done_text(draft.language, option, order, name)
             await uow.outbox.add(OutMessage(conversation.chat_id, told), now)
             await uow.conversations.add_message(
                 StoredMessage(conversation.id, conversation.chat_id, "out", "text", told), now
             )
             await uow.conversations.update(conversation.id, now, status=ConversationStatus.RESOLVED)
+            label = self.presenter.option_label(draft.language, option, order)
             card = self.presenter.seller(
-                "action_card", order=order, buyer=facts.buyer, label=label, amount=option.amount,
-                kind=option.kind, decision="done", by=seller.label,
-            )  # fmt: skip
+                "action_card",
+                order=order,
+                buyer=facts.buyer,
+                label=label,
+                amount=option.amount,
+                days=option.days,
+                kind=option.kind,
+                decision="done",
+                by=seller.label,
+            )
             for chat in self.sellers:
                 await uow.outbox.add(
                     OutMessage(chat, card, ref=f"action:{choice_id}", edit=True), now
                 )
-            return "Done — the buyer has been told"
+            return self.presenter.word("told")
+
+    async def inbox(self, seller: Sender) -> None:
+        """``/inbox``: open conversations, longest waiting first."""
+        self._check(seller)
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            items = []
+            for conversation in await uow.conversations.open_list():
+                buyer = await uow.chats.get(conversation.chat_id) or Sender(conversation.chat_id)
+                since = conversation.waiting_since
+                items.append(
+                    {
+                        "conversation": conversation,
+                        "buyer": buyer,
+                        "status": conversation.status.value.replace("_", " "),
+                        "waiting": waited(now - since) if since else "",
+                    }
+                )
+            await self._say(uow, seller.chat_id, "inbox", items=items)
+
+    async def order(self, seller: Sender, order_id: str) -> None:
+        """``/order ORDER_ID``: the order card with its conversation history."""
+        self._check(seller)
+        async with self.store.transaction() as uow:
+            order = await uow.orders.get(order_id.strip())
+            if order is None:
+                await self._say(uow, seller.chat_id, "not_found", what=order_id.strip()[:64])
+                return
+            chat_id = await uow.orders.buyer_chat(order.order_id)
+            buyer = await uow.chats.get(chat_id) if chat_id else None
+            history: list[StoredMessage] = []
+            for conversation in await uow.conversations.for_order(order.order_id):
+                history += await uow.conversations.history(conversation.id)
+            lines = [_shorten(m) for m in history[-HISTORY_LINES:]]
+            await self._say(
+                uow, seller.chat_id, "order_card", order=order, buyer=buyer, history=lines
+            )
+
+    async def remind_waiting(self, after: timedelta) -> int:
+        """Remind the sellers of conversations waiting longer than ``after`` (once per wait)."""
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            due = await uow.conversations.waiting_too_long(now - after)
+            for conversation in due:
+                buyer = await uow.chats.get(conversation.chat_id) or Sender(conversation.chat_id)
+                since = conversation.waiting_since or now
+                for chat in self.sellers:
+                    await self._say(
+                        uow,
+                        chat,
+                        "reminder",
+                        buyer=buyer,
+                        conversation=conversation,
+                        waiting=waited(now - since),
+                    )
+                await uow.conversations.mark_reminded(conversation.id, now)
+            return len(due)
+
+
+def _shorten(message: StoredMessage) -> StoredMessage:
+    text = (
+        message.text if message.kind in ("text", "choice") else f"[{message.kind}] {message.text}"
+    )
+    text = text.strip().replace("\n", " ")
+    text = text if len(text) <= 300 else text[:299] + "…"
+    return StoredMessage(
+        message.conversation_id, message.chat_id, message.direction, message.kind, text
+    )

@@ -151,4 +151,79 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE catalog ADD COLUMN size_chart TEXT NOT NULL DEFAULT '';
     CREATE INDEX conversations_waiting ON conversations(status, waiting_since);
     """,
+    # 3: disputes (timeline, offers, answers, reminders), metric alerts, photos in the outbox.
+    """
+    CREATE TABLE disputes (
+        id INTEGER PRIMARY KEY,
+        order_id TEXT NOT NULL REFERENCES orders(order_id),
+        state TEXT NOT NULL,
+        source TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        amount TEXT,
+        currency TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        conversation_id INTEGER REFERENCES conversations(id),
+        responded_at TEXT,
+        agreed_at TEXT,
+        escalated_at TEXT,
+        finished_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX disputes_one_active ON disputes(order_id) WHERE finished_at IS NULL;
+    CREATE INDEX disputes_by_opened ON disputes(opened_at);
+    CREATE TABLE dispute_events (
+        id INTEGER PRIMARY KEY,
+        dispute_id INTEGER NOT NULL REFERENCES disputes(id),
+        at TEXT NOT NULL,
+        event TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT NOT NULL,
+        cause TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX dispute_events_by_dispute ON dispute_events(dispute_id, id);
+    CREATE TABLE dispute_offers (
+        id INTEGER PRIMARY KEY,
+        dispute_id INTEGER NOT NULL REFERENCES disputes(id),
+        at TEXT NOT NULL,
+        party TEXT NOT NULL CHECK (party IN ('seller', 'buyer')),
+        kind TEXT NOT NULL,
+        amount TEXT,
+        currency TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'accepted', 'rejected'))
+    );
+    CREATE INDEX dispute_offers_by_dispute ON dispute_offers(dispute_id, id);
+    CREATE TABLE dispute_answers (
+        id INTEGER PRIMARY KEY,
+        dispute_id INTEGER NOT NULL REFERENCES disputes(id),
+        offer_id INTEGER REFERENCES dispute_offers(id),
+        at TEXT NOT NULL,
+        answer TEXT NOT NULL CHECK (answer IN ('accept', 'reject', 'counter')),
+        text TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL
+    );
+    CREATE INDEX dispute_answers_by_dispute ON dispute_answers(dispute_id, id);
+    CREATE TABLE dispute_reminders (
+        id INTEGER PRIMARY KEY,
+        dispute_id INTEGER NOT NULL REFERENCES disputes(id),
+        edge TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'skipped')),
+        done_at TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        UNIQUE (dispute_id, edge)
+    );
+    CREATE INDEX dispute_reminders_due ON dispute_reminders(status, due_at);
+    CREATE TABLE metric_alerts (
+        name TEXT PRIMARY KEY,
+        above INTEGER NOT NULL,
+        value REAL,
+        changed_at TEXT NOT NULL
+    );
+    CREATE INDEX messages_by_created ON messages(created_at);
+    ALTER TABLE outbox ADD COLUMN photo BLOB;
+    """,
 )

@@ -26,6 +26,7 @@ from bot.domain.models import (
 )
 from bot.domain.money import Money
 from bot.domain.ports import OutboxRow, StoredMessage
+from bot.storage.disputes import DisputeRepo
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -264,6 +265,66 @@ class ConversationRepo(_Repo):
             (conversation_id,),
         )
 
+    async def wait_for_seller(self, conversation_id: int, now: datetime) -> None:
+        """The buyer is waiting for an answer (the clock keeps the earliest unanswered time)."""
+        await self.conn.execute(
+            "UPDATE conversations SET waiting_since=COALESCE(waiting_since, ?) WHERE id=?",
+            (_ts(now), conversation_id),
+        )
+
+    async def answered(self, conversation_id: int) -> None:
+        """The seller answered: stop the first-response clock."""
+        await self.conn.execute(
+            "UPDATE conversations SET waiting_since=NULL, reminded_at=NULL WHERE id=?",
+            (conversation_id,),
+        )
+
+    async def waiting_too_long(self, since: datetime) -> list[Conversation]:
+        """Conversations waiting for the seller since ``since`` or earlier, not yet reminded."""
+        rows = await self._all(
+            """SELECT * FROM conversations WHERE status='open' AND waiting_since<=?
+               AND reminded_at IS NULL ORDER BY waiting_since""",
+            _ts(since),
+        )
+        return [_conversation(r) for r in rows]
+
+    async def mark_reminded(self, conversation_id: int, now: datetime) -> None:
+        """A first-response reminder went out for the current wait."""
+        await self.conn.execute(
+            "UPDATE conversations SET reminded_at=? WHERE id=?", (_ts(now), conversation_id)
+        )
+
+    async def take_over(self, conversation_id: int, seller_chat: int | None) -> None:
+        """A seller talks to the buyer directly (None: hands back to Parley)."""
+        await self.conn.execute(
+            "UPDATE conversations SET taken_over_by=? WHERE id=?", (seller_chat, conversation_id)
+        )
+
+    async def taken_over_by(self, seller_chat: int) -> Conversation | None:
+        """The conversation a seller chat is talking in directly, if any."""
+        row = await self._one(
+            """SELECT * FROM conversations WHERE taken_over_by=?
+               AND status NOT IN ('resolved', 'dismissed') ORDER BY id DESC LIMIT 1""",
+            seller_chat,
+        )
+        return _conversation(row) if row else None
+
+    async def open_list(self, limit: int = 30) -> list[Conversation]:
+        """Conversations not closed yet, longest-waiting first."""
+        rows = await self._all(
+            """SELECT * FROM conversations WHERE status NOT IN ('resolved', 'dismissed')
+               ORDER BY COALESCE(waiting_since, updated_at), id LIMIT ?""",
+            limit,
+        )
+        return [_conversation(r) for r in rows]
+
+    async def for_order(self, order_id: str) -> list[Conversation]:
+        """Every conversation about an order, oldest first."""
+        rows = await self._all(
+            "SELECT * FROM conversations WHERE order_id=? ORDER BY id", order_id
+        )
+        return [_conversation(r) for r in rows]
+
     async def history(self, conversation_id: int) -> list[StoredMessage]:
         """Every message of the conversation, oldest first."""
         rows = await self._all(
@@ -283,6 +344,8 @@ def _conversation(row: aiosqlite.Row) -> Conversation:
         language=row["language"],
         opened_at=opened,
         intent=row["intent"],
+        taken_over_by=row["taken_over_by"],
+        waiting_since=_dt(row["waiting_since"]),
     )
 
 
@@ -375,6 +438,23 @@ class DraftRepo(_Repo):
             (status.value, by, _ts(now), text, draft_id),
         )
         return cursor.rowcount == 1
+
+    async def last_sent(self, conversation_id: int) -> Draft | None:
+        """The latest draft sent in a conversation, if its options still await a choice."""
+        row = await self._one(
+            """SELECT d.id FROM drafts d LEFT JOIN choices c ON c.draft_id=d.id
+               WHERE d.conversation_id=? AND d.status='sent' AND c.id IS NULL
+               ORDER BY d.id DESC LIMIT 1""",
+            conversation_id,
+        )
+        return await self.get(row["id"]) if row else None
+
+    async def set_enabled(self, draft_id: int, option_index: int, enabled: bool) -> None:
+        """Include or leave out one option of a draft."""
+        await self.conn.execute(
+            "UPDATE draft_options SET enabled=? WHERE draft_id=? AND idx=?",
+            (int(enabled), draft_id, option_index),
+        )
 
     async def choose(
         self, draft_id: int, option_index: int, chat_id: int, needs_action: bool, now: datetime
@@ -497,9 +577,10 @@ class OutboxRepo(_Repo):
             if cursor.rowcount:
                 return 0
         return await self._insert(
-            """INSERT INTO outbox (chat_id, ref, edit, text, buttons, status, created_at)
-               VALUES (?,?,?,?,?,'pending',?)""",
+            """INSERT INTO outbox (chat_id, ref, edit, text, buttons, status, created_at, photo)
+               VALUES (?,?,?,?,?,'pending',?,?)""",
             message.chat_id, message.ref, int(message.edit), message.text, buttons, _ts(now),
+            message.photo,
         )  # fmt: skip
 
     async def due(self, now: datetime, limit: int = 50) -> list[OutboxRow]:
@@ -556,6 +637,7 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
             buttons=buttons,
             ref=row["ref"],
             edit=bool(row["edit"]),
+            photo=row["photo"],
         ),
     )
 
@@ -571,3 +653,4 @@ class Repos:
         self.drafts = DraftRepo(conn)
         self.inbox = InboxRepo(conn)
         self.outbox = OutboxRepo(conn)
+        self.disputes = DisputeRepo(conn)

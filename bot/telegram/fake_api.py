@@ -57,6 +57,7 @@ class FakeBotAPI:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.listeners: list[Listener] = []
         self.blocked: set[int] = set()
+        self.photos: dict[int, bytes] = {}  # message id -> uploaded bytes (sendPhoto)
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
@@ -139,7 +140,7 @@ class FakeBotAPI:
 
     def texts(self, chat_id: int) -> list[str]:
         """Plain texts the chat sees, in order."""
-        return [plain(m["text"]) for m in self.inbox(chat_id)]
+        return [plain(m.get("text") or m.get("caption") or "") for m in self.inbox(chat_id)]
 
     def buttons(self, chat_id: int, index: int = -1) -> list[str]:
         """Button labels of the chat's message at ``index``."""
@@ -214,6 +215,35 @@ class FakeBotAPI:
             message["reply_markup"] = _json(params["reply_markup"])
         self.chats.setdefault(chat_id, ChatLog()).messages[message_id] = message
         self._emit("send", message)
+        return message
+
+    def _m_sendphoto(self, params: dict[str, Any]) -> Any:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        photo = params.get("photo")
+        files: dict[str, bytes] = params.get("_files") or {}
+        data = files.get(str(photo).removeprefix("attach://"), b"") if photo else b""
+        if not photo:
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        caption = str(params.get("caption") or "")
+        if len(plain(caption)) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        user = self._user(chat_id)
+        message_id = next(self._message_ids)
+        message: dict[str, Any] = {
+            "message_id": message_id, "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"]},
+            "from": self.bot_user,
+            "photo": [{"file_id": f"photo{message_id}", "file_unique_id": f"u{message_id}",
+                       "width": 800, "height": 400, "file_size": len(data)}],
+            **({"caption": caption} if caption else {}),
+        }  # fmt: skip
+        if params.get("reply_markup"):
+            message["reply_markup"] = _json(params["reply_markup"])
+        self.photos[message_id] = data
+        self.chats.setdefault(chat_id, ChatLog()).messages[message_id] = message
+        self._emit("send", {**message, "text": caption or "[photo]"})
         return message
 
     def _m_editmessagetext(self, params: dict[str, Any]) -> Any:

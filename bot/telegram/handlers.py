@@ -6,6 +6,7 @@ Services arrive through aiogram's dependency injection (``Dispatcher(buyers=...,
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -57,19 +58,44 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
         await sellers.cancel_edit(_message_sender(message))
         await sellers.text(_message_sender(message), "")  # shows the help again
 
+    @seller.message(Command("inbox"))
+    async def seller_inbox(message: Message, sellers: SellerService) -> None:
+        await sellers.inbox(_message_sender(message))
+
+    @seller.message(Command("order"))
+    async def seller_order(
+        message: Message, command: CommandObject, sellers: SellerService
+    ) -> None:
+        await sellers.order(_message_sender(message), command.args or "")
+
+    @seller.message(Command("end"))
+    async def seller_end(message: Message, sellers: SellerService) -> None:
+        await sellers.end(_message_sender(message))
+
     @seller.message(F.text)
     async def seller_text(message: Message, sellers: SellerService) -> None:
         await sellers.text(_message_sender(message), message.text or "")
+
+    @seller.message()
+    async def seller_other(message: Message, sellers: SellerService) -> None:
+        await sellers.text(_message_sender(message), message.caption or "")
 
     @seller.callback_query()
     async def seller_button(query: CallbackQuery, sellers: SellerService) -> None:
         press = callbacks.decode(query.data)
         assert press is not None  # guaranteed by the router filter
         who = _callback_sender(query)
-        actions = {
+        if press.verb == "tog":
+            await query.answer(await sellers.toggle(who, press.target, press.index))
+            return
+        actions: dict[str, Callable[[Sender, int], Awaitable[str]]] = {
             "send": sellers.send,
             "edit": sellers.start_edit,
             "dism": sellers.dismiss,
+            "opts": sellers.options,
+            "back": sellers.back,
+            "take": sellers.take_over,
+            "end": sellers.end,
             "esend": sellers.send_edited,
             "ecancel": sellers.cancel_edit,
             "done": sellers.done,
@@ -122,6 +148,8 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
         log.info("update %s: %s", event.update.update_id, exc)
         if query is not None:
             await query.answer(text[:200], show_alert=True)
+        elif event.update.message is not None:
+            await event.update.message.answer(text[:4000])
         return True
 
     return [errors, seller, buyer]

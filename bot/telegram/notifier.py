@@ -11,7 +11,12 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+)
 
 from bot.domain.models import OutMessage
 from bot.domain.ports import RetryLater, Undeliverable
@@ -46,6 +51,21 @@ class TelegramNotifier:
                 parse_mode="HTML",
                 reply_markup=keyboard(message),
                 link_preview_options=NO_PREVIEW,
+            )
+        except Exception as exc:
+            raise _translate(exc) from exc
+        return sent.message_id
+
+    async def send_photo(self, message: OutMessage) -> int:
+        """Send ``message.photo`` (PNG bytes) with ``message.text`` as its caption."""
+        assert message.photo is not None
+        try:
+            sent = await self.bot.send_photo(
+                chat_id=message.chat_id,
+                photo=BufferedInputFile(message.photo, filename="chart.png"),
+                caption=message.text[:1024] or None,
+                parse_mode="HTML",
+                reply_markup=keyboard(message),
             )
         except Exception as exc:
             raise _translate(exc) from exc

@@ -34,6 +34,11 @@ class OfflineSession(BaseSession):
             prepared = self.prepare_value(value, bot=bot, files=files)
             if prepared is not None:
                 params[key] = prepared
+        if files:  # uploads (sendPhoto): the bytes travel beside the attach:// references
+            params["_files"] = {
+                key: b"".join([chunk async for chunk in file.read(bot)])
+                for key, file in files.items()
+            }
         try:
             body: dict[str, Any] = {"ok": True, "result": self.fake.call(
                 method.__api_method__, params)}  # fmt: skip

@@ -1,0 +1,96 @@
+"""Steps shared by buyer and seller use cases: card facts, card refreshes, delivering a draft."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.domain.models import ConversationStatus, Draft, DraftStatus, OutMessage, Sender
+from bot.domain.ports import StoredMessage, UnitOfWork
+from bot.services.presenter import CardFacts, Presenter
+
+EntityFinder = Callable[[str], tuple[str, ...]]
+
+
+def no_entities(text: str) -> tuple[str, ...]:
+    """Default entity finder: nothing."""
+    return ()
+
+
+class Cards:
+    """Builds and refreshes approval cards in every seller chat, and delivers approved drafts."""
+
+    def __init__(
+        self,
+        presenter: Presenter,
+        sellers: tuple[int, ...],
+        entities: EntityFinder = no_entities,
+    ) -> None:
+        self.presenter = presenter
+        self.sellers = sellers
+        self.entities = entities
+
+    async def facts(self, uow: UnitOfWork, draft: Draft) -> CardFacts:
+        """Everything a card about ``draft`` shows."""
+        conversation = await uow.conversations.get(draft.conversation_id)
+        assert conversation is not None
+        buyer = await uow.chats.get(conversation.chat_id) or Sender(conversation.chat_id)
+        order = await uow.orders.get(conversation.order_id) if conversation.order_id else None
+        unanswered = await uow.conversations.unanswered(conversation.id)
+        attachments = tuple(m.kind for m in unanswered if m.kind not in ("text", "choice"))
+        return CardFacts(
+            draft, conversation, buyer, order, attachments, self.entities(draft.buyer_text)
+        )
+
+    async def post(self, uow: UnitOfWork, draft: Draft, now: datetime, decision: str = "") -> None:
+        """Send a new card about ``draft`` to every seller chat."""
+        card = self.presenter.approval_card(await self.facts(uow, draft), decision)
+        for chat in self.sellers:
+            await uow.outbox.add(OutMessage(chat, card.text, card.buttons, card.ref), now)
+
+    async def refresh(
+        self,
+        uow: UnitOfWork,
+        draft_id: int,
+        now: datetime,
+        decision: str = "",
+        toggles_in: int | None = None,
+    ) -> None:
+        """Re-render the card in every seller chat (with option toggles in ``toggles_in``)."""
+        draft = await uow.drafts.get(draft_id)
+        assert draft is not None
+        facts = await self.facts(uow, draft)
+        for chat in self.sellers:
+            card = self.presenter.approval_card(facts, decision, toggles=chat == toggles_in)
+            await uow.outbox.add(OutMessage(chat, card.text, card.buttons, card.ref, True), now)
+
+    async def deliver(
+        self, uow: UnitOfWork, draft: Draft, by: str, now: datetime, status: str = "sent"
+    ) -> None:
+        """Send an approved draft to the buyer and close the card everywhere."""
+        facts = await self.facts(uow, draft)
+        conversation = facts.conversation
+        await uow.outbox.add(
+            self.presenter.buyer_reply(draft, facts.order, conversation.chat_id), now
+        )
+        await uow.conversations.add_message(
+            StoredMessage(conversation.id, conversation.chat_id, "out", "text", draft.text), now
+        )
+        await uow.conversations.mark_answered(conversation.id)
+        await uow.conversations.answered(conversation.id)
+        waiting = any(o.enabled for o in draft.options)
+        await uow.conversations.update(
+            conversation.id,
+            now,
+            status=ConversationStatus.AWAITING_BUYER if waiting else ConversationStatus.RESOLVED,
+        )
+        decision = self.presenter.seller("decision", status=status, by=by, draft=draft)
+        await self.refresh(uow, draft.id, now, decision)
+
+    async def decide(
+        self, uow: UnitOfWork, draft: Draft, status: DraftStatus, by: str, now: datetime
+    ) -> None:
+        """Close a draft without sending it (dismissed, superseded, taken over)."""
+        await uow.drafts.decide(draft.id, status, by, now)
+        decision = self.presenter.seller("decision", status=status.value, by=by, draft=draft)
+        await self.refresh(uow, draft.id, now, decision)

@@ -50,7 +50,9 @@ def content() -> Content:
 class World:
     """Parley with a pretend Telegram. People act, then ``deliver()`` runs the real polling path."""
 
-    def __init__(self, folder: Path, content: Content, sellers: tuple[int, ...]) -> None:
+    def __init__(
+        self, folder: Path, content: Content, sellers: tuple[int, ...], **overrides: Any
+    ) -> None:
         self.folder = folder
         self.content = content
         self.fake = FakeBotAPI()
@@ -64,6 +66,7 @@ class World:
             link_secret=SECRET,
             seller_chat_ids=list(sellers),
             database=folder / "parley.sqlite3",
+            **overrides,
         )  # type: ignore[arg-type]
         self.offset: int | None = None
         self._app: App | None = None

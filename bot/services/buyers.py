@@ -252,7 +252,7 @@ class BuyerService:
         )
         if intent in self.config.auto_approve and (order is not None or not plan.options):
             await uow.drafts.decide(draft.id, DraftStatus.SENT, "auto", now)
-            await self.cards.deliver(uow, draft, "auto", now, status="auto")
+            await self.cards.deliver(uow, draft, "auto", now, status="auto", new_card=True)
             return
         if is_new:
             ack = self.presenter.buyer(language, "ack", buyer_name=sender.name, order=order)

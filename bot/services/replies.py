@@ -65,9 +65,16 @@ class Cards:
             await uow.outbox.add(OutMessage(chat, card.text, card.buttons, card.ref, True), now)
 
     async def deliver(
-        self, uow: UnitOfWork, draft: Draft, by: str, now: datetime, status: str = "sent"
+        self,
+        uow: UnitOfWork,
+        draft: Draft,
+        by: str,
+        now: datetime,
+        status: str = "sent",
+        new_card: bool = False,
     ) -> None:
-        """Send an approved draft to the buyer and close the card everywhere."""
+        """Send an approved draft to the buyer and close the card everywhere (or, for a draft
+        no seller saw, post an informational card)."""
         facts = await self.facts(uow, draft)
         conversation = facts.conversation
         await uow.outbox.add(
@@ -85,7 +92,10 @@ class Cards:
             status=ConversationStatus.AWAITING_BUYER if waiting else ConversationStatus.RESOLVED,
         )
         decision = self.presenter.seller("decision", status=status, by=by, draft=draft)
-        await self.refresh(uow, draft.id, now, decision)
+        if new_card:
+            await self.post(uow, draft, now, decision)
+        else:
+            await self.refresh(uow, draft.id, now, decision)
 
     async def decide(
         self, uow: UnitOfWork, draft: Draft, status: DraftStatus, by: str, now: datetime

@@ -140,8 +140,8 @@ class SellerService:
                 return
             talking = await uow.conversations.taken_over_by(seller.chat_id)
             if talking is not None and text.strip():
-                safe = html.escape(text.strip(), quote=False)[: MAX_TEXT - 100]
-                relay = self.presenter.buyer(talking.language, "from_seller", text=safe)
+                said = text.strip()[: MAX_TEXT - 100]
+                relay = self.presenter.buyer(talking.language, "from_seller", text=said)
                 await uow.outbox.add(OutMessage(talking.chat_id, relay), now)
                 await uow.conversations.add_message(
                     StoredMessage(talking.id, talking.chat_id, "out", "text", text.strip()), now

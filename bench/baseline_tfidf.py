@@ -13,12 +13,13 @@ import json
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from bot.cli_intents import build_matcher, export_examples, read_jsonl, run_samples
 from bot.content.intents import load_intents
 from bot.content.paths import shipped_dir
 from bot.domain.evaluation import Report, Sample, evaluate
-from bot.settings import SUPPORTED_LANGUAGES, Settings
+from bot.settings import SUPPORTED_LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,7 +61,7 @@ def main() -> int:
     started = time.perf_counter()
     base = evaluate(baseline(train, test))
     base_s = time.perf_counter() - started
-    matcher = build_matcher(catalog, Settings.model_construct(default_language="en"))
+    matcher = build_matcher(catalog, SimpleNamespace(default_language="en"))
     ours = evaluate(list(run_samples(matcher, iter(test))))
     print(
         f"trained on {len(train)} exported examples, evaluated on {len(test)} lines of {data.name}"

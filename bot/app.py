@@ -11,18 +11,26 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from bot.content.loader import Content, load_content
 from bot.domain.intents import IntentMatcher
-from bot.domain.playbook import SellerPolicy
+from bot.domain.playbook import COMPLAINTS, SellerPolicy
 from bot.domain.ports import Clock
 from bot.services.buyers import BuyerConfig, BuyerService
 from bot.services.clock import SystemClock
+from bot.services.disputes import (
+    DisputeConfig,
+    DisputeService,
+    rules_from_settings,
+    seller_timezone,
+)
 from bot.services.imports import ImportService
 from bot.services.inbox import InboxService
 from bot.services.outbox import OutboxRelay
 from bot.services.presenter import Presenter
 from bot.services.replies import Cards
 from bot.services.sellers import SellerService
+from bot.services.stats import StatsConfig, StatsService
 from bot.settings import Settings
 from bot.storage.db import Database
+from bot.telegram.disputes import build_dispute_router
 from bot.telegram.handlers import build_routers
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.polling import Poller
@@ -44,6 +52,8 @@ class App:
     bot: Bot
     dispatcher: Dispatcher
     poller: Poller
+    disputes: DisputeService
+    stats: StatsService
 
     async def close(self) -> None:
         """Close the database and the bot's HTTP session."""
@@ -84,10 +94,16 @@ async def build_app(
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api))
     bot = Bot(token=token, session=session)
-    dispatcher = Dispatcher(buyers=buyers, sellers=sellers)
-    dispatcher.include_routers(*build_routers(sellers_ids))
+    dispute_rules = rules_from_settings(settings.disputes)
+    zone = seller_timezone(settings.disputes.timezone)
+    disputes = DisputeService(db, clock, DisputeConfig(dispute_rules, sellers_ids, zone))
+    stats = StatsService(db, clock, StatsConfig(
+        dispute_rules, sellers_ids, COMPLAINTS, settings.disputes.odr_threshold_percent,
+        settings.disputes.odr_min_orders, zone))  # fmt: skip
+    dispatcher = Dispatcher(buyers=buyers, sellers=sellers, disputes=disputes, stats=stats)
+    dispatcher.include_routers(build_dispute_router(sellers_ids), *build_routers(sellers_ids))
     inbox = InboxService(db, clock)
     relay = OutboxRelay(db, clock, TelegramNotifier(bot))
     poller = Poller(bot, dispatcher, inbox, relay)
     return App(settings, db, clock, content, buyers, sellers, ImportService(db, clock),
-               inbox, relay, bot, dispatcher, poller)  # fmt: skip
+               inbox, relay, bot, dispatcher, poller, disputes, stats)  # fmt: skip

@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.cli_disputes import add_dispute_commands, run_dispute_command
 from bot.domain.errors import ParleyError
 from bot.settings import ConfigError, Settings, load_settings
 
@@ -38,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     link = sub.add_parser("link", help="print the signed deep link a buyer opens for an order")
     link.add_argument("order_id")
     link.add_argument("--payload", action="store_true", help="print only the /start payload")
+    add_dispute_commands(sub)
     return parser
 
 
@@ -72,6 +74,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "run":
         return await _run(settings)
+    handled = await run_dispute_command(args, settings)
+    if handled is not None:
+        return handled
     from bot.services.clock import SystemClock
     from bot.storage.db import Database
 
@@ -130,6 +135,9 @@ async def _run(settings: Settings) -> int:
         app.relay,
         sellers=app.sellers,
         first_response_hours=settings.policy.first_response_hours,
+        disputes=app.disputes,
+        stats=app.stats,
+        disputes_every_seconds=settings.disputes.check_every_seconds,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -159,6 +167,9 @@ async def _run(settings: Settings) -> int:
 SELLER_COMMANDS = {
     "inbox": "Open conversations, longest waiting first",
     "order": "ORDER_ID — an order and its history",
+    "disputes": "Open disputes, nearest deadline first",
+    "dispute": "ORDER_ID [date] [amount] [reason] — record or show a dispute",
+    "stats": "Seller metrics and their trend",
     "end": "Hand a taken-over conversation back",
     "cancel": "Stop editing a draft",
     "help": "How the console works",

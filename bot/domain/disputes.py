@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
@@ -574,8 +574,7 @@ def parse_date(word: str, seller_tz: tzinfo) -> datetime | None:
     deadlines come out early rather than late); a datetime without offset is seller time."""
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
-            day = datetime.strptime(word, "%Y-%m-%d").date()
-            return datetime.combine(day, time(0), seller_tz).astimezone(UTC)
+            return datetime.combine(date.fromisoformat(word), time(0), seller_tz).astimezone(UTC)
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})?", word):
             value = datetime.fromisoformat(word.replace("Z", "+00:00"))
             if value.tzinfo is None:

@@ -74,7 +74,7 @@ class Entities:
 
 # AliExpress-style order numbers: exactly 16 digits, not part of a longer digit run, not a
 # phone number (no leading +) and not an amount (no currency sign right before it).
-_ORDER = re.compile(r"(?<![\d+$€£₽.,])(\d{16})(?![\d]|[.,]\d)")
+_ORDER = re.compile(r"(?<![\w+$€£₽.,])(\d{16})(?![\w]|[.,]\d)")
 
 # --------------------------------------------------------------------------- tracking numbers
 
@@ -342,6 +342,8 @@ def _numeric_date(match: re.Match[str]) -> DateMention | None:
             year = int(year_text) + (2000 if len(year_text) == 2 else 0)
         if month > 12 and day <= 12 and "/" in match.group(0):  # US order: 05/28
             day, month = month, day
+        if "." in match.group(0) and not year_text and len(match.group(5)) != 2:
+            return None  # "4.5 stars" is a number, "02.11" is a date
     if not (1 <= day <= 31 and 1 <= month <= 12):
         return None
     return DateMention(match.group(0), day, month, year)

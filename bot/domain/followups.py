@@ -418,3 +418,28 @@ def message_facts(
         "protection_ends": facts.protection_ends(rules),
         "delivered_at": facts.delivered_at,
     }
+
+
+class RowStatus(StrEnum):
+    """Lifecycle of a stored follow-up: pending → sending → sent | skipped | failed."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class FollowupRow:
+    """A stored follow-up (one per order and rule)."""
+
+    id: int
+    order_id: str
+    rule: str
+    status: RowStatus
+    due_at: datetime | None
+    reason: str = ""
+    attempts: int = 0
+    chat_id: int | None = None
+    updated_at: datetime | None = None

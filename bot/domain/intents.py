@@ -160,7 +160,8 @@ class LanguageDetector:
         scores = self.scores(text)
         prior = "ru_latn" if hint == "ru" else hint
         if prior in scores:
-            scores[prior] += 2.0
+            # the shorter the message, the more the chat's language setting counts
+            scores[prior] += max(2.0, 8.0 / len(normalize(text).split()))
         best = max(scores, key=lambda lang: scores[lang])
         if best == "ru_latn":
             return "ru", True
@@ -262,7 +263,7 @@ class IntentMatcher:
         *,
         default_language: str = "en",
         threshold: float = 0.24,
-        ambiguity_margin: float = 0.03,
+        ambiguity_margin: float = 0.05,
         keyword_bonus: float = 0.08,
         foreign_factor: float = 0.85,
         negative_weight: float = 0.5,
@@ -271,6 +272,7 @@ class IntentMatcher:
         linear_margin: float = 1.0,
         linear_epochs: int = 6,
         linear_temperature: float = 0.3,
+        temperature: float = 0.1,
         top_k: int = 3,
         standalone_intents: tuple[str, ...] = ("greeting",),
         standalone_coverage: float = 0.6,
@@ -283,6 +285,7 @@ class IntentMatcher:
         self.max_keywords = max_keywords
         self.linear_weight = linear_weight
         self.linear_temperature = linear_temperature
+        self.temperature = temperature
         self.foreign_factor = foreign_factor
         self.top_k = top_k
         self.standalone_coverage = standalone_coverage
@@ -330,6 +333,7 @@ class IntentMatcher:
                     self._keywords.setdefault(p.lang, []).append(
                         _Keyword(p.intent, p.text, stems, p.negative)
                     )
+                    self._known_stems.update(st for st in stems if len(st) > 1)
 
     def _build_index(self, vectors: list[tuple[IntArray, FloatArray]]) -> None:
         n_features = len(self._featurizer.ids)
@@ -452,13 +456,16 @@ class IntentMatcher:
         evidence = self._explain(
             original, example, float(sims[example_idx]) if example else 0.0, kws
         )
-        confidence = _confidence(top_score, top_score - float(scores[second]))
         if top_score < self.threshold:
+            # how far below the bar the best intent stayed: 0.5 at the bar, 1.0 at zero
+            confidence = 0.5 + 0.5 * (self.threshold - max(top_score, 0.0)) / self.threshold
             return IntentResult(
-                NONE, round(1.0 - confidence, 3), language, ((top_intent, round(top_score, 3)),
+                NONE, round(confidence, 3), language, ((top_intent, round(top_score, 3)),
                 *alternatives[:2]), f"below threshold {self.threshold}: {evidence}",
                 entities=entities, example=example, keywords=kws, score=round(top_score, 3),
             )  # fmt: skip
+        # softmax over the intent scores: the share of belief the winner gets
+        confidence = float(1.0 / np.exp((scores - top_score) / self.temperature).sum())
         margin = top_score - float(scores[second])
         ambiguous = top_intent != NONE and margin < self.ambiguity_margin
         runner_up = self.intents[second]
@@ -534,10 +541,3 @@ class IntentMatcher:
         if keywords:
             why += " + keyword " + ", ".join(repr(k) for k in keywords)
         return why
-
-
-def _confidence(score: float, margin: float) -> float:
-    """A score in [0, 1]: how strong the best match is and how far ahead of the runner-up."""
-    strength = 1.0 / (1.0 + math.exp(-(score - 0.25) * 12.0))
-    lead = 1.0 - math.exp(-margin * 15.0)
-    return max(0.0, min(1.0, 0.5 * strength + 0.5 * lead))

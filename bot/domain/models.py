@@ -157,7 +157,8 @@ class OutMessage:
 
     ``ref`` names the message for later edits (e.g. ``card:12``); an edit targets the message
     sent earlier to the same chat under the same ref. With ``photo`` (PNG bytes) the message
-    is a photo and ``text`` its caption (at most 1024 characters).
+    is a photo and ``text`` its caption (at most 1024 characters). With ``copy_of`` the
+    message is a copy of a buyer's message (a photo, a voice…), ``text`` being ignored.
     """
 
     chat_id: int
@@ -166,6 +167,7 @@ class OutMessage:
     ref: str | None = None
     edit: bool = False
     photo: bytes | None = field(default=None, repr=False)
+    copy_of: tuple[int, int] | None = None  # (chat id, message id) of a message to copy
 
 
 @dataclass(frozen=True)

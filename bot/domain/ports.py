@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Collection
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from bot.domain.disputes import (
     StoredReminder,
     TranscriptLine,
 )
+from bot.domain.followups import FollowupRow, RowStatus
 from bot.domain.metrics import MetricData
 from bot.domain.models import (
     CatalogItem,
@@ -39,6 +41,7 @@ from bot.domain.models import (
     Sender,
 )
 from bot.domain.money import Money
+from bot.domain.orderevents import OrderEvent
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ class Notifier(Protocol):
 
     async def send_photo(self, message: OutMessage) -> int: ...
 
+    async def copy(self, message: OutMessage) -> int: ...
+
 
 class DeliveryError(Exception):
     """A message could not be delivered."""
@@ -99,6 +104,32 @@ class RetryLater(DeliveryError):
 
 class Undeliverable(DeliveryError):
     """Permanent failure (chat blocked the bot, chat not found, bad message)."""
+
+
+class RateLimited(RetryLater):
+    """HTTP 429 from the Bot API: nothing may be sent before ``seconds`` (``retry_after``)."""
+
+
+class MaybeSent(RetryLater):
+    """The request may have reached Telegram but no answer came back (timeout, dropped
+    connection): retrying can duplicate the message."""
+
+
+class Blocked(Undeliverable):
+    """HTTP 403: the buyer blocked the bot (or never started it)."""
+
+
+class PacedNotifier(Notifier, Protocol):
+    """A notifier behind the one rate limiter that can run a step right before the call.
+
+    ``ready`` runs once the limiter has granted the slot and immediately before the Bot API
+    request (follow-ups mark their row ``sending`` there), so nothing but the HTTP call
+    itself sits between "claimed" and "sent".
+    """
+
+    async def send_when_ready(
+        self, message: OutMessage, ready: Callable[[], Awaitable[None]]
+    ) -> int: ...
 
 
 class OrderRepository(Protocol):
@@ -267,6 +298,47 @@ class DisputeRepository(Protocol):
     ) -> None: ...
 
 
+class FollowupRepository(Protocol):
+    """Order events, follow-up rows and unreachable buyers (see ``bot.storage.followups``)."""
+
+    async def add_event(self, event: OrderEvent, now: datetime) -> bool: ...
+    async def event(self, event_id: str) -> OrderEvent | None: ...
+    async def events(self, order_id: str) -> list[OrderEvent]: ...
+    async def plan(
+        self,
+        order_id: str,
+        rule: str,
+        status: RowStatus,
+        due_at: datetime | None,
+        reason: str,
+        now: datetime,
+    ) -> None: ...
+    async def for_order(self, order_id: str) -> list[FollowupRow]: ...
+    async def get(self, row_id: int) -> FollowupRow | None: ...
+    async def due(self, now: datetime, limit: int = 200) -> list[FollowupRow]: ...
+    async def next_due(self) -> datetime | None: ...
+    async def reschedule(
+        self, row_id: int, due_at: datetime, reason: str, now: datetime, *, retry: bool = False
+    ) -> None: ...
+    async def mark_sending(self, row_id: int, chat_id: int, now: datetime) -> bool: ...
+    async def finish(
+        self,
+        row_id: int,
+        status: RowStatus,
+        reason: str,
+        now: datetime,
+        message_id: int | None = None,
+        chat_id: int | None = None,
+    ) -> bool: ...
+    async def interrupted(self, reason: str, now: datetime) -> list[FollowupRow]: ...
+    async def skip_pending_for_chat(self, chat_id: int, reason: str, now: datetime) -> int: ...
+    async def counts(self) -> dict[str, int]: ...
+    async def mark_unreachable(self, chat_id: int, reason: str, now: datetime) -> None: ...
+    async def unreachable(self, chat_id: int) -> bool: ...
+    async def complaint_open(self, order_id: str, intents: Collection[str]) -> bool: ...
+    async def buyer_profile(self, chat_id: int) -> tuple[str, str]: ...
+
+
 class UnitOfWork(Protocol):
     """Repositories sharing one transaction."""
 
@@ -286,6 +358,8 @@ class UnitOfWork(Protocol):
     def outbox(self) -> OutboxRepository: ...
     @property
     def disputes(self) -> DisputeRepository: ...
+    @property
+    def followups(self) -> FollowupRepository: ...
 
 
 class Store(Protocol):

@@ -11,13 +11,17 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.services.disputes import DisputeService
 from bot.services.outbox import OutboxRelay
 from bot.services.sellers import SellerService
+from bot.services.stats import StatsService
 
 log = logging.getLogger(__name__)
 
 OUTBOX_JOB_ID = "outbox-retry"
 FIRST_RESPONSE_JOB_ID = "first-response-reminders"
+DISPUTE_JOB_ID = "dispute-reminders"
+ADVERSE_RATE_JOB_ID = "adverse-rate-check"
 
 
 async def retry_outbox(relay: OutboxRelay) -> None:
@@ -33,11 +37,29 @@ async def remind_first_response(sellers: SellerService, relay: OutboxRelay, hour
         await relay.flush()
 
 
+async def run_dispute_reminders(service: DisputeService, relay: OutboxRelay | None = None) -> None:
+    """Fire due dispute reminders (rows decide; each fires once), then deliver them."""
+    sent = await service.run_due()
+    if sent:
+        log.info("sent %d dispute reminder(s)", sent)
+        if relay is not None:
+            await relay.flush()
+
+
+async def check_adverse_rate(stats: StatsService, relay: OutboxRelay | None = None) -> None:
+    """Warn the seller when the adverse-experience rate estimate crosses its threshold."""
+    if await stats.check_threshold() and relay is not None:
+        await relay.flush()
+
+
 def build_scheduler(
     relay: OutboxRelay,
     outbox_every_seconds: float = 10.0,
     sellers: SellerService | None = None,
     first_response_hours: float = 12.0,
+    disputes: DisputeService | None = None,
+    stats: StatsService | None = None,
+    disputes_every_seconds: float = 300.0,
 ) -> AsyncIOScheduler:
     """A scheduler with Parley's recurring jobs (not started)."""
     scheduler = AsyncIOScheduler(timezone="UTC")
@@ -50,5 +72,16 @@ def build_scheduler(
             remind_first_response, "interval", minutes=5, id=FIRST_RESPONSE_JOB_ID,
             args=[sellers, relay, first_response_hours], max_instances=1, coalesce=True,
             replace_existing=True,
+        )  # fmt: skip
+    if disputes is not None:
+        scheduler.add_job(
+            run_dispute_reminders, "interval", seconds=disputes_every_seconds,
+            id=DISPUTE_JOB_ID, args=[disputes, relay], max_instances=1, coalesce=True,
+            replace_existing=True,
+        )  # fmt: skip
+    if stats is not None:
+        scheduler.add_job(
+            check_adverse_rate, "interval", hours=1, id=ADVERSE_RATE_JOB_ID,
+            args=[stats, relay], max_instances=1, coalesce=True, replace_existing=True,
         )  # fmt: skip
     return scheduler

@@ -16,6 +16,7 @@ from bot.domain.models import (
     ConversationStatus,
     Draft,
     DraftStatus,
+    Option,
     Order,
     OutMessage,
     Sender,
@@ -108,7 +109,9 @@ class BuyerService:
             raise LinkRefused(f"order {order_id} is linked to another chat")
         return order
 
-    async def message(self, sender: Sender, text: str, kind: str = "text") -> None:
+    async def message(
+        self, sender: Sender, text: str, kind: str = "text", message_id: int | None = None
+    ) -> None:
         """A buyer wrote (or sent a photo, sticker, voice…): store it and act on it."""
         now = self.clock.now()
         text = text[:MAX_STORED_TEXT]
@@ -126,10 +129,10 @@ class BuyerService:
                     sender.chat_id, order.order_id if order else None, language, now
                 )
             if conversation.taken_over_by is not None:
-                await self._relay(uow, sender, conversation, text, kind)
+                await self._relay(uow, sender, conversation, text, kind, message_id)
                 return
             if kind != "text":
-                await self._non_text(uow, sender, conversation, order, kind, text)
+                await self._non_text(uow, sender, conversation, order, kind, text, message_id)
                 return
             if conversation.status == ConversationStatus.AWAITING_BUYER:
                 sent = await uow.drafts.last_sent(conversation.id)
@@ -152,7 +155,13 @@ class BuyerService:
             await self._draft(uow, sender, conversation, order, result, is_new)
 
     async def _relay(
-        self, uow: UnitOfWork, sender: Sender, conversation: Conversation, text: str, kind: str
+        self,
+        uow: UnitOfWork,
+        sender: Sender,
+        conversation: Conversation,
+        text: str,
+        kind: str,
+        message_id: int | None,
     ) -> None:
         now = self.clock.now()
         await uow.conversations.add_message(
@@ -162,6 +171,9 @@ class BuyerService:
         relay = self.presenter.seller("relay_from_buyer", buyer=sender, buyer_text=shown)
         assert conversation.taken_over_by is not None
         await uow.outbox.add(OutMessage(conversation.taken_over_by, relay), now)
+        if kind != "text" and message_id is not None:
+            copy = OutMessage(conversation.taken_over_by, "", copy_of=(sender.chat_id, message_id))
+            await uow.outbox.add(copy, now)
 
     async def _non_text(
         self,
@@ -171,6 +183,7 @@ class BuyerService:
         order: Order | None,
         kind: str,
         caption: str,
+        message_id: int | None,
     ) -> None:
         now = self.clock.now()
         await uow.conversations.add_message(
@@ -193,6 +206,10 @@ class BuyerService:
             conversation=conversation,
         )
         await self._to_sellers(uow, notice)
+        if message_id is not None:
+            for seller in self.config.seller_chat_ids:
+                copy = OutMessage(seller, "", copy_of=(sender.chat_id, message_id))
+                await uow.outbox.add(copy, now)
 
     async def _choice_in_words(
         self, uow: UnitOfWork, sender: Sender, draft: Draft, order: Order | None, text: str
@@ -323,6 +340,31 @@ class BuyerService:
         )
         await uow.conversations.update(conversation.id, now, status=status)
         return label
+
+    async def propose_followup(
+        self,
+        uow: UnitOfWork,
+        chat_id: int,
+        order: Order,
+        intent: str,
+        language: str,
+        note: str,
+        text: str,
+        options: tuple[Option, ...],
+    ) -> int:
+        """A proactive follow-up (late delivery, protection ending) enters the approval flow
+        like any reply: a pending draft in the buyer's conversation about the order and an
+        approval card to every seller chat. ``note`` is shown where a buyer's words would be.
+        Runs in the caller's transaction; returns the draft id."""
+        now = self.clock.now()
+        conversation = await uow.conversations.open_for(chat_id, order.order_id)
+        if conversation is None:
+            conversation = await uow.conversations.create(chat_id, order.order_id, language, now)
+        draft = await uow.drafts.create(
+            conversation.id, intent, 1.0, language, note, text, options, now
+        )
+        await self.cards.post(uow, draft, now)
+        return draft.id
 
 
 def _pick_order(orders: list[Order], text: str) -> Order | None:

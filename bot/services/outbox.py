@@ -57,6 +57,8 @@ class OutboxRelay:
                         raise Undeliverable(f"nothing was sent under {message.ref} to edit")
                     await self.notifier.edit(message, target)
                     message_id: int | None = target
+                elif message.copy_of is not None:
+                    message_id = await self.notifier.copy(message)
                 elif message.photo is not None:
                     message_id = await self.notifier.send_photo(message)
                 else:

@@ -149,6 +149,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE conversations ADD COLUMN waiting_since TEXT;
     ALTER TABLE conversations ADD COLUMN reminded_at TEXT;
     ALTER TABLE catalog ADD COLUMN size_chart TEXT NOT NULL DEFAULT '';
+    ALTER TABLE outbox ADD COLUMN copy_from TEXT;
     CREATE INDEX conversations_waiting ON conversations(status, waiting_since);
     """,
     # 3: disputes (timeline, offers, answers, reminders), metric alerts, photos in the outbox.
@@ -225,5 +226,42 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX messages_by_created ON messages(created_at);
     ALTER TABLE outbox ADD COLUMN photo BLOB;
+    """,
+    # 4: proactive follow-ups — order events (idempotent by event id), one follow-up row per
+    # (order, rule) with an index for the due-work lookup, buyers who blocked the bot.
+    """
+    CREATE TABLE order_events (
+        id INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE,
+        order_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        at TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}',
+        source TEXT NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    CREATE INDEX order_events_by_order ON order_events(order_id, at);
+    CREATE TABLE followups (
+        id INTEGER PRIMARY KEY,
+        order_id TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('pending', 'sending', 'sent', 'skipped', 'failed')),
+        due_at TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        chat_id INTEGER,
+        tg_message_id INTEGER,
+        planned_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        done_at TEXT,
+        UNIQUE (order_id, rule)
+    );
+    CREATE INDEX followups_due ON followups(status, due_at);
+    CREATE TABLE unreachable_chats (
+        chat_id INTEGER PRIMARY KEY,
+        since TEXT NOT NULL,
+        reason TEXT NOT NULL
+    );
     """,
 )

@@ -27,6 +27,7 @@ from bot.domain.models import (
 from bot.domain.money import Money
 from bot.domain.ports import OutboxRow, StoredMessage
 from bot.storage.disputes import DisputeRepo
+from bot.storage.followups import FollowupRepo
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -577,10 +578,10 @@ class OutboxRepo(_Repo):
             if cursor.rowcount:
                 return 0
         return await self._insert(
-            """INSERT INTO outbox (chat_id, ref, edit, text, buttons, status, created_at, photo)
-               VALUES (?,?,?,?,?,'pending',?,?)""",
+            """INSERT INTO outbox (chat_id, ref, edit, text, buttons, status, created_at, photo,
+               copy_from) VALUES (?,?,?,?,?,'pending',?,?,?)""",
             message.chat_id, message.ref, int(message.edit), message.text, buttons, _ts(now),
-            message.photo,
+            message.photo, f"{message.copy_of[0]}:{message.copy_of[1]}" if message.copy_of else None,
         )  # fmt: skip
 
     async def due(self, now: datetime, limit: int = 50) -> list[OutboxRow]:
@@ -638,8 +639,16 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
             ref=row["ref"],
             edit=bool(row["edit"]),
             photo=row["photo"],
+            copy_of=_copy_of(row["copy_from"]),
         ),
     )
+
+
+def _copy_of(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    chat, _, message = value.partition(":")
+    return int(chat), int(message)
 
 
 class Repos:
@@ -654,3 +663,4 @@ class Repos:
         self.inbox = InboxRepo(conn)
         self.outbox = OutboxRepo(conn)
         self.disputes = DisputeRepo(conn)
+        self.followups = FollowupRepo(conn)

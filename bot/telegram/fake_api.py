@@ -217,6 +217,19 @@ class FakeBotAPI:
         self._emit("send", message)
         return message
 
+    def _m_copymessage(self, params: dict[str, Any]) -> Any:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        message_id = next(self._message_ids)
+        text = f"[copy of message {params['message_id']} from chat {params['from_chat_id']}]"
+        message = {"message_id": message_id, "date": int(time.time()),
+                   "chat": {"id": chat_id, "type": "private"}, "from": self.bot_user,
+                   "text": text}  # fmt: skip
+        self.chats.setdefault(chat_id, ChatLog()).messages[message_id] = message
+        self._emit("send", message)
+        return {"message_id": message_id}
+
     def _m_sendphoto(self, params: dict[str, Any]) -> Any:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:

@@ -116,7 +116,10 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
     @buyer.message()
     async def buyer_other(message: Message, buyers: BuyerService) -> None:
         await buyers.message(
-            _message_sender(message), message.caption or "", kind=_content_kind(message)
+            _message_sender(message),
+            message.caption or "",
+            kind=_content_kind(message),
+            message_id=message.message_id,
         )
 
     @buyer.callback_query(F.data.func(_is_pick))

@@ -19,7 +19,7 @@ from aiogram.types import (
 )
 
 from bot.domain.models import OutMessage
-from bot.domain.ports import RetryLater, Undeliverable
+from bot.domain.ports import Blocked, MaybeSent, RateLimited, RetryLater, Undeliverable
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -71,6 +71,19 @@ class TelegramNotifier:
             raise _translate(exc) from exc
         return sent.message_id
 
+    async def copy(self, message: OutMessage) -> int:
+        """Copy a buyer's message (photo, voice, sticker…) into ``message.chat_id``."""
+        assert message.copy_of is not None
+        try:
+            copied = await self.bot.copy_message(
+                chat_id=message.chat_id,
+                from_chat_id=message.copy_of[0],
+                message_id=message.copy_of[1],
+            )
+        except Exception as exc:
+            raise _translate(exc) from exc
+        return copied.message_id
+
     async def edit(self, message: OutMessage, message_id: int) -> None:
         """Replace the text and keyboard of a message sent earlier."""
         try:
@@ -92,9 +105,13 @@ class TelegramNotifier:
 
 def _translate(exc: Exception) -> Exception:
     if isinstance(exc, TelegramRetryAfter):
-        return RetryLater(float(exc.retry_after), f"rate limited for {exc.retry_after}s")
-    if isinstance(exc, TelegramForbiddenError | TelegramNotFound | TelegramBadRequest):
+        return RateLimited(float(exc.retry_after), f"rate limited for {exc.retry_after}s")
+    if isinstance(exc, TelegramForbiddenError):
+        return Blocked(str(exc))
+    if isinstance(exc, TelegramNotFound | TelegramBadRequest):
         return Undeliverable(str(exc))
+    if isinstance(exc, TelegramNetworkError) and "ClientConnectorError" not in exc.message:
+        return MaybeSent(5.0, f"Bot API did not answer: {exc}")
     if isinstance(exc, TelegramNetworkError | TelegramServerError | TimeoutError | OSError):
         return RetryLater(5.0, f"Bot API unreachable: {exc}")
     return RetryLater(5.0, f"unexpected {type(exc).__name__}: {exc}")

@@ -1,0 +1,570 @@
+"""Proactive follow-ups: order events in, planned rows, due rows out — never twice, never lost.
+
+:class:`FollowupPlanner` records order events (from the HTTP API and from re-imports) and
+keeps one ``followups`` row per (order, rule) in line with :func:`bot.domain.followups.plan`.
+:class:`FollowupRunner` sends the rows that have come due.
+
+Delivery guarantee (the deliberate choice for a crash between sending and marking):
+
+1. the runner re-checks the row's facts and renders the text (one transaction);
+2. it waits for the rate limiter's slot, then marks the row ``sending`` (committed) and
+   makes the Bot API call at once (:meth:`PacedNotifier.send_when_ready`);
+3. on Telegram's answer it marks the row ``sent`` (with the message id).
+
+A crash between 2 and 3 leaves the row ``sending``: Telegram may or may not have the message
+and offers no way to ask. At the next start :meth:`FollowupRunner.recover` marks such rows
+``failed`` ("interrupted while sending") and does **not** send them again — follow-ups are
+at-most-once: a buyer never gets the same unsolicited message twice, and at most the one
+message in flight at the moment of a crash can be missing (it is listed with its reason).
+The same holds for a request that timed out (:class:`MaybeSent`). A 429 or a refused
+connection proves nothing was delivered, so those rows go back to ``pending``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from bot.domain.errors import NotFound, RenderError
+from bot.domain.followups import (
+    APPROVAL_RULES,
+    RULES,
+    Action,
+    Decision,
+    FollowupRow,
+    FollowupRules,
+    OrderFacts,
+    QuietHours,
+    RowStatus,
+    Timing,
+    buyer_zone,
+    decide,
+    message_facts,
+    plan,
+)
+from bot.domain.models import Option, Order, OrderStatus, OutMessage
+from bot.domain.money import Money
+from bot.domain.orderevents import OrderEvent, apply_event, events_from_change
+from bot.domain.playbook import COMPLAINTS, SellerPolicy, plan_reply
+from bot.domain.ports import (
+    Blocked,
+    Clock,
+    MaybeSent,
+    PacedNotifier,
+    RateLimited,
+    Renderer,
+    RetryLater,
+    Store,
+    Undeliverable,
+    UnitOfWork,
+)
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED = "interrupted while sending: Telegram may have it, so it is not sent again"
+LANGUAGES = ("en", "ru", "es", "pt", "fr")
+_TAG = re.compile(r"<[^>]+>")
+APPROVAL_INTENTS = {"late_delivery": "late_delivery", "protection_expiring": "order_status"}
+
+
+@dataclass(frozen=True)
+class PlanningConfig:
+    """What planning needs from settings and ``followups.toml``."""
+
+    rules: FollowupRules = field(default_factory=FollowupRules)
+    quiet: QuietHours | None = None
+    fallback_zone: str = "UTC"
+    complaint_intents: frozenset[str] = COMPLAINTS
+
+
+@dataclass(frozen=True)
+class EventResult:
+    """What ``POST /api/orders/{id}/events`` did."""
+
+    event: OrderEvent
+    duplicate: bool
+    order: Order
+    followups: list[FollowupRow]
+
+
+@dataclass(frozen=True)
+class OrderSnapshot:
+    """An order with its events and follow-ups (``GET /api/orders/{id}``)."""
+
+    order: Order
+    events: list[OrderEvent]
+    followups: list[FollowupRow]
+    buyer_chat: int | None
+
+
+class FollowupPlanner:
+    """Records order events and (re-)plans follow-up rows."""
+
+    def __init__(self, store: Store, clock: Clock, config: PlanningConfig) -> None:
+        self.store = store
+        self.clock = clock
+        self.config = config
+
+    @property
+    def rules(self) -> FollowupRules:
+        """The seller's rules."""
+        return self.config.rules
+
+    def timing(self, order: Order) -> Timing:
+        """Quiet hours in the buyer's local time zone."""
+        return Timing(self.config.quiet, buyer_zone(order.buyer_country, self.config.fallback_zone))
+
+    async def facts(self, uow: UnitOfWork, order: Order) -> OrderFacts:
+        """Everything planning looks at for ``order``."""
+        events = await uow.followups.events(order.order_id)
+        complaint = await uow.followups.complaint_open(
+            order.order_id, self.config.complaint_intents
+        )
+        return OrderFacts(order, tuple(events), complaint)
+
+    async def replan(self, uow: UnitOfWork, order: Order, now: datetime) -> None:
+        """Bring the order's pending rows in line with its current facts."""
+        decisions = plan(await self.facts(uow, order), self.rules, self.timing(order), now)
+        existing = {row.rule: row for row in await uow.followups.for_order(order.order_id)}
+        for name, decision in decisions.items():
+            row = existing.get(name)
+            if row is not None and row.status is not RowStatus.PENDING:
+                continue  # sending or finished: one message per (order, rule), ever
+            await _store(uow, order.order_id, decision, now)
+        for name, row in existing.items():
+            if row.status is RowStatus.PENDING and name not in decisions:
+                await uow.followups.plan(order.order_id, name, RowStatus.SKIPPED, None,
+                                         "no longer applies", now)  # fmt: skip
+
+    async def order_changed(
+        self,
+        uow: UnitOfWork,
+        before: Order | None,
+        after: Order,
+        now: datetime,
+        source: str = "import",
+    ) -> int:
+        """An order was imported or upserted: record the events the change implies and
+        re-plan. Runs inside the caller's transaction; returns how many events were new."""
+        new = 0
+        for event in events_from_change(before, after, now, source):
+            new += await uow.followups.add_event(event, now)
+        if new or before is None or before != after:
+            await self.replan(uow, after, now)
+        return new
+
+    async def upsert_orders(self, orders: Iterable[Order]) -> int:
+        """Upsert orders (API) and plan their follow-ups, all in one transaction."""
+        now = self.clock.now()
+        count = 0
+        async with self.store.transaction() as uow:
+            for order in orders:
+                before = await uow.orders.get(order.order_id)
+                await uow.orders.upsert(order, now)
+                await self.order_changed(uow, before, order, now, source="api")
+                count += 1
+        return count
+
+    async def add_event(self, order_id: str, event: OrderEvent) -> EventResult:
+        """Record one event (idempotent by event id), update the order and re-plan."""
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            order = await uow.orders.get(order_id)
+            if order is None:
+                raise NotFound(f"order {order_id} is not known (POST /api/orders first)")
+            if not await uow.followups.add_event(event, now):
+                stored = await uow.followups.event(event.event_id)
+                rows = await uow.followups.for_order(order_id)
+                return EventResult(stored or event, True, order, rows)
+            updated = apply_event(order, event)
+            if updated != order:
+                await uow.orders.upsert(updated, now)
+            await self.replan(uow, updated, now)
+            rows = await uow.followups.for_order(order_id)
+        return EventResult(event, False, updated, rows)
+
+    async def snapshot(self, order_id: str) -> OrderSnapshot:
+        """The order, its events and follow-ups."""
+        async with self.store.transaction() as uow:
+            order = await uow.orders.get(order_id)
+            if order is None:
+                raise NotFound(f"order {order_id} is not known")
+            return OrderSnapshot(
+                order,
+                await uow.followups.events(order_id),
+                await uow.followups.for_order(order_id),
+                await uow.orders.buyer_chat(order_id),
+            )
+
+    async def counts(self) -> dict[str, int]:
+        """Follow-up rows per status (for health checks and benchmarks)."""
+        async with self.store.transaction() as uow:
+            return await uow.followups.counts()
+
+
+async def _store(uow: UnitOfWork, order_id: str, decision: Decision, now: datetime) -> None:
+    if decision.action is Action.SKIP:
+        await uow.followups.plan(order_id, decision.rule, RowStatus.SKIPPED, None,
+                                 decision.reason, now)  # fmt: skip
+    else:
+        await uow.followups.plan(order_id, decision.rule, RowStatus.PENDING, decision.at,
+                                 decision.reason, now)  # fmt: skip
+
+
+class DraftProposer(Protocol):
+    """The approval flow: a draft Parley wrote on its own goes to the seller like any other."""
+
+    async def propose_followup(
+        self,
+        uow: UnitOfWork,
+        chat_id: int,
+        order: Order,
+        intent: str,
+        language: str,
+        note: str,
+        text: str,
+        options: tuple[Option, ...],
+    ) -> int: ...
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    """What sending needs from settings."""
+
+    seller_chat_ids: tuple[int, ...] = ()
+    default_language: str = "en"
+    seller_language: str = "en"
+    policy: SellerPolicy = field(default_factory=SellerPolicy)
+    workers: int = 16
+    batch: int = 200
+    unlinked_recheck: timedelta = timedelta(hours=1)
+    max_attempts: int = 8
+
+
+@dataclass
+class RunReport:
+    """What one :meth:`FollowupRunner.run_due` pass did."""
+
+    sent: int = 0
+    to_seller: int = 0
+    skipped: int = 0
+    rescheduled: int = 0
+    failed: int = 0
+    superseded: int = 0
+
+    @property
+    def handled(self) -> int:
+        """Rows that left the due set."""
+        return self.sent + self.to_seller + self.skipped + self.rescheduled + self.failed
+
+
+@dataclass(frozen=True)
+class _Job:
+    row: FollowupRow
+    chat_id: int
+    text: str
+
+
+class _NotPending(Exception):
+    """The row changed (re-planned, skipped) after it was picked: do not send."""
+
+
+class FollowupRunner:
+    """Sends due follow-up rows through the rate-limited notifier."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        planner: FollowupPlanner,
+        renderer: Renderer,
+        notifier: PacedNotifier,
+        config: RunnerConfig,
+        proposer: DraftProposer | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.planner = planner
+        self.renderer = renderer
+        self.notifier = notifier
+        self.config = config
+        self.proposer = proposer
+        self._running = asyncio.Lock()
+
+    async def recover(self) -> list[FollowupRow]:
+        """At start-up: rows a crash left ``sending`` become ``failed`` (never re-sent)."""
+        async with self.store.transaction() as uow:
+            rows = await uow.followups.interrupted(INTERRUPTED, self.clock.now())
+        for row in rows:
+            log.warning("follow-up %s (%s, order %s) was interrupted while sending; not re-sent",
+                        row.id, row.rule, row.order_id)  # fmt: skip
+        return rows
+
+    async def run_due(self) -> RunReport:
+        """Send every row due now (and those coming due while this runs); returns at once if
+        another pass is already draining."""
+        report = RunReport()
+        if self._running.locked():
+            return report
+        async with self._running:
+            await self._drain(report)
+        if report.handled:
+            log.info("follow-ups: %s", report)
+        return report
+
+    async def _drain(self, report: RunReport) -> None:
+        workers = asyncio.Semaphore(max(1, self.config.workers))
+        in_flight: set[int] = set()
+        tasks: set[asyncio.Task[None]] = set()
+
+        def finished(row_id: int) -> Callable[[asyncio.Task[None]], None]:
+            def callback(task: asyncio.Task[None]) -> None:
+                tasks.discard(task)
+                in_flight.discard(row_id)
+                workers.release()
+
+            return callback
+
+        try:
+            while True:
+                async with self.store.transaction() as uow:
+                    due = await uow.followups.due(
+                        self.clock.now(), self.config.batch + len(in_flight)
+                    )
+                rows = [r for r in due if r.id not in in_flight]
+                if not rows:
+                    if not tasks:
+                        return
+                    await asyncio.wait(set(tasks), return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                for row in rows:
+                    await workers.acquire()
+                    in_flight.add(row.id)
+                    task = asyncio.create_task(self._one(row, report))
+                    tasks.add(task)
+                    task.add_done_callback(finished(row.id))
+        finally:
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _one(self, row: FollowupRow, report: RunReport) -> None:
+        try:
+            async with self.store.transaction() as uow:
+                job = await self._prepare(uow, row, report)
+            if job is not None:
+                await self._send(job, report)
+        except Exception:
+            log.exception("follow-up %s (%s, order %s) failed", row.id, row.rule, row.order_id)
+            async with self.store.transaction() as uow:
+                await self._retry(uow, row, 60.0, "unexpected error (see the log)")
+            report.rescheduled += 1
+
+    async def _retry(self, uow: UnitOfWork, row: FollowupRow, seconds: float, why: str) -> None:
+        now = self.clock.now()
+        if row.attempts + 1 >= self.config.max_attempts:
+            await uow.followups.finish(row.id, RowStatus.FAILED, f"gave up: {why}", now)
+            return
+        delay = max(seconds, 2.0**row.attempts)
+        await uow.followups.reschedule(row.id, now + timedelta(seconds=delay), why, now,
+                                       retry=True)  # fmt: skip
+
+    async def _prepare(self, uow: UnitOfWork, row: FollowupRow, report: RunReport) -> _Job | None:
+        """Re-check the facts; finish, move or claim the row. Returns what to send, if any."""
+        now = self.clock.now()
+        skip = RowStatus.SKIPPED
+        order = await uow.orders.get(row.order_id)
+        if order is None:
+            await uow.followups.finish(row.id, skip, "the order no longer exists", now)
+            report.skipped += 1
+            return None
+        facts = await self.planner.facts(uow, order)
+        decision = decide(row.rule, facts, self.planner.rules, self.planner.timing(order), now)
+        if decision is None or decision.action is Action.SKIP:
+            reason = decision.reason if decision else "no longer applies"
+            await uow.followups.finish(row.id, skip, reason, now)
+            report.skipped += 1
+            return None
+        assert decision.at is not None
+        if decision.action is Action.HOLD or decision.at > now:
+            raw = decision.raw_due
+            why = decision.reason or (
+                "moved out of the buyer's quiet hours" if raw and raw <= now else "due later"
+            )
+            await uow.followups.reschedule(row.id, decision.at, why, now)
+            report.rescheduled += 1
+            return None
+        chat = await uow.orders.buyer_chat(order.order_id)
+        if row.rule in APPROVAL_RULES:
+            await self._to_seller(uow, row, order, facts, chat, now)
+            report.to_seller += 1
+            return None
+        if chat is None:
+            await uow.followups.reschedule(row.id, now + self.config.unlinked_recheck,
+                                           "waiting for the buyer to link a chat", now)  # fmt: skip
+            report.rescheduled += 1
+            return None
+        if await uow.followups.unreachable(chat):
+            await uow.followups.finish(row.id, skip, "the buyer blocked the bot", now)
+            report.skipped += 1
+            return None
+        language, name = await self._buyer(uow, order, chat)
+        context = self._context(row.rule, facts, order, name, now)
+        text = self.renderer.render("buyer", language, f"followup/{row.rule}", context)
+        return _Job(row, chat, text)
+
+    async def _buyer(self, uow: UnitOfWork, order: Order, chat: int) -> tuple[str, str]:
+        hint, name = await uow.followups.buyer_profile(chat)
+        for candidate in (order.buyer_language, hint[:2]):
+            if candidate in LANGUAGES:
+                return candidate, order.buyer_name or name
+        return self.config.default_language, order.buyer_name or name
+
+    def _context(
+        self, rule: str, facts: OrderFacts, order: Order, name: str, now: datetime
+    ) -> dict[str, Any]:
+        return {"buyer_name": name, "order": order,
+                **message_facts(rule, facts, self.planner.rules, now)}  # fmt: skip
+
+    async def _send(self, job: _Job, report: RunReport) -> None:
+        row = job.row
+
+        async def claim() -> None:
+            async with self.store.transaction() as uow:
+                if not await uow.followups.mark_sending(row.id, job.chat_id, self.clock.now()):
+                    raise _NotPending
+
+        message = OutMessage(job.chat_id, job.text, ref=f"followup:{row.id}")
+        try:
+            message_id = await self.notifier.send_when_ready(message, claim)
+        except _NotPending:
+            report.superseded += 1
+            return
+        except Blocked as exc:
+            await self.buyer_blocked(job.chat_id)
+            await self._finish(row, RowStatus.FAILED, f"the buyer blocked the bot: {exc}")
+            report.failed += 1
+            return
+        except MaybeSent as exc:
+            await self._finish(row, RowStatus.FAILED, f"delivery unknown ({exc}); not re-sent")
+            report.failed += 1
+            return
+        except (RateLimited, RetryLater) as exc:  # Telegram certainly did not take it
+            async with self.store.transaction() as uow:
+                await self._retry(uow, row, exc.seconds, str(exc))
+            report.rescheduled += 1
+            return
+        except Undeliverable as exc:
+            await self._finish(row, RowStatus.FAILED, str(exc))
+            report.failed += 1
+            return
+        await self._finish(row, RowStatus.SENT, "", message_id, job.chat_id)
+        report.sent += 1
+
+    async def _finish(
+        self,
+        row: FollowupRow,
+        status: RowStatus,
+        reason: str,
+        message_id: int | None = None,
+        chat_id: int | None = None,
+    ) -> None:
+        async with self.store.transaction() as uow:
+            await uow.followups.finish(row.id, status, reason, self.clock.now(), message_id,
+                                       chat_id)  # fmt: skip
+
+    async def _to_seller(
+        self,
+        uow: UnitOfWork,
+        row: FollowupRow,
+        order: Order,
+        facts: OrderFacts,
+        chat: int | None,
+        now: datetime,
+    ) -> None:
+        """Approval-needed rules: a draft for the seller to approve (or just an alert when the
+        buyer cannot be written to). Not held by quiet hours: the seller decides when."""
+        reachable = chat is not None and not await uow.followups.unreachable(chat)
+        usable = reachable and self.proposer is not None
+        context = self._context(row.rule, facts, order, order.buyer_name, now)
+        note = self._seller_note({**context, "has_chat": usable})
+        if not usable or chat is None or self.proposer is None:
+            for seller in self.config.seller_chat_ids:
+                await uow.outbox.add(OutMessage(seller, note), now)
+            why = "buyer has no reachable chat" if self.proposer else "no approval flow"
+            await uow.followups.finish(row.id, RowStatus.SENT, f"seller alerted ({why})", now)
+            return
+        language, name = await self._buyer(uow, order, chat)
+        context["buyer_name"] = name
+        text = self.renderer.render("buyer", language, f"followup/{row.rule}", context)
+        options = self._options(row.rule, order, now)
+        draft_id = await self.proposer.propose_followup(
+            uow, chat, order, APPROVAL_INTENTS[row.rule], language, _plain(note), text, options
+        )
+        await uow.followups.finish(row.id, RowStatus.SENT,
+                                   f"draft #{draft_id} sent to the seller for approval", now,
+                                   chat_id=chat)  # fmt: skip
+
+    def _options(self, rule: str, order: Order, now: datetime) -> tuple[Option, ...]:
+        """Options offered with an approval draft: the playbook's for a late delivery."""
+        if rule != "late_delivery":
+            return ()
+        return plan_reply("late_delivery", order, None, self.config.policy, now).options
+
+    def _seller_note(self, context: dict[str, Any]) -> str:
+        try:
+            return self.renderer.render("seller", self.config.seller_language, "followup_note",
+                                        context)  # fmt: skip
+        except RenderError:
+            return self.renderer.render("seller", "en", "followup_note", context)
+
+    async def buyer_blocked(self, chat_id: int) -> None:
+        """HTTP 403 from a chat: mark it unreachable and stop its pending follow-ups."""
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            await uow.followups.mark_unreachable(chat_id, "blocked the bot (403)", now)
+            stopped = await uow.followups.skip_pending_for_chat(
+                chat_id, "the buyer blocked the bot", now
+            )
+        log.info("chat %s blocked the bot; %d pending follow-up(s) stopped", chat_id, stopped)
+
+
+def _plain(text: str) -> str:
+    """The seller note as plain text (it is shown quoted on the approval card)."""
+    return html.unescape(_TAG.sub("", text)).strip()
+
+
+def followup_sample_context() -> dict[str, Any]:
+    """Every variable a follow-up template may use (for start-up validation)."""
+    now = datetime(2026, 5, 20, 12, tzinfo=UTC)
+    order = Order(
+        order_id="8000000000000001",
+        unit_price=Money(Decimal("29.90"), "USD"),
+        quantity=1,
+        paid_at=datetime(2026, 4, 28, tzinfo=UTC),
+        status=OrderStatus.SHIPPED,
+        buyer_name="Sample Buyer",
+        item_title="Handmade cloth shoes",
+        carrier="Cainiao",
+        tracking_number="LP00123456789012",
+        shipped_at=datetime(2026, 4, 30, tzinfo=UTC),
+        promised_delivery_by=datetime(2026, 5, 18, tzinfo=UTC),
+    )
+    facts = OrderFacts(order)
+    rules = FollowupRules()
+    return {"buyer_name": "Sample Buyer", "order": order, "has_chat": True,
+            **message_facts("late_delivery", facts, rules, now)}  # fmt: skip
+
+
+def followup_templates(
+    buyer_languages: Collection[str], seller_languages: Collection[str]
+) -> list[tuple[str, str, str]]:
+    """(audience, language, name) of every template follow-ups need."""
+    required = [("buyer", lang, f"followup/{rule}") for lang in buyer_languages for rule in RULES]
+    return required + [("seller", lang, "followup_note") for lang in seller_languages]

@@ -1,0 +1,178 @@
+"""One rate limiter for everything Parley sends to Telegram.
+
+Telegram allows a bot about 30 messages per second overall, one message per second to the
+same chat and 20 messages per minute to the same group; above that it answers HTTP 429 with
+``retry_after``. :class:`RateLimiter` spaces sends evenly so those limits are never reached:
+
+* overall: at least ``1/30 s`` between two sends (× ``1 + safety``),
+* per private chat: at least ``1 s`` between two sends to it (× ``1 + safety``),
+* per group chat (negative id): at least ``3 s`` (20/min, × ``1 + safety``).
+
+Even spacing (rather than "30 in any second") keeps a cushion against network jitter; the
+``safety`` margin (5 % by default) absorbs the gap between "granted here" and "arrived
+there". Spacing is measured between the moments sends were actually started: a grant is
+stamped when the caller leaves :meth:`RateLimiter.turn`, right before the HTTP request.
+
+A 429 that still happens pauses **all** sending for the full ``retry_after``
+(:meth:`RateLimiter.pause`) and is raised to the caller, who retries the message after the
+pause (the outbox relay and the follow-up runner both do).
+
+No aiolimiter: its leaky bucket knows one rate, while Telegram needs three nested ones plus a
+global pause, and tests need an injectable clock and sleep to check the spacing without
+waiting for real seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from bot.domain.models import OutMessage
+from bot.domain.ports import Blocked, Notifier, RateLimited
+
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+
+BOT_PER_SECOND = 30.0
+CHAT_INTERVAL = 1.0
+GROUP_PER_MINUTE = 20
+SAFETY = 0.05
+_FORGET_AFTER = 4096  # prune per-chat stamps when more than this many chats are remembered
+
+
+class RateLimiter:
+    """Grants one send at a time, spaced per bot, per chat and per group chat."""
+
+    def __init__(
+        self,
+        *,
+        per_second: float = BOT_PER_SECOND,
+        chat_interval: float = CHAT_INTERVAL,
+        group_per_minute: float = GROUP_PER_MINUTE,
+        safety: float = SAFETY,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        factor = 1.0 + safety
+        self.global_gap = factor / per_second if per_second > 0 else 0.0
+        self.chat_gap = chat_interval * factor
+        self.group_gap = 60.0 / group_per_minute * factor if group_per_minute > 0 else 0.0
+        self.clock = clock
+        self.sleep = sleep
+        self._lock = asyncio.Lock()
+        self._last_global = -math.inf
+        self._last_chat: dict[int, float] = {}
+        self._paused_until = -math.inf
+        self.granted = 0
+        self.pauses = 0
+
+    @classmethod
+    def unlimited(cls) -> RateLimiter:
+        """No spacing at all (in-memory Bot API for the demo and tests); 429 still pauses."""
+        return cls(per_second=0, chat_interval=0, group_per_minute=0, safety=0)
+
+    def gap(self, chat_id: int) -> float:
+        """Minimum time between two sends to ``chat_id``."""
+        return self.group_gap if chat_id < 0 else self.chat_gap
+
+    def wait_for(self, chat_id: int) -> float:
+        """Seconds until a send to ``chat_id`` may start (0 if now)."""
+        ready = max(
+            self._paused_until,
+            self._last_global + self.global_gap,
+            self._last_chat.get(chat_id, -math.inf) + self.gap(chat_id),
+        )
+        return max(0.0, ready - self.clock())
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: nothing goes out for ``seconds``."""
+        self.pauses += 1
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    @asynccontextmanager
+    async def turn(self, chat_id: int) -> AsyncIterator[None]:
+        """Wait until a send to ``chat_id`` may start and hold the turn while the caller gets
+        ready; leaving the block normally stamps the send (leave it right before the call)."""
+        while True:
+            wait = self.wait_for(chat_id)
+            if wait > 0:
+                await self.sleep(wait)
+                continue
+            await self._lock.acquire()
+            if self.wait_for(chat_id) > 0:  # someone else went first while we queued
+                self._lock.release()
+                continue
+            break
+        try:
+            yield
+        except BaseException:
+            self._lock.release()  # nothing was sent: the slot stays free
+            raise
+        now = self.clock()
+        self._last_global = now
+        self._last_chat[chat_id] = now
+        self.granted += 1
+        if len(self._last_chat) > _FORGET_AFTER:
+            horizon = now - max(self.chat_gap, self.group_gap)
+            self._last_chat = {c: t for c, t in self._last_chat.items() if t > horizon}
+        self._lock.release()
+
+
+async def _nothing() -> None:
+    return None
+
+
+class RateLimitedNotifier:
+    """The ``Notifier`` every outgoing message passes through: the one rate limiter, the 429
+    pause, and a hook for chats that blocked the bot (403)."""
+
+    def __init__(
+        self,
+        inner: Notifier,
+        limiter: RateLimiter,
+        on_blocked: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
+        self.inner = inner
+        self.limiter = limiter
+        self.on_blocked = on_blocked
+        self.rate_limited = 0
+
+    async def send(self, message: OutMessage) -> int:
+        """Send when the limiter allows."""
+        return await self.send_when_ready(message, _nothing)
+
+    async def send_when_ready(
+        self, message: OutMessage, ready: Callable[[], Awaitable[None]]
+    ) -> int:
+        """Wait for the slot, run ``ready`` (e.g. mark a row ``sending``), then send."""
+        async with self.limiter.turn(message.chat_id):
+            await ready()
+        return await self._guard(message.chat_id, self.inner.send(message))
+
+    async def send_photo(self, message: OutMessage) -> int:
+        """Send a photo when the limiter allows."""
+        async with self.limiter.turn(message.chat_id):
+            pass
+        return await self._guard(message.chat_id, self.inner.send_photo(message))
+
+    async def edit(self, message: OutMessage, message_id: int) -> None:
+        """Edit when the limiter allows (edits count towards the same limits)."""
+        async with self.limiter.turn(message.chat_id):
+            pass
+        await self._guard(message.chat_id, self.inner.edit(message, message_id))
+
+    async def _guard(self, chat_id: int, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except RateLimited as exc:
+            self.rate_limited += 1
+            self.limiter.pause(exc.seconds)
+            raise
+        except Blocked:
+            if self.on_blocked is not None:
+                await self.on_blocked(chat_id)
+            raise

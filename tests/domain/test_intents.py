@@ -1,0 +1,191 @@
+"""The intent matcher on the shipped intents: golden cases per language, typing noise,
+transliteration, doubt handling and explainability."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.content.intents import load_intents
+from bot.content.paths import shipped_dir
+from bot.domain.intents import NONE, IntentMatcher, LanguageDetector, Phrase
+from bot.domain.text import fold, guess_language, latin_to_cyrillic, normalize
+from bot.settings import SUPPORTED_LANGUAGES
+
+
+@pytest.fixture(scope="module")
+def matcher() -> IntentMatcher:
+    catalog = load_intents(shipped_dir("intents"), SUPPORTED_LANGUAGES)
+    return IntentMatcher(catalog.phrases)
+
+
+GOLDEN = [
+    ("en", "The price dropped right after I ordered, that's not fair!", "price_drop"),
+    ("en", "the item came smashed to pieces", "damaged_item"),
+    ("en", "when are you going to ship my order?", "order_status"),
+    ("en", "I ordered a red one and got a green one", "wrong_item"),
+    ("en", "I want to cancel my purchase", "cancel_order"),
+    ("en", "can I speak to a human please", "human_agent"),
+    ("en", "is there any coupon for me?", "coupon_request"),
+    ("en", "hello?", "greeting"),
+    ("ru", "посылка не пришла, а в трекинге вручено", "not_received"),
+    ("ru", "товар сломан, не включается", "damaged_item"),
+    ("ru", "хочу отменить заказ", "cancel_order"),
+    ("ru", "спасибо, всё получил", "thanks"),
+    ("es", "el producto llegó roto", "damaged_item"),
+    ("es", "quiero devolver el producto y recuperar mi dinero", "return_refund"),
+    ("es", "me cobran impuestos en la aduana", "customs_fees"),
+    ("es", "buenas tardes", "greeting"),
+    ("pt", "o produto chegou quebrado", "damaged_item"),
+    ("pt", "quero trocar por um tamanho maior, ficou pequeno", "size_exchange"),
+    ("pt", "tem cupom de desconto pra mim?", "coupon_request"),
+    ("pt", "obrigado, chegou tudo certo", "thanks"),
+    ("fr", "le colis est bloqué à la douane, je dois payer des taxes ?", "customs_fees"),
+    ("fr", "je veux parler à un conseiller humain", "human_agent"),
+    ("fr", "il manque deux pièces dans mon colis", "missing_items"),
+    ("fr", "bonjour", "greeting"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "intent"), GOLDEN)
+def test_golden_cases(matcher: IntentMatcher, lang: str, text: str, intent: str) -> None:
+    result = matcher.classify(text)
+    assert (result.intent, result.language) == (intent, lang)
+    assert 0.0 <= result.confidence <= 1.0
+
+
+NOISY = [
+    ("en", "the prise droped rigth after i orderd", "price_drop"),  # typos
+    ("en", "PLEASEEEE CANCELLL MY ORDERRR", "cancel_order"),  # caps and stutter
+    ("es", "no recibi nada y dice entregado", "not_received"),  # no accents
+    ("es", "no recibí nada y dice entregado", "not_received"),
+    ("pt", "nao chegou ainda, esta atrasado demais", "late_delivery"),
+    ("pt", "não chegou ainda, está atrasado demais", "late_delivery"),
+    ("fr", "je veux etre rembourse, je renvoie l article", "return_refund"),
+    ("ru", "otmenite moi zakaz pozhaluysta", "cancel_order"),  # Russian in Latin letters
+    ("ru", "tovar prishel slomannyi", "damaged_item"),
+    ("ru", "spasibo bolshoe", "thanks"),
+    ("en", "hello, the price dropped after I paid 🙁🙁", "price_drop"),  # greeting + request
+    ("en", "<b>price</b> dropped & I want <i>money</i>", "price_drop"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "intent"), NOISY)
+def test_survives_real_typing(matcher: IntentMatcher, lang: str, text: str, intent: str) -> None:
+    result = matcher.classify(text)
+    assert (result.intent, result.language) == (intent, lang)
+
+
+@pytest.mark.parametrize(
+    "text", ["asdkjhaskjdh", "🔥🔥🔥", "...", "", "   ", "12345", "what's 2+2", "earn bitcoin fast, dm me"]
+)
+def test_out_of_scope_is_none(matcher: IntentMatcher, text: str) -> None:
+    assert matcher.classify(text).intent == NONE
+
+
+def test_accents_and_case_do_not_change_the_result(matcher: IntentMatcher) -> None:
+    plain = matcher.classify("nao recebi meu pedido, diz entregue")
+    accented = matcher.classify("NÃO RECEBI MEU PEDIDO, DIZ ENTREGUE")
+    assert plain.intent == accented.intent == "not_received"
+
+
+def test_result_explains_itself(matcher: IntentMatcher) -> None:
+    result = matcher.classify("customs is asking me to pay import duty for my parcel")
+    assert result.intent == "customs_fees"
+    assert result.example  # the example phrase that decided
+    assert result.example in result.evidence
+    assert "customs" in result.keywords
+    assert [name for name, _ in result.alternatives] and all(
+        0 <= score for _, score in result.alternatives
+    )
+    payload = result.as_dict()
+    json.dumps(payload)  # JSON-ready
+    assert payload["intent"] == "customs_fees" and "entities" in payload
+
+
+def test_entities_come_with_the_result(matcher: IntentMatcher) -> None:
+    result = matcher.classify("I paid $34.99 for order 8175342209981234 and now it's $22")
+    assert result.intent == "price_drop"
+    assert result.entities.order_numbers == ("8175342209981234",)
+    assert [str(m) for m in result.entities.amounts] == ["US$34.99", "US$22.00"]
+
+
+def test_telegram_language_is_only_a_hint(matcher: IntentMatcher) -> None:
+    assert matcher.classify("quiero cancelar la compra", hint="en").language == "es"
+    assert matcher.classify("ok", hint="pt").language == "pt"
+
+
+def test_close_call_is_flagged_ambiguous() -> None:
+    phrases = [
+        Phrase("order_status", "en", "where is my parcel now"),
+        Phrase("late_delivery", "en", "my parcel is so late"),
+        Phrase("greeting", "en", "hello"),
+    ]
+    matcher = IntentMatcher(phrases, linear_weight=0.0, threshold=0.05)
+    result = matcher.classify("parcel")
+    assert result.intent in ("order_status", "late_delivery")
+    assert result.ambiguous
+    assert result.runner_up == ({"order_status", "late_delivery"} - {result.intent}).pop()
+    clear = matcher.classify("where is my parcel now")
+    assert clear.intent == "order_status" and not clear.ambiguous
+
+
+def test_below_threshold_is_none_with_the_near_miss_named() -> None:
+    phrases = [Phrase("thanks", "en", "thank you very much"), Phrase("none", "en", "test")]
+    matcher = IntentMatcher(phrases, threshold=0.9)
+    result = matcher.classify("thank you")
+    assert result.intent == NONE
+    assert result.alternatives[0][0] == "thanks"
+    assert "below threshold" in result.evidence
+
+
+def test_keywords_add_to_their_intent_and_negatives_count_against() -> None:
+    base = [
+        Phrase("return_refund", "en", "please refund me"),
+        Phrase("price_drop", "en", "the price is lower now, pay me the difference"),
+    ]
+    text = "please refund the price difference"
+    plain = IntentMatcher(base, linear_weight=0.0, threshold=0.0).classify(text)
+    assert plain.intent == "return_refund"
+    boosted = IntentMatcher(
+        [*base, Phrase("price_drop", "en", "price difference", keyword=True)],
+        linear_weight=0.0,
+        threshold=0.0,
+    ).classify(text)
+    assert boosted.intent == "price_drop"
+    assert boosted.keywords == ("price difference",)
+    assert "keyword 'price difference'" in boosted.evidence
+    penalised = IntentMatcher(
+        [*base, Phrase("return_refund", "en", "refund the price difference", negative=True)],
+        linear_weight=0.0,
+        threshold=0.0,
+    ).classify(text)
+    assert penalised.intent == "price_drop"
+
+
+def test_normalisation_helpers() -> None:
+    assert fold("Não recebí ÇA") == "nao recebi ca"
+    assert fold("йогурт Ёлка") == "йогурт елка"
+    assert normalize("HIIII!!! 😡 order #123 pleeeease") == "hi order please"
+    assert latin_to_cyrillic("vernite") == "верните"
+    assert latin_to_cyrillic("zdravstvuite") == "здравствуйте"
+    assert guess_language("vernite dengi pozhaluysta", None, "en") == "ru"
+    assert guess_language("¿dónde está mi pedido?", None, "en") == "es"
+    assert guess_language("", "fr", "en") == "fr"
+
+
+def test_language_detector_on_short_messages() -> None:
+    detector = LanguageDetector(
+        [
+            ("en", "where is my order"),
+            ("es", "dónde está mi pedido"),
+            ("pt", "cadê o meu pedido"),
+            ("fr", "où est ma commande"),
+            ("ru", "где мой заказ"),
+        ]
+    )
+    assert detector.detect("gde moi zakaz", None, "en") == ("ru", True)
+    assert detector.detect("где заказ", None, "en") == ("ru", False)
+    assert detector.detect("ma commande est où", None, "en")[0] == "fr"
+    assert detector.detect("🙂", "pt", "en")[0] == "pt"

@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the bot (long polling) with the scheduler")
     demo = sub.add_parser("demo", help="play the price-drop case offline (no token, no network)")
     demo.add_argument("--database", type=Path, help="keep the demo database at this path")
+    chat = sub.add_parser("chat", help="play buyer and seller yourself, offline (no token)")
+    chat.add_argument("--database", type=Path, default=Path("parley-chat.sqlite3"))
     sub.add_parser("check", help="validate settings, intents and reply templates, then exit")
     for noun in ("orders", "catalog"):
         group = sub.add_parser(noun, help=f"manage {noun}").add_subparsers(
@@ -47,6 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``parley`` console command."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "chat":
+            from bot.chat import run_chat
+
+            return asyncio.run(run_chat(args.database))
         if args.command == "demo":
             from bot.demo import run_demo
 

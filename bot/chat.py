@@ -37,7 +37,7 @@ async def run_chat(database: Path, stdin: TextIO = sys.stdin) -> int:
         link_secret=DEMO_SECRET,
         seller_chat_ids=[SELLER],
         database=database,
-    )  # type: ignore[arg-type]
+    )
     fake = FakeBotAPI()
     fake.user(SELLER, "Li", "en", "li_shoes")
     fake.user(BUYER, "Anna", "en")

@@ -30,10 +30,16 @@ CATALOG_COLUMNS = (
 )  # fmt: skip
 CATALOG_REQUIRED = ("sku", "price", "currency")
 _STATUS_ALIASES = {
-    "placed": "awaiting_payment", "unpaid": "awaiting_payment", "processing": "paid",
-    "awaiting_shipment": "paid", "in_transit": "shipped", "finished": "completed",
-    "closed": "completed", "canceled": "cancelled",
+    "placed": "awaiting_payment", "unpaid": "awaiting_payment", "pending": "awaiting_payment",
+    "place_order_success": "awaiting_payment", "processing": "paid", "unshipped": "paid",
+    "awaiting_shipment": "paid", "wait_seller_send_goods": "paid", "risk_control": "paid",
+    "fund_processing": "paid", "in_transit": "shipped", "dispatched": "shipped",
+    "sent": "shipped", "seller_part_send_goods": "shipped", "wait_buyer_accept_goods": "shipped",
+    "in_issue": "shipped", "received": "delivered", "finished": "completed", "finish": "completed",
+    "closed": "completed", "canceled": "cancelled", "in_cancel": "cancelled",
 }  # fmt: skip
+_SLASH_DATE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})")
+_SYMBOLS = re.compile(r"^(US\$|R\$|CA\$|A\$|[$€£¥₽])|([$€£¥₽]|\s?(USD|EUR|GBP|RUB|BRL))$")
 _LANGS = {"", "en", "ru", "es", "pt", "fr"}
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -45,8 +51,8 @@ class _RowError(Exception):
 
 
 def parse_datetime(text: str) -> datetime:
-    """ISO 8601 date or datetime; naive values are UTC. Raises ValueError."""
-    text = text.strip()
+    """ISO 8601 date or datetime (``2026/05/01`` too); naive values are UTC. Raises ValueError."""
+    text = _SLASH_DATE.sub(lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", text.strip())
     if len(text) == 10:
         d = date.fromisoformat(text)
         return datetime(d.year, d.month, d.day, tzinfo=UTC)
@@ -121,7 +127,9 @@ def _money(row: dict[str, str], field: str) -> Money:
     currency = row["currency"].upper()
     if not _CURRENCY.match(currency):
         raise _RowError(f"currency {row['currency']!r} is not a 3-letter code like USD")
-    raw = row[field].replace(" ", "")
+    raw = _SYMBOLS.sub("", row[field].strip()).replace(" ", "").replace("\u00a0", "")
+    if "," in raw:  # 29,90 (decimal comma) or 1,299.00 (thousands separator)
+        raw = raw.replace(",", "") if "." in raw else raw.replace(",", ".")
     try:
         amount = Decimal(raw)
     except InvalidOperation:

@@ -21,6 +21,8 @@ from bot.services.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
 
+MIN_EMPTY_POLL = 0.5  # seconds; the least time between two empty getUpdates answers
+
 
 class Poller:
     """Feeds updates from ``getUpdates`` through the inbox into the Dispatcher."""
@@ -75,9 +77,11 @@ class Poller:
         allowed = self.dispatcher.resolve_used_update_types()
         offset: int | None = None
         delay = 1.0
+        loop = asyncio.get_running_loop()
         while not stop.is_set():
             request = GetUpdates(offset=offset, timeout=self.polling_timeout,
                                  allowed_updates=allowed)  # fmt: skip
+            asked = loop.time()
             fetch = asyncio.ensure_future(
                 self.bot(request, request_timeout=self.polling_timeout + 10)
             )
@@ -106,6 +110,10 @@ class Poller:
             if updates:
                 await self.accept(updates)
                 offset = updates[-1].update_id + 1
+            elif loop.time() - asked < MIN_EMPTY_POLL:
+                # A Bot API server that does not hold long polls must not be hammered.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), MIN_EMPTY_POLL)
             await self.drain()
 
     async def _quietly(self, method: DeleteWebhook) -> None:

@@ -78,3 +78,18 @@ def test_catalog_parses_and_validates() -> None:
     with pytest.raises(ImportRejected) as caught:
         parse_catalog("sku,price,currency\nA,1.0,USD\n,2,USD\n")
     assert caught.value.problems == ["line 3: sku is empty"]
+
+
+def test_common_export_formats_are_understood() -> None:
+    text = (
+        "order_id,unit_price,currency,paid_at,status\n"
+        "A1,$29.90,USD,2026/04/29,WAIT_SELLER_SEND_GOODS\n"
+        "A2,\"29,90\",EUR,2026-04-29 10:15:00,in transit\n"
+        "A3,\"1,299.00\",USD,2026-04-29T10:15:00+08:00,FINISH\n"
+    )
+    a1, a2, a3 = parse_orders(text)
+    assert a1.unit_price.amount == Decimal("29.90") and a1.status is OrderStatus.PAID
+    assert a1.paid_at == datetime(2026, 4, 29, tzinfo=UTC)
+    assert a2.unit_price.amount == Decimal("29.90") and a2.status is OrderStatus.SHIPPED
+    assert a3.unit_price.amount == Decimal("1299.00") and a3.status is OrderStatus.COMPLETED
+    assert a3.paid_at == datetime(2026, 4, 29, 2, 15, tzinfo=UTC)

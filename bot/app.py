@@ -9,6 +9,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 
+from bot.content.followups import planning_config
 from bot.content.loader import Content, load_content
 from bot.domain.intents import IntentMatcher
 from bot.domain.playbook import COMPLAINTS, SellerPolicy
@@ -21,10 +22,12 @@ from bot.services.disputes import (
     rules_from_settings,
     seller_timezone,
 )
+from bot.services.followups import FollowupPlanner, FollowupRunner, RunnerConfig
 from bot.services.imports import ImportService
 from bot.services.inbox import InboxService
 from bot.services.outbox import OutboxRelay
 from bot.services.presenter import Presenter
+from bot.services.ratelimit import RateLimitedNotifier, RateLimiter
 from bot.services.replies import Cards
 from bot.services.sellers import SellerService
 from bot.services.stats import StatsConfig, StatsService
@@ -54,6 +57,8 @@ class App:
     poller: Poller
     disputes: DisputeService
     stats: StatsService
+    followups: FollowupPlanner
+    runner: FollowupRunner
 
     async def close(self) -> None:
         """Close the database and the bot's HTTP session."""
@@ -67,8 +72,10 @@ async def build_app(
     clock: Clock | None = None,
     session: BaseSession | None = None,
     content: Content | None = None,
+    limiter: RateLimiter | None = None,
 ) -> App:
-    """Wire the whole application. ``session`` replaces the HTTP session (offline demo, tests)."""
+    """Wire the whole application. ``session`` replaces the HTTP session (offline demo, tests);
+    ``limiter`` defaults to Telegram's limits, or to none with an offline ``session``."""
     clock = clock or SystemClock()
     content = content or load_content(settings)
     token = settings.require_token().get_secret_value()
@@ -85,25 +92,34 @@ async def build_app(
         coupon_value=rules.coupon_value,
         wait_days=rules.wait_days,
     )
-    cards = Cards(presenter, sellers_ids)
-    config = BuyerConfig(
-        sellers_ids, secret, settings.default_language, policy, frozenset(rules.auto_approve)
-    )
-    buyers = BuyerService(db, clock, matcher, presenter, config, cards)
-    sellers = SellerService(db, clock, presenter, sellers_ids, cards)
-    if session is None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api))
-    bot = Bot(token=token, session=session)
     dispute_rules = rules_from_settings(settings.disputes)
     zone = seller_timezone(settings.disputes.timezone)
     disputes = DisputeService(db, clock, DisputeConfig(dispute_rules, sellers_ids, zone))
+    cards = Cards(presenter, sellers_ids, disputes=disputes)
+    config = BuyerConfig(
+        sellers_ids, secret, settings.default_language, policy, frozenset(rules.auto_approve),
+        dispute_rules,
+    )  # fmt: skip
+    buyers = BuyerService(db, clock, matcher, presenter, config, cards)
+    sellers = SellerService(db, clock, presenter, sellers_ids, cards, disputes)
+    limiter = limiter or (RateLimiter() if session is None else RateLimiter.unlimited())
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api))
+    bot = Bot(token=token, session=session)
     stats = StatsService(db, clock, StatsConfig(
         dispute_rules, sellers_ids, COMPLAINTS, settings.disputes.odr_threshold_percent,
         settings.disputes.odr_min_orders, zone))  # fmt: skip
     dispatcher = Dispatcher(buyers=buyers, sellers=sellers, disputes=disputes, stats=stats)
     dispatcher.include_routers(build_dispute_router(sellers_ids), *build_routers(sellers_ids))
     inbox = InboxService(db, clock)
-    relay = OutboxRelay(db, clock, TelegramNotifier(bot))
+    notifier = RateLimitedNotifier(TelegramNotifier(bot), limiter)  # every send passes here
+    relay = OutboxRelay(db, clock, notifier)
+    planner = FollowupPlanner(db, clock, planning_config(settings, content.followups))
+    runner = FollowupRunner(db, clock, planner, content.renderer, notifier, RunnerConfig(
+        sellers_ids, settings.default_language, settings.policy.seller_language, policy,
+    ), proposer=buyers)  # fmt: skip
+    notifier.on_blocked = runner.buyer_blocked
     poller = Poller(bot, dispatcher, inbox, relay)
-    return App(settings, db, clock, content, buyers, sellers, ImportService(db, clock),
-               inbox, relay, bot, dispatcher, poller, disputes, stats)  # fmt: skip
+    return App(settings, db, clock, content, buyers, sellers, ImportService(db, clock, planner),
+               inbox, relay, bot, dispatcher, poller, disputes, stats, planner,
+               runner)  # fmt: skip

@@ -6,15 +6,22 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli_disputes import add_dispute_commands, run_dispute_command
+from bot.cli_intents import add_intent_commands, run_intent_command
 from bot.domain.errors import ParleyError
 from bot.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:  # the CLI imports aiogram/aiohttp only for the commands that need them
+    from bot.api.server import HttpServer, InboxPump
+    from bot.app import App
 
 log = logging.getLogger("parley")
 
@@ -26,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
         "environment variables and an optional parley.toml (see README).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot (long polling) with the scheduler")
+    run = sub.add_parser("run", help="run the bot (long polling) with the scheduler")
+    run.add_argument("--webhook", metavar="URL", help="receive updates at this public URL "
+                     "(served on PARLEY_API_HOST:PARLEY_API_PORT) instead of long polling")
     demo = sub.add_parser("demo", help="play the price-drop case offline (no token, no network)")
     demo.add_argument("--database", type=Path, help="keep the demo database at this path")
     chat = sub.add_parser("chat", help="play buyer and seller yourself, offline (no token)")
@@ -42,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     link.add_argument("order_id")
     link.add_argument("--payload", action="store_true", help="print only the /start payload")
     add_dispute_commands(sub)
+    add_intent_commands(sub)
     return parser
 
 
@@ -68,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `parley intents export | head`
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 0
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -79,10 +92,11 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
               f"{len(content.intents.phrases)} phrases, templates valid")  # fmt: skip
         return 0
     if args.command == "run":
-        return await _run(settings)
-    handled = await run_dispute_command(args, settings)
-    if handled is not None:
-        return handled
+        return await _run(settings, args.webhook)
+    for command in (run_dispute_command, run_intent_command):
+        handled = await command(args, settings)
+        if handled is not None:
+            return handled
     from bot.services.clock import SystemClock
     from bot.storage.db import Database
 
@@ -91,7 +105,13 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.command in ("orders", "catalog"):
             from bot.services.imports import ImportService
 
-            service = ImportService(db, SystemClock())
+            hook = None
+            if args.command == "orders":  # re-imported status/tracking changes plan follow-ups
+                from bot.content.followups import planning_config
+                from bot.services.followups import FollowupPlanner
+
+                hook = FollowupPlanner(db, SystemClock(), planning_config(settings))
+            service = ImportService(db, SystemClock(), hook)
             count = await (service.orders if args.command == "orders" else service.catalog)(
                 args.file
             )
@@ -129,9 +149,10 @@ async def _bot_username(settings: Settings) -> str:
     return me.username or str(me.id)
 
 
-async def _run(settings: Settings) -> int:
+async def _run(settings: Settings, webhook: str | None = None) -> int:
     from aiogram.exceptions import TelegramUnauthorizedError
 
+    from bot.api.server import InboxPump
     from bot.app import build_app
     from bot.scheduling.jobs import build_scheduler
 
@@ -144,7 +165,11 @@ async def _run(settings: Settings) -> int:
         disputes=app.disputes,
         stats=app.stats,
         disputes_every_seconds=settings.disputes.check_every_seconds,
+        followups=app.runner,
     )
+    await app.runner.recover()  # rows a crash left "sending" are not sent twice
+    pump = InboxPump(app.poller.drain)
+    http = await _serve_http(app, settings, webhook, pump)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -158,16 +183,61 @@ async def _run(settings: Settings) -> int:
         log.info("Parley is running as @%s (ready in %.0f ms); sellers: %s",
                  me, (time.perf_counter() - started) * 1000,
                  ", ".join(map(str, settings.seller_chat_ids)) or "none configured")  # fmt: skip
-        await app.poller.run(stop)
+        if webhook:
+            from bot.telegram.webhook import set_webhook
+
+            secret = settings.webhook_secret
+            assert secret is not None  # checked by _serve_http
+            await set_webhook(app.bot, webhook, secret.get_secret_value(),
+                              app.dispatcher.resolve_used_update_types())  # fmt: skip
+            log.info("webhook mode: Telegram posts updates to %s", webhook)
+            await pump.run(stop)
+        else:
+            await app.poller.run(stop)
         log.info("stopping: nothing is lost, pending work resumes at the next start")
         return 0
     except TelegramUnauthorizedError:
         print("parley: PARLEY_BOT_TOKEN: the Bot API rejected the token", file=sys.stderr)
         return 2
     finally:
+        await app.runner.stop()  # follow-ups in flight finish; the rest stay pending
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        if http is not None:
+            await http.stop()
         await app.close()
+
+
+async def _serve_http(
+    app: App, settings: Settings, webhook: str | None, pump: InboxPump
+) -> HttpServer | None:
+    """Start the HTTP server (order API, /healthz, webhook) if the API token or webhook mode
+    asks for it; None otherwise."""
+    from bot.api.server import HttpApi, HttpServer, Webhook, webhook_path
+
+    if webhook and settings.webhook_secret is None:
+        raise ConfigError("PARLEY_WEBHOOK_SECRET: required with --webhook (16+ chars of "
+                          "A-Z a-z 0-9 _ -); Telegram sends it with every update")  # fmt: skip
+    if webhook and not webhook.startswith(("https://", "http://")):
+        raise ConfigError("--webhook: must be the public https:// URL Telegram will post to")
+    token = settings.api_token.get_secret_value() if settings.api_token else None
+    if token is None and not webhook:
+        return None
+    hook = None
+    if webhook:
+        assert settings.webhook_secret is not None
+        hook = Webhook(webhook_path(webhook), settings.webhook_secret.get_secret_value(),
+                       app.inbox, pump.wake)  # fmt: skip
+    server = HttpServer(HttpApi(app.followups, token, hook))
+    try:
+        address = await server.start(settings.api_host, settings.api_port)
+    except OSError as exc:
+        await server.stop()
+        raise ConfigError(f"PARLEY_API_PORT: cannot listen on {settings.api_host}:"
+                          f"{settings.api_port} ({exc.strerror or exc})") from None  # fmt: skip
+    log.info("HTTP server on %s (order API %s%s)", address, "on" if token else "off",
+             f", webhook {hook.path}" if hook else "")  # fmt: skip
+    return server
 
 
 SELLER_COMMANDS = {

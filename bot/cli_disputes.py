@@ -145,7 +145,7 @@ async def _dispute(args: argparse.Namespace, settings: Settings, db: Database) -
         print(plain(await service.timeline_text(args.order_id) or ""))
         return 0
     if action == "list":
-        print(plain(await service.listing_text()))
+        print(plain(await service.listing_text(limit=None)))
         return 0
     if action == "show":
         text = await service.timeline_text(args.order_id)

@@ -7,6 +7,7 @@ line naming the setting (see :func:`load_settings`).
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,6 +30,7 @@ from pydantic_settings import (
 
 SUPPORTED_LANGUAGES = ("en", "ru", "es", "pt", "fr")
 TELEGRAM_API = "https://api.telegram.org"
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram's secret_token alphabet
 
 
 class ConfigError(Exception):
@@ -115,6 +117,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     policy: Policy = Field(default_factory=Policy)
     disputes: DisputeSettings = Field(default_factory=DisputeSettings)
+    # follow-ups, the order API and webhook mode (README: "Follow-ups and the order API")
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=0, le=65535)
+    api_token: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    quiet_hours: str = "21:00-09:00"
+    buyer_timezone: str = "UTC"
+    followups_file: Path | None = None
 
     @field_validator("seller_chat_ids", mode="before")
     @classmethod
@@ -143,6 +153,39 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL of a Bot API server")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        from bot.domain.followups import QuietHours
+
+        QuietHours.parse(value)
+        return value.strip()
+
+    @field_validator("buyer_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone like Europe/Moscow") from None
+        return value.strip()
+
+    @field_validator("api_token")
+    @classmethod
+    def _api_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 16:
+            raise ValueError("must be at least 16 characters (a random string)")
+        return SecretStr(value.get_secret_value().strip()) if value is not None else None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 16–256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
     @field_validator("default_language")

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.content.followups import load_followup_rules
 from bot.content.intents import IntentCatalog, load_intents
-from bot.content.paths import shipped_dir
+from bot.content.paths import shipped_dir, shipped_file
 from bot.content.templates import TemplateRenderer
+from bot.domain.followups import FollowupRules
 from bot.domain.playbook import INTENTS, OPTION_KINDS
+from bot.services.followups import followup_sample_context, followup_templates
 from bot.services.presenter import BUYER, SELLER, sample_context
 from bot.settings import SUPPORTED_LANGUAGES, Settings
 
 BUYER_TEMPLATES = ("welcome", "linked", "link_refused", "ack", "non_text", "need_order",
-                   "chosen", "from_seller", *INTENTS)  # fmt: skip
+                   "chosen", "from_seller", "clarify", "topic", *INTENTS)  # fmt: skip
 SELLER_TEMPLATES = ("approval_card", "render_failed", "decision", "action_card", "help",
                     "edit_prompt", "edit_preview", "edit_stale", "non_text_notice",
                     "resolved_notice", "gist", "takeover_started", "takeover_ended",
@@ -28,6 +31,7 @@ class Content:
 
     intents: IntentCatalog
     renderer: TemplateRenderer
+    followups: FollowupRules = field(default_factory=FollowupRules)
 
 
 def load_content(settings: Settings) -> Content:
@@ -45,4 +49,7 @@ def load_content(settings: Settings) -> Content:
     ]
     required += [(SELLER, lang, name) for lang in SELLER_LANGUAGES for name in SELLER_TEMPLATES]
     renderer.validate(required, sample_context())
-    return Content(catalog, renderer)
+    followups = load_followup_rules(settings.followups_file or shipped_file("followups.toml"))
+    needed = followup_templates(SUPPORTED_LANGUAGES, SELLER_LANGUAGES)
+    renderer.validate(needed, {**sample_context(), **followup_sample_context()})
+    return Content(catalog, renderer, followups)

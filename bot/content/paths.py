@@ -13,3 +13,11 @@ def shipped_dir(name: str) -> Path:
     if installed.is_dir():
         return installed
     return _PACKAGE.parent / name
+
+
+def shipped_file(name: str) -> Path:
+    """A shipped top-level file such as ``followups.toml`` (installed copy, then checkout)."""
+    installed = _PACKAGE / "_content" / name
+    if installed.is_file():
+        return installed
+    return _PACKAGE.parent / name

@@ -2,7 +2,8 @@
 
 Format ``<verb>:<id>[:<n>]``. Verbs: ``send``/``edit``/``dism``/``take``/``opts``/``back`` a
 draft, ``tog`` an option of a draft, ``esend``/``ecancel`` an edited preview, ``done`` a chosen
-action, ``end`` a taken-over conversation; the buyer's ``pick`` (draft id, option index).
+action, ``end`` a taken-over conversation; the buyer's ``pick`` (draft id, option index)
+and ``clar`` (message id, intent index) answering "is this about X or Y?".
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 SELLER_VERBS = frozenset(
     {"send", "edit", "dism", "esend", "ecancel", "done", "opts", "tog", "back", "take", "end"}
 )
-BUYER_VERBS = frozenset({"pick"})
+BUYER_VERBS = frozenset({"pick", "clar"})
 
 
 @dataclass(frozen=True)

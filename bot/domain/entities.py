@@ -207,6 +207,8 @@ def mask_entities(text: str, spans: list[tuple[int, int, str]] | None = None) ->
 
 def scan_entities(text: str) -> tuple[Entities, list[tuple[int, int, str]]]:
     """Entities of ``text`` and their spans as (start, end, kind) with kind a PLACEHOLDERS key."""
+    if not _ANY_DIGIT.search(text):
+        return _letter_sizes_only(text)
     taken: list[tuple[int, int]] = []
     kinds: list[str] = []
 
@@ -299,6 +301,23 @@ def scan_entities(text: str) -> tuple[Entities, list[tuple[int, int, str]]]:
     )
     spans = [(a, b, kind) for (a, b), kind in zip(taken, kinds, strict=True)]
     return entities, spans
+
+
+_ANY_DIGIT = re.compile(r"\d")
+
+
+def _letter_sizes_only(text: str) -> tuple[Entities, list[tuple[int, int, str]]]:
+    """The fast path for text without digits: only letter sizes (``XL``, ``talla M``)."""
+    sizes: list[tuple[int, Size]] = []
+    spans: list[tuple[int, int, str]] = []
+    for pattern in (_SIZE_AFTER_WORD, _SIZE_BEFORE_WORD, _SIZE_LETTER_ALONE):
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if all(end <= a or start >= b for a, b, _ in spans):
+                sizes.append((start, Size(match.group(1).upper(), "letter")))
+                spans.append((start, end, "size"))
+    sizes.sort(key=lambda pair: pair[0])
+    return Entities(sizes=tuple(s for _, s in sizes)), spans
 
 
 def _is_phone_context(text: str, start: int) -> bool:

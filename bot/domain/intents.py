@@ -2,21 +2,27 @@
 
 How a message is classified (all tables are built once, when the matcher is created):
 
-1. **Language** — Cyrillic means Russian; otherwise a small naive-Bayes model over character
+1. **Entities** — order/tracking numbers, amounts, sizes and dates are found
+   (:mod:`bot.domain.entities`) and replaced by placeholder words in the text that is matched.
+2. **Language** — Cyrillic means Russian; otherwise a small naive-Bayes model over character
    trigrams and words, trained on the example phrases themselves (plus common function words),
    tells English, Spanish, Portuguese, French and Russian typed in Latin letters apart.
    Telegram's ``language_code`` is only a prior. Latin-typed Russian is mapped to Cyrillic.
-2. **Features** — folded words (no case, accents, stutter, digits, emoji), their Snowball stems,
+3. **Features** — folded words (no case, accents, stutter, digits, emoji), their Snowball stems,
    stem bigrams and character 3–5-grams (which absorb typos and inflections), TF-IDF weighted.
-3. **Nearest examples** — cosine similarity to every example phrase (an inverted index, so a
-   message costs microseconds); an intent's score is the mean of its best three examples,
-   examples in another language than the message's counting a little less.
-4. **Keywords** — a seller's cue words found in the message (as stems, so inflections match)
-   add a bonus; ``negative`` phrases of an intent count against it.
-5. **Decision** — the best intent wins; below ``threshold`` the answer is ``none``; when the
-   runner-up is within ``ambiguity_margin`` the result is flagged ``ambiguous`` so the bot can
-   ask the buyer. The evidence names the example (and keywords) that decided, and
-   :mod:`rapidfuzz` scores how closely the message's best passage matches that example.
+4. **Nearest examples** — cosine similarity to every example phrase (an inverted index, so a
+   message costs well under a millisecond); an intent's score is the mean of its best three
+   examples, examples in another language than the message's counting a little less.
+   A greeting-like intent only counts when the message is mostly made of its words.
+5. **Re-ranking** — an averaged perceptron trained on the same examples at start-up (a fraction
+   of a second) adds a small share of belief per intent; a seller's keywords found in the
+   message (as stems, so inflections match) add a bonus; ``negative`` phrases of an intent
+   count against it.
+6. **Decision** — the best intent wins; below ``threshold`` (or with no known content word at
+   all) the answer is ``none``; when the runner-up is within ``ambiguity_margin`` the result is
+   flagged ``ambiguous`` so the bot can ask the buyer. The evidence names the example (and
+   keywords) that decided, and :mod:`rapidfuzz` scores how closely the message's best passage
+   matches that example.
 """
 
 from __future__ import annotations
@@ -134,34 +140,42 @@ class LanguageDetector:
         self._unknown = len(vocab)
 
     @staticmethod
-    def _grams(text: str) -> list[str]:
-        tokens = normalize(text).split()
+    def _grams(text: str, tokens: list[str] | None = None) -> list[str]:
+        if tokens is None:
+            tokens = normalize(text).split()
         grams: list[str] = [f"w:{t}" for t in tokens]
         for token in tokens:
             padded = f" {token} "
             grams.extend(padded[i : i + 3] for i in range(len(padded) - 2))
         return grams
 
-    def scores(self, text: str) -> dict[str, float]:
-        """Log-likelihood per class (higher is likelier)."""
-        grams = self._grams(text)
+    def scores(self, text: str, tokens: list[str] | None = None) -> dict[str, float]:
+        """Log-likelihood per class (higher is likelier); ``tokens`` are its normalised words."""
+        grams = self._grams(text, tokens)
         if not grams:
             return dict.fromkeys(self.CLASSES, 0.0)
         rows = [self._index.get(g, self._unknown) for g in grams]
         totals = self._table[rows].sum(axis=0)
         return {lang: float(totals[j]) for j, lang in enumerate(self.CLASSES)}
 
-    def detect(self, text: str, hint: str | None, default: str) -> tuple[str, bool]:
-        """(language, typed_in_latin): the language of ``text``; ``hint`` is a soft prior."""
+    def detect(
+        self, text: str, hint: str | None, default: str, tokens: list[str] | None = None
+    ) -> tuple[str, bool]:
+        """(language, typed_in_latin): the language of ``text``; ``hint`` is a soft prior.
+
+        ``tokens`` (the normalised words of ``text``) may be passed to save recomputing them.
+        """
         if is_cyrillic(text):
             return "ru", False
-        if not normalize(text):
+        if tokens is None:
+            tokens = normalize(text).split()
+        if not tokens:
             return (hint if hint in LANGUAGES else default), False
-        scores = self.scores(text)
+        scores = self.scores(text, tokens)
         prior = "ru_latn" if hint == "ru" else hint
         if prior in scores:
             # the shorter the message, the more the chat's language setting counts
-            scores[prior] += max(2.0, 8.0 / len(normalize(text).split()))
+            scores[prior] += max(2.0, 8.0 / len(tokens))
         best = max(scores, key=lambda lang: scores[lang])
         if best == "ru_latn":
             return "ru", True
@@ -180,9 +194,11 @@ class _Featurizer:
         self.default_idf = 1.0
         self._frozen = False
 
-    def tokens(self, text: str, lang: str, latin_russian: bool) -> list[str]:
-        """Normalised words, Latin-typed Russian turned into Cyrillic."""
-        tokens = normalize(text).split()
+    def tokens(
+        self, text: str, lang: str, latin_russian: bool, words: list[str] | None = None
+    ) -> list[str]:
+        """Normalised words (``words`` if given), Latin-typed Russian turned into Cyrillic."""
+        tokens = normalize(text).split() if words is None else words
         if lang == "ru" and (latin_russian or not is_cyrillic(text)):
             tokens = [
                 latin_to_cyrillic(t) if t.isascii() and not t.startswith("qq") else t
@@ -193,7 +209,11 @@ class _Featurizer:
     def raw_features(self, text: str, lang: str, latin_russian: bool = False) -> list[str]:
         """Feature names of ``text``: stems, stem bigrams and character n-grams."""
         tokens = self.tokens(text, lang, latin_russian)
-        stems = stem_words(tokens, lang)
+        return self.features(tokens, stem_words(tokens, lang))
+
+    @staticmethod
+    def features(tokens: list[str], stems: list[str]) -> list[str]:
+        """Feature names from a message's tokens and their stems."""
         feats = [f"w{s}" for s in stems]
         feats.extend(f"b{a} {b}" for a, b in pairwise(stems))
         for token in tokens:
@@ -207,29 +227,35 @@ class _Featurizer:
             df.update(set(feats))
         self.ids = {f: i for i, f in enumerate(sorted(df))}
         n = len(documents)
-        self.idf = np.array([math.log((1 + n) / (1 + df[f])) + 1.0 for f in sorted(df)])
-        self.default_idf = math.log(1 + n) + 1.0
+        self.idf = np.array(
+            [
+                (math.log((1 + n) / (1 + df[f])) + 1.0) * (_CHAR_WEIGHT if f[0] == "c" else 1.0)
+                for f in sorted(df)
+            ]
+        )
+        self.default_idf = (math.log(1 + n) + 1.0) * _CHAR_WEIGHT
         self._frozen = True
 
     def vector(self, feats: list[str]) -> tuple[IntArray, FloatArray]:
         """Known feature ids and their L2-normalised weights (unknown ones count in the norm)."""
         counts = Counter(feats)
-        ids: list[int] = []
-        weights: list[float] = []
-        norm2 = 0.0
+        get = self.ids.get
+        known_ids: list[int] = []
+        known_tf: list[int] = []
+        unknown2 = 0.0
         for feat, tf in counts.items():
-            idx = self.ids.get(feat)
-            weight = (1.0 + math.log(tf)) * (
-                self.default_idf if idx is None else float(self.idf[idx])
-            )
-            if feat[0] == "c":
-                weight *= _CHAR_WEIGHT
-            norm2 += weight * weight
-            if idx is not None:
-                ids.append(idx)
-                weights.append(weight)
-        norm = math.sqrt(norm2) or 1.0
-        return np.array(ids, dtype=np.int64), np.array(weights) / norm
+            idx = get(feat)
+            if idx is None:
+                weight = (1.0 + math.log(tf)) * self.default_idf
+                unknown2 += weight * weight
+            else:
+                known_ids.append(idx)
+                known_tf.append(tf)
+        ids = np.array(known_ids, dtype=np.int64)
+        weights = (1.0 + np.log(np.array(known_tf, dtype=np.float64))) * self.idf[ids]
+        norm = math.sqrt(float(weights @ weights) + unknown2) or 1.0
+        result: FloatArray = weights / norm
+        return ids, result
 
 
 _CHAR_WEIGHT = 1.0
@@ -324,6 +350,7 @@ class IntentMatcher:
                     if f[0] == "w"
                 }
                 self._standalone[self._intent_id[name]] = vocab
+        self._normalized = [normalize(mask_entities(p.text)) for p in examples]
         self._keywords: dict[str, list[_Keyword]] = {}
         for p in phrases:
             if p.keyword:
@@ -334,6 +361,12 @@ class IntentMatcher:
                         _Keyword(p.intent, p.text, stems, p.negative)
                     )
                     self._known_stems.update(st for st in stems if len(st) > 1)
+        # keywords by their first stem, so a message only checks the ones it could contain
+        self._keyword_index: dict[str, dict[str, list[_Keyword]]] = {}
+        for lang, kws in self._keywords.items():
+            index = self._keyword_index.setdefault(lang, {})
+            for kw in kws:
+                index.setdefault(kw.stems[0], []).append(kw)
 
     def _build_index(self, vectors: list[tuple[IntArray, FloatArray]]) -> None:
         n_features = len(self._featurizer.ids)
@@ -412,12 +445,15 @@ class IntentMatcher:
     def classify(self, text: str, hint: str | None = None) -> IntentResult:
         """Classify one message; ``hint`` is Telegram's language code, if any."""
         entities, spans = scan_entities(text)
-        original, text = text, mask_entities(text, spans)
-        language, latin_russian = self.detector.detect(text, hint, self.default_language)
-        if not normalize(text):
+        text = mask_entities(text, spans) if spans else text
+        words = normalize(text).split()
+        language, latin_russian = self.detector.detect(
+            text, hint, self.default_language, tokens=words
+        )
+        if not words:
             return IntentResult(NONE, 1.0, language, (), "no words in the message",
                                 entities=entities)  # fmt: skip
-        tokens = self._featurizer.tokens(text, language, latin_russian)
+        tokens = self._featurizer.tokens(text, language, latin_russian, words)
         stems = stem_words(tokens, language)
         if not any(
             s in self._known_stems and t not in FUNCTION_WORDS
@@ -425,9 +461,7 @@ class IntentMatcher:
         ):
             return IntentResult(NONE, 1.0, language, (), "no known word in the message",
                                 entities=entities)  # fmt: skip
-        ids, weights = self._featurizer.vector(
-            self._featurizer.raw_features(text, language, latin_russian)
-        )
+        ids, weights = self._featurizer.vector(self._featurizer.features(tokens, stems))
         sims = self._similarities(ids, weights, language)
         scores, best_example = self._intent_scores(sims)
         if self.linear_weight and len(ids):
@@ -438,7 +472,7 @@ class IntentMatcher:
             covered = sum(s in vocab for s in stems) / len(stems)
             if covered < self.standalone_coverage:
                 scores[intent_id] *= covered
-        matched = self._keyword_hits(text, language, latin_russian)
+        matched = self._keyword_hits(stems, language)
         for kw in matched:
             i = self._intent_id.get(kw.intent)
             if i is not None:
@@ -454,7 +488,11 @@ class IntentMatcher:
         example = self._examples[example_idx].text if example_idx >= 0 else ""
         kws = tuple(kw.text for kw in matched if kw.intent == top_intent and not kw.negative)
         evidence = self._explain(
-            original, example, float(sims[example_idx]) if example else 0.0, kws
+            " ".join(words),
+            self._normalized[example_idx] if example else "",
+            example,
+            float(sims[example_idx]) if example else 0.0,
+            kws,
         )
         if top_score < self.threshold:
             # how far below the bar the best intent stayed: 0.5 at the bar, 1.0 at zero
@@ -490,14 +528,17 @@ class IntentMatcher:
         m = min(len(sims), 40 * self.top_k)
         candidates = np.argpartition(-sims, m - 1)[:m] if m < len(sims) else np.arange(len(sims))
         candidates = candidates[np.argsort(-sims[candidates], kind="stable")]
-        taken = np.zeros(k, dtype=np.int64)
-        for idx in candidates.tolist():
-            intent = int(self._ex_intent[idx])
-            if taken[intent] < self.top_k:
-                if taken[intent] == 0:
-                    best[intent] = idx
-                scores[intent] += sims[idx]
-                taken[intent] += 1
+        # group the candidates by intent, best first within each group, keep top_k per group
+        grouping = np.argsort(self._ex_intent[candidates], kind="stable")
+        groups = self._ex_intent[candidates][grouping]
+        members = candidates[grouping]
+        rank = np.arange(len(groups)) - np.searchsorted(groups, groups, side="left")
+        keep = rank < self.top_k
+        scores = np.bincount(groups[keep], weights=sims[members[keep]], minlength=k).astype(
+            np.float64
+        )
+        first = rank == 0
+        best[groups[first]] = members[first]
         scores /= self.top_k
         if len(all_sims) > self._n_positive:
             negative = np.zeros(k)
@@ -510,33 +551,35 @@ class IntentMatcher:
             scores -= self.negative_weight * np.clip(negative - top, 0.0, None)
         return scores, best
 
-    def _keyword_hits(self, text: str, language: str, latin_russian: bool) -> list[_Keyword]:
-        keywords = self._keywords.get(language)
-        if not keywords:
+    def _keyword_hits(self, stems: list[str], language: str) -> list[_Keyword]:
+        """Keywords of ``language`` whose stems occur, in order, in the message's ``stems``."""
+        index = self._keyword_index.get(language)
+        if not index:
             return []
-        stems = stem_words(self._featurizer.tokens(text, language, latin_russian), language)
-        present = set(stems)
         joined = f" {' '.join(stems)} "
         hits: list[_Keyword] = []
         seen: set[tuple[str, tuple[str, ...]]] = set()
         per_intent: Counter[str] = Counter()
-        for kw in keywords:
-            key = (kw.intent, kw.stems)
-            if key in seen or per_intent[kw.intent] >= self.max_keywords:
-                continue
-            if kw.stems[0] in present and (
-                len(kw.stems) == 1 or f" {' '.join(kw.stems)} " in joined
-            ):
-                hits.append(kw)
-                seen.add(key)
-                per_intent[kw.intent] += 1
+        for stem in dict.fromkeys(stems):
+            for kw in index.get(stem, ()):
+                key = (kw.intent, kw.stems)
+                if key in seen or per_intent[kw.intent] >= self.max_keywords:
+                    continue
+                if len(kw.stems) == 1 or f" {' '.join(kw.stems)} " in joined:
+                    hits.append(kw)
+                    seen.add(key)
+                    per_intent[kw.intent] += 1
         return hits
 
     @staticmethod
-    def _explain(text: str, example: str, similarity: float, keywords: tuple[str, ...]) -> str:
+    def _explain(
+        message: str, normalized_example: str, example: str, similarity: float,
+        keywords: tuple[str, ...],
+    ) -> str:  # fmt: skip
+        """Which example (and keywords) decided, with rapidfuzz's view of the closest passage."""
         if not example:
             return "no similar example"
-        fuzzy = fuzz.partial_token_set_ratio(normalize(example), normalize(text)) / 100.0
+        fuzzy = fuzz.partial_ratio(normalized_example, message) / 100.0
         why = f"example {example!r} (similarity {similarity:.2f}, fuzzy {fuzzy:.2f})"
         if keywords:
             why += " + keyword " + ", ".join(repr(k) for k in keywords)

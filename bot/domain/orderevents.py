@@ -8,7 +8,9 @@ makes a blind retry of the same request idempotent too.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -16,8 +18,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.domain.csvimport import parse_datetime
-from bot.domain.errors import ParleyError
+from bot.domain.csvimport import parse_datetime, parse_orders
+from bot.domain.errors import ImportRejected, ParleyError
 from bot.domain.models import Order, OrderStatus
 
 MAX_EVENT_ID = 128
@@ -207,3 +209,62 @@ def events_from_change(
     if closing and (before is None or before.status is not after.status):
         add(EventType.CLOSED, now, after.status.value, status=after.status.value)
     return events
+
+
+MAX_ORDERS_PER_REQUEST = 1000
+_ORDER_FIELDS = (
+    "order_id", "buyer_name", "item_title", "sku", "quantity", "unit_price", "currency",
+    "paid_at", "status", "carrier", "tracking_number", "shipped_at", "promised_delivery_by",
+    "delivered_at", "buyer_country", "buyer_language",
+)  # fmt: skip
+
+
+def parse_orders_json(body: Any) -> list[Order]:
+    """Orders from an API body: one object, a list, or ``{"orders": [...]}``.
+
+    The same rules as a CSV row apply (they go through :func:`parse_orders`); an error names
+    the field as ``orders[i].paid_at`` (or ``paid_at`` for a single object).
+    """
+    single = isinstance(body, dict) and "orders" not in body
+    items = [body] if single else body.get("orders") if isinstance(body, dict) else body
+    if not isinstance(items, list) or not items:
+        raise InvalidInput("orders", "must be an order object or a non-empty list of them")
+    if len(items) > MAX_ORDERS_PER_REQUEST:
+        raise InvalidInput("orders", f"at most {MAX_ORDERS_PER_REQUEST} orders per request")
+
+    def where(index: int, name: str = "") -> str:
+        base = "" if single else f"orders[{index}]"
+        return ".".join(p for p in (base, name) if p) or "body"
+
+    rows = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise InvalidInput(where(index), "must be a JSON object")
+        row = []
+        for key in item:
+            if key not in _ORDER_FIELDS:
+                raise InvalidInput(where(index, str(key)), "unknown field")
+        for name in _ORDER_FIELDS:
+            value = item.get(name)
+            if value is None:
+                row.append("")
+            elif isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise InvalidInput(where(index, name), "must be text or a number")
+            elif "\n" in str(value) or "\r" in str(value):
+                raise InvalidInput(where(index, name), "must be a single line")
+            else:
+                row.append(str(value))
+        rows.append(row)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(_ORDER_FIELDS)
+    writer.writerows(rows)
+    try:
+        return parse_orders(buffer.getvalue())
+    except ImportRejected as exc:
+        line, _, reason = exc.problems[0].partition(": ")
+        number = int(line.removeprefix("line ")) if line.startswith("line ") else 2
+        name = reason.split(" ", 1)[0]
+        raise InvalidInput(
+            where(max(number - 2, 0), name if name in _ORDER_FIELDS else ""), reason
+        ) from None

@@ -231,6 +231,8 @@ def facts_for(order: Order | None, item: CatalogItem | None, now: datetime) -> d
         "promotion_ends": item.promotion_ends if item else None,
         "difference": difference,
         "size_chart": item.size_chart if item else "",
+        "dispute_day": None,  # filled in when the order has an open dispute
+        "days_left": None,
     }
 
 

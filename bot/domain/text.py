@@ -24,6 +24,8 @@ _DIGITS = re.compile(r"\d+")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")
 _TAG = re.compile(r"<[^>]+>")
+# combining marks left by NFKD decomposition (accents, cedillas, tildes, breves …)
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -112,8 +114,7 @@ def fold(text: str) -> str:
     Cyrillic ``й`` keeps its breve (it is a different letter, not an accent).
     """
     text = text.casefold().replace("й", "\x00")
-    decomposed = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     return folded.replace("\x00", "й")
 
 

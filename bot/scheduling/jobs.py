@@ -7,11 +7,12 @@ what they act on is read from the database each time.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services.disputes import DisputeService
+from bot.services.followups import FollowupRunner
 from bot.services.outbox import OutboxRelay
 from bot.services.sellers import SellerService
 from bot.services.stats import StatsService
@@ -22,6 +23,7 @@ OUTBOX_JOB_ID = "outbox-retry"
 FIRST_RESPONSE_JOB_ID = "first-response-reminders"
 DISPUTE_JOB_ID = "dispute-reminders"
 ADVERSE_RATE_JOB_ID = "adverse-rate-check"
+FOLLOWUPS_JOB_ID = "followups-due"
 
 
 async def retry_outbox(relay: OutboxRelay) -> None:
@@ -52,6 +54,14 @@ async def check_adverse_rate(stats: StatsService, relay: OutboxRelay | None = No
         await relay.flush()
 
 
+async def run_due_followups(runner: FollowupRunner, relay: OutboxRelay | None = None) -> None:
+    """Send the follow-ups that are due (rows decide; a pass already running makes this a
+    no-op), then deliver the approval cards they queued for the seller."""
+    report = await runner.run_due()
+    if report.to_seller and relay is not None:
+        await relay.flush()
+
+
 def build_scheduler(
     relay: OutboxRelay,
     outbox_every_seconds: float = 10.0,
@@ -60,6 +70,8 @@ def build_scheduler(
     disputes: DisputeService | None = None,
     stats: StatsService | None = None,
     disputes_every_seconds: float = 300.0,
+    followups: FollowupRunner | None = None,
+    followups_every_seconds: float = 5.0,
 ) -> AsyncIOScheduler:
     """A scheduler with Parley's recurring jobs (not started)."""
     scheduler = AsyncIOScheduler(timezone="UTC")
@@ -83,5 +95,11 @@ def build_scheduler(
         scheduler.add_job(
             check_adverse_rate, "interval", hours=1, id=ADVERSE_RATE_JOB_ID,
             args=[stats, relay], max_instances=1, coalesce=True, replace_existing=True,
+        )  # fmt: skip
+    if followups is not None:  # first run at start: every pending row is picked up
+        scheduler.add_job(
+            run_due_followups, "interval", seconds=followups_every_seconds,
+            id=FOLLOWUPS_JOB_ID, args=[followups, relay], max_instances=2, coalesce=True,
+            replace_existing=True, next_run_time=datetime.now(UTC),
         )  # fmt: skip
     return scheduler

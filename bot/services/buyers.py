@@ -5,13 +5,15 @@ from __future__ import annotations
 import html
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from bot.domain import links
+from bot.domain import callbacks, links
 from bot.domain.choices import match_choice
+from bot.domain.disputes import DisputeRules, day_number, timeline
 from bot.domain.errors import LinkRefused, NotAllowed, NotFound, RenderError, StaleAction
 from bot.domain.intents import IntentMatcher, IntentResult
 from bot.domain.models import (
+    Button,
     Conversation,
     ConversationStatus,
     Draft,
@@ -21,7 +23,7 @@ from bot.domain.models import (
     OutMessage,
     Sender,
 )
-from bot.domain.playbook import SellerPolicy, plan_reply
+from bot.domain.playbook import INTENTS, SellerPolicy, plan_reply
 from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
 from bot.domain.text import guess_language
 from bot.services.presenter import Presenter
@@ -44,6 +46,7 @@ class BuyerConfig:
     default_language: str
     policy: SellerPolicy
     auto_approve: frozenset[str] = frozenset()
+    dispute_rules: DisputeRules = field(default_factory=DisputeRules)
 
 
 class BuyerService:
@@ -139,7 +142,7 @@ class BuyerService:
                 if sent is not None and await self._choice_in_words(uow, sender, sent, order, text):
                     return
             result = self.matcher.classify(text, hint)
-            await uow.conversations.add_message(
+            message_id = await uow.conversations.add_message(
                 StoredMessage(
                     conversation.id,
                     sender.chat_id,
@@ -152,7 +155,10 @@ class BuyerService:
                 now,
             )
             await uow.conversations.wait_for_seller(conversation.id, now)
-            await self._draft(uow, sender, conversation, order, result, is_new)
+            ask = _doubt(result)
+            await self._draft(uow, sender, conversation, order, result, is_new and not ask)
+            if ask:
+                await self._ask(uow, sender, result.language, message_id, ask)
 
     async def _relay(
         self,
@@ -246,6 +252,12 @@ class BuyerService:
             await self.cards.decide(uow, old, DraftStatus.SUPERSEDED, "", now)
         item = await uow.catalog.get(order.sku) if order and order.sku else None
         plan = plan_reply(intent, order, item, self.config.policy, now)
+        if intent == "dispute_followup" and order is not None:
+            dispute = await uow.disputes.active_for(order.order_id)
+            if dispute is not None:
+                closes = timeline(dispute.opened_at, self.config.dispute_rules).window_closes
+                plan.facts["dispute_day"] = day_number(dispute.opened_at, now)
+                plan.facts["days_left"] = max(0, (closes - now).days)
         name = order.buyer_name if order and order.buyer_name else sender.name
         try:
             reply = self.presenter.reply(plan.template, language, name, order, item, plan.facts)
@@ -276,6 +288,49 @@ class BuyerService:
             await uow.outbox.add(OutMessage(sender.chat_id, ack), now)
         await self.cards.post(uow, draft, now)
 
+    async def _ask(
+        self, uow: UnitOfWork, sender: Sender, language: str, message_id: int, intents: list[str]
+    ) -> None:
+        question = self.presenter.buyer(language, "clarify")
+        buttons = tuple(
+            (
+                Button(
+                    self.presenter.buyer(language, "topic", intent=intent),
+                    callbacks.encode("clar", message_id, INTENTS.index(intent)),
+                ),
+            )
+            for intent in intents
+        )
+        message = OutMessage(sender.chat_id, question, buttons, ref=f"clar:{message_id}")
+        await uow.outbox.add(message, self.clock.now())
+
+    async def clarify(self, sender: Sender, message_id: int, intent_index: int) -> str:
+        """The buyer said which of two close intents their message is about: draft again."""
+        if not 0 <= intent_index < len(INTENTS):
+            raise StaleAction("unknown topic")
+        intent = INTENTS[intent_index]
+        async with self.store.transaction() as uow:
+            message = await uow.conversations.message(message_id)
+            if message is None or message.conversation_id is None:
+                raise NotFound(f"message {message_id}")
+            if message.chat_id != sender.chat_id:
+                raise NotAllowed("this button belongs to another chat")
+            conversation = await uow.conversations.get(message.conversation_id)
+            if conversation is None or conversation.status != ConversationStatus.OPEN:
+                raise StaleAction("the seller has already answered")
+            topic = self.presenter.buyer(conversation.language, "topic", intent=intent)
+            question = self.presenter.buyer(conversation.language, "clarify")
+            answered = f"{question}\n✔ {html.escape(topic, quote=False)}"
+            await uow.outbox.add(
+                OutMessage(sender.chat_id, answered, ref=f"clar:{message_id}", edit=True),
+                self.clock.now(),
+            )
+            await uow.conversations.set_intent(message_id, intent, 1.0)
+            order = await uow.orders.get(conversation.order_id) if conversation.order_id else None
+            chosen = IntentResult(intent, 1.0, conversation.language, (), "chosen by the buyer")
+            await self._draft(uow, sender, conversation, order, chosen, False)
+            return topic
+
     async def pick(self, sender: Sender, draft_id: int, index: int) -> str:
         """The buyer tapped option ``index`` of a sent reply; returns the toast text."""
         async with self.store.transaction() as uow:
@@ -297,6 +352,8 @@ class BuyerService:
             raise StaleAction("this offer is no longer open")
         if not await uow.drafts.choose(draft.id, index, sender.chat_id, option.needs_action, now):
             raise StaleAction("you have already chosen")
+        if self.cards.disputes is not None:
+            await self.cards.disputes.note_option_chosen(uow, conversation.order_id, option, now)
         choice = await uow.drafts.choice_for(draft.id)
         assert choice is not None
         order = await uow.orders.get(conversation.order_id) if conversation.order_id else None
@@ -365,6 +422,16 @@ class BuyerService:
         )
         await self.cards.post(uow, draft, now)
         return draft.id
+
+
+def _doubt(result: IntentResult) -> list[str]:
+    """The two intents to ask the buyer about, when the matcher could not tell them apart."""
+    if not result.ambiguous or not result.runner_up or result.runner_up == result.intent:
+        return []
+    pair = [result.intent, result.runner_up]
+    if any(i in SMALL_TALK or i not in INTENTS for i in pair):
+        return []
+    return pair
 
 
 def _pick_order(orders: list[Order], text: str) -> Order | None:

@@ -33,6 +33,7 @@ from bot.domain.disputes import (
 from bot.domain.models import Button, Order
 
 LATE_NOTE_AFTER = timedelta(hours=1)
+LISTING_LIMIT = 3600  # characters of /disputes lines, well under Telegram's 4096
 
 EVENT_LABELS = {
     DisputeEvent.RESPOND: "Answered",
@@ -72,10 +73,11 @@ def offer_label(offer: Offer | None) -> str:
     """``partial refund US$8.00 (“…”)`` — escaped."""
     if offer is None:
         return "no offer recorded yet"
-    text = offer.kind.replace("_", " ")
+    kind = offer.kind.replace("_", " ")
+    text = kind
     if offer.amount is not None:
         text += f" {offer.amount}"
-    if offer.note:
+    if offer.note and offer.note.strip().lower() != kind:
         text += f" («{offer.note[:80]}»)"
     return escape(text, quote=False)
 
@@ -127,8 +129,10 @@ def card(view: DisputeView, rules: DisputeRules, tz: tzinfo, now: datetime) -> s
     d, order = view.dispute, view.order
     line = timeline(d.opened_at, rules)
     day = day_number(d.opened_at, now)
-    head = (f"⚖️ <b>Dispute</b> · order <code>{escape(d.order_id)}</code> · "
-            f"<b>{STATE_LABELS[d.state]}</b>" + (f" (day {day})" if not d.state.terminal else ""))
+    head = (
+        f"⚖️ <b>Dispute</b> · order <code>{escape(d.order_id)}</code> · "
+        f"<b>{STATE_LABELS[d.state]}</b>" + (f" (day {day})" if not d.state.terminal else "")
+    )
     lines = [head]  # fmt: skip
     if order is not None:
         who = escape(order.buyer_name or "buyer", quote=False)
@@ -197,9 +201,11 @@ def reminder(
                 f"{local(line.window_closes, tz)} ({time_left(line.window_closes, now)}); "
                 f"then the platform rules.")  # fmt: skip
     elif kind is EdgeKind.ESCALATION:
-        head = (f"🏛 <b>Escalated to the platform</b>: no agreement on order {order} by day "
-                f"{rules.escalation_day}. Send the platform the evidence: "
-                f"<code>parley dispute export {escape(d.order_id)} --format html</code>.")
+        head = (
+            f"🏛 <b>Escalated to the platform</b>: no agreement on order {order} by day "
+            f"{rules.escalation_day}. Send the platform the evidence: "
+            f"<code>parley dispute export {escape(d.order_id)} --format html</code>."
+        )
     else:
         head = (f"📦 <b>Return shipping time is over</b> for order {order}: the buyer had "
                 f"{rules.return_shipping_days} days. Check the return's tracking; if nothing "
@@ -212,8 +218,15 @@ def reminder(
     return "\n".join(lines)
 
 
-def listing(views: list[DisputeView], rules: DisputeRules, tz: tzinfo, now: datetime) -> str:
-    """``/disputes``: open disputes, nearest deadline first, with time left."""
+def listing(
+    views: list[DisputeView],
+    rules: DisputeRules,
+    tz: tzinfo,
+    now: datetime,
+    limit: int | None = LISTING_LIMIT,
+) -> str:
+    """``/disputes``: open disputes, nearest deadline first, with time left (at most
+    ``limit`` characters of lines; None for no limit)."""
     if not views:
         return "⚖️ No open disputes."
 
@@ -223,14 +236,20 @@ def listing(views: list[DisputeView], rules: DisputeRules, tz: tzinfo, now: date
 
     lines = [f"⚖️ <b>Open disputes</b> ({len(views)}), nearest deadline first "
              f"(times in {escape(zone_name(tz))})"]  # fmt: skip
-    for number, view in enumerate(sorted(views, key=key), 1):
+    ordered = sorted(views, key=key)
+    size = sum(len(line) for line in lines)
+    for number, view in enumerate(ordered, 1):
         d = view.dispute
         deadline = next_deadline(d, rules, now)
         due = (f"{deadline.label} {local(deadline.at, tz)} — {time_left(deadline.at, now)}"
                if deadline else "no deadline of yours")  # fmt: skip
-        lines.append(
-            f"{number}. <code>{escape(d.order_id)}</code> · {STATE_LABELS[d.state]} · day "
-            f"{day_number(d.opened_at, now)} · {due} · best: {offer_label(best_offer(view.offers))}"
-        )
+        line = (f"{number}. <code>{escape(d.order_id)}</code> · {STATE_LABELS[d.state]} · day "
+                f"{day_number(d.opened_at, now)} · {due} · best: "
+                f"{offer_label(best_offer(view.offers))}")  # fmt: skip
+        if limit is not None and size + len(line) > limit:
+            lines.append(f"… and {len(ordered) - number + 1} more (parley dispute list)")
+            break
+        lines.append(line)
+        size += len(line) + 1
     lines.append("\nOpen one with <code>/dispute ORDER_ID</code>.")
     return "\n".join(lines)

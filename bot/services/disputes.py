@@ -107,6 +107,24 @@ def seller_timezone(name: str) -> tzinfo:
     return ZoneInfo(name)
 
 
+def _event_facts(
+    event_type: str, at: datetime, data: Mapping[str, Any] | None
+) -> tuple[Decimal | None, str]:
+    """Amount and reason from an order event's data (``amount``, ``reason``)."""
+    if event_type not in ORDER_EVENTS:
+        raise ValueError(f"{event_type!r} does not open a dispute")
+    if at.tzinfo is None:
+        raise ValueError("the event time must be timezone-aware")
+    data = data or {}
+    amount = None
+    if data.get("amount") not in (None, ""):
+        try:
+            amount = Decimal(str(data["amount"]))
+        except InvalidOperation:
+            raise BadCommand(f"amount {data['amount']!r} is not a number") from None
+    return amount, str(data.get("reason") or "")[:500]
+
+
 def _card_ref(dispute_id: int) -> str:
     return f"dispute:{dispute_id}"
 
@@ -242,21 +260,31 @@ class DisputeService:
     ) -> Dispute:
         """An order event ``refund_requested`` / ``dispute_opened`` (CSV import or order-event
         API). ``data`` may carry ``amount`` and ``reason``. Idempotent per open dispute."""
-        if event_type not in ORDER_EVENTS:
-            raise ValueError(f"{event_type!r} does not open a dispute")
-        data = data or {}
-        amount = None
-        if data.get("amount") not in (None, ""):
-            try:
-                amount = Decimal(str(data["amount"]))
-            except InvalidOperation:
-                raise BadCommand(f"amount {data['amount']!r} is not a number") from None
+        amount, reason = _event_facts(event_type, at, data)
         dispute, _ = await self.open(
-            order_id, opened_at=min(at, self.clock.now()), amount=amount,
-            reason=str(data.get("reason") or "")[:500], source=f"event:{event_type}",
-            cause=f"order event {event_type}",
+            order_id, opened_at=min(at, self.clock.now()), amount=amount, reason=reason,
+            source=f"event:{event_type}", cause=f"order event {event_type}",
         )  # fmt: skip
         return dispute
+
+    async def note_order_event(
+        self,
+        uow: UnitOfWork,
+        order: Order,
+        event_type: str,
+        at: datetime,
+        data: Mapping[str, Any] | None,
+        now: datetime,
+    ) -> Dispute | None:
+        """Inside the caller's transaction (e.g. the order-event intake storing the event):
+        open a dispute for ``refund_requested`` / ``dispute_opened``; other event types and
+        orders that already have an open dispute change nothing. Returns the new dispute."""
+        if event_type not in ORDER_EVENTS or await uow.disputes.active_for(order.order_id):
+            return None
+        amount, reason = _event_facts(event_type, at, data)
+        return await self._create(uow, order, min(at, now), amount, reason,
+                                  f"event:{event_type}", f"order event {event_type}", None,
+                                  now)  # fmt: skip
 
     async def open_from_conversation(self, seller: Sender, conversation_id: int) -> str:
         """The seller confirms that a buyer's ``dispute_followup`` message means a dispute is
@@ -348,10 +376,10 @@ class DisputeService:
         text = await self.listing_text()
         await self._tell(seller.chat_id, text)
 
-    async def listing_text(self) -> str:
-        """The ``/disputes`` text."""
+    async def listing_text(self, limit: int | None = texts.LISTING_LIMIT) -> str:
+        """The ``/disputes`` text (``limit`` None: every open dispute, for the CLI)."""
         now = self.clock.now()
-        return texts.listing(await self.open_views(), self.rules, self.tz, now)
+        return texts.listing(await self.open_views(), self.rules, self.tz, now, limit)
 
     async def open_views(self) -> list[DisputeView]:
         """Every open dispute with its order and offers."""

@@ -69,7 +69,8 @@ def _sections(ev: Evidence, tz: tzinfo) -> tuple[list[tuple[str, str]], list[Tab
     facts: list[tuple[str, str]] = []
     if o is not None:
         facts += [
-            ("Order", o.order_id), ("Item", f"{o.item_title} ({o.sku})".strip(" ()")),
+            ("Order", o.order_id),
+            ("Item", " ".join(filter(None, (o.item_title, f"({o.sku})" if o.sku else ""))) or "—"),
             ("Quantity", str(o.quantity)), ("Paid", f"{o.total_paid} on {_when(o.paid_at, tz)}"),
             ("Order status", o.status.value), ("Buyer", o.buyer_name or "—"),
             ("Buyer country", o.buyer_country or "—"),

@@ -203,8 +203,13 @@ class FollowupPlanner:
                 await uow.orders.buyer_chat(order_id),
             )
 
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending follow-up is due (an index lookup; health checks)."""
+        async with self.store.transaction() as uow:
+            return await uow.followups.next_due()
+
     async def counts(self) -> dict[str, int]:
-        """Follow-up rows per status (for health checks and benchmarks)."""
+        """Follow-up rows per status (for benchmarks and reports; scans every row)."""
         async with self.store.transaction() as uow:
             return await uow.followups.counts()
 
@@ -297,6 +302,9 @@ class FollowupRunner:
         self.config = config
         self.proposer = proposer
         self._running = asyncio.Lock()
+        self._stopping = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._claimed: set[asyncio.Task[Any]] = set()
 
     async def recover(self) -> list[FollowupRow]:
         """At start-up: rows a crash left ``sending`` become ``failed`` (never re-sent)."""
@@ -311,7 +319,7 @@ class FollowupRunner:
         """Send every row due now (and those coming due while this runs); returns at once if
         another pass is already draining."""
         report = RunReport()
-        if self._running.locked():
+        if self._running.locked() or self._stopping:
             return report
         async with self._running:
             await self._drain(report)
@@ -319,21 +327,32 @@ class FollowupRunner:
             log.info("follow-ups: %s", report)
         return report
 
+    async def stop(self) -> None:
+        """Stop sending (SIGTERM): follow-ups not yet handed to Telegram stay ``pending`` for
+        the next start; the ones being sent finish, so a clean stop leaves none ``sending``."""
+        self._stopping = True
+        for task in list(self._tasks):
+            if task not in self._claimed:
+                task.cancel()
+        async with self._running:
+            pass
+
     async def _drain(self, report: RunReport) -> None:
         workers = asyncio.Semaphore(max(1, self.config.workers))
         in_flight: set[int] = set()
-        tasks: set[asyncio.Task[None]] = set()
+        tasks = self._tasks
 
         def finished(row_id: int) -> Callable[[asyncio.Task[None]], None]:
             def callback(task: asyncio.Task[None]) -> None:
                 tasks.discard(task)
+                self._claimed.discard(task)
                 in_flight.discard(row_id)
                 workers.release()
 
             return callback
 
         try:
-            while True:
+            while not self._stopping:
                 async with self.store.transaction() as uow:
                     due = await uow.followups.due(
                         self.clock.now(), self.config.batch + len(in_flight)
@@ -346,6 +365,9 @@ class FollowupRunner:
                     continue
                 for row in rows:
                     await workers.acquire()
+                    if self._stopping:
+                        workers.release()
+                        break
                     in_flight.add(row.id)
                     task = asyncio.create_task(self._one(row, report))
                     tasks.add(task)
@@ -436,6 +458,11 @@ class FollowupRunner:
         row = job.row
 
         async def claim() -> None:
+            if self._stopping:
+                raise _NotPending
+            task = asyncio.current_task()
+            if task is not None:
+                self._claimed.add(task)  # from here on a stop lets this send finish
             async with self.store.transaction() as uow:
                 if not await uow.followups.mark_sending(row.id, job.chat_id, self.clock.now()):
                     raise _NotPending

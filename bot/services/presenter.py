@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.domain import callbacks
+from bot.domain.disputes import open_data
 from bot.domain.models import (
     Button,
     CatalogItem,
@@ -28,6 +29,7 @@ CARD_TEXT_LIMIT = 1200  # buyer words and draft are shortened on cards to stay u
 SELLER_TEXT: dict[str, dict[str, str]] = {
     "en": {
         "send": "Send",
+        "open_dispute": "Record a dispute",
         "edit": "Edit",
         "dism": "Dismiss",
         "opts": "Options",
@@ -49,6 +51,7 @@ SELLER_TEXT: dict[str, dict[str, str]] = {
     },
     "zh": {
         "send": "发送",
+        "open_dispute": "登记纠纷",
         "edit": "编辑",
         "dism": "忽略",
         "opts": "方案",
@@ -185,6 +188,9 @@ class Presenter:
                 tuple(middle),
                 (self.seller_button("dism", draft.id), self.seller_button("take", draft.id)),
             )
+            if draft.intent == "dispute_followup" and facts.order is not None:
+                opening = Button(self.word("open_dispute"), open_data(facts.conversation.id))
+                buttons = (*buttons, (opening,))
         return OutMessage(0, text, buttons, ref=f"draft:{draft.id}")
 
     def buyer_reply(self, draft: Draft, order: Order | None, chat_id: int) -> OutMessage:
@@ -275,6 +281,9 @@ def sample_context() -> dict[str, Any]:
         "ask_photo": True,
         "amount": Money(Decimal(8), "USD"),
         "days": 15,
+        "dispute_day": 6,
+        "days_left": 9,
+        "timeline": "Dispute #1 · negotiating",
         "label": "Refund",
         "text": "Hello from the seller",
         "draft": draft,

@@ -155,15 +155,20 @@ class RateLimitedNotifier:
 
     async def send_photo(self, message: OutMessage) -> int:
         """Send a photo when the limiter allows."""
-        async with self.limiter.turn(message.chat_id):
-            pass
-        return await self._guard(message.chat_id, self.inner.send_photo(message))
+        return await self._paced(message.chat_id, lambda: self.inner.send_photo(message))
+
+    async def copy(self, message: OutMessage) -> int:
+        """Copy a message into a chat when the limiter allows."""
+        return await self._paced(message.chat_id, lambda: self.inner.copy(message))
 
     async def edit(self, message: OutMessage, message_id: int) -> None:
         """Edit when the limiter allows (edits count towards the same limits)."""
-        async with self.limiter.turn(message.chat_id):
+        await self._paced(message.chat_id, lambda: self.inner.edit(message, message_id))
+
+    async def _paced(self, chat_id: int, call: Callable[[], Awaitable[T]]) -> T:
+        async with self.limiter.turn(chat_id):
             pass
-        await self._guard(message.chat_id, self.inner.edit(message, message_id))
+        return await self._guard(chat_id, call())
 
     async def _guard(self, chat_id: int, call: Awaitable[T]) -> T:
         try:

@@ -5,16 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.domain.entities import extract_entities
 from bot.domain.models import ConversationStatus, Draft, DraftStatus, OutMessage, Sender
 from bot.domain.ports import StoredMessage, UnitOfWork
+from bot.services.disputes import DisputeService
 from bot.services.presenter import CardFacts, Presenter
 
 EntityFinder = Callable[[str], tuple[str, ...]]
 
 
-def no_entities(text: str) -> tuple[str, ...]:
-    """Default entity finder: nothing."""
-    return ()
+def describe_entities(text: str) -> tuple[str, ...]:
+    """Order numbers, tracking numbers, amounts and sizes a buyer wrote, for the card's gist."""
+    found = extract_entities(text)
+    sizes = (f"{s.system} {s.value}" if s.system not in ("letter", "") else s.value
+             for s in found.sizes)  # fmt: skip
+    described = (
+        *(f"№ {n}" for n in found.order_numbers),
+        *(t.number for t in found.tracking_numbers),
+        *(str(m) for m in found.amounts),
+        *sizes,
+    )
+    return described[:6]
 
 
 class Cards:
@@ -24,11 +35,13 @@ class Cards:
         self,
         presenter: Presenter,
         sellers: tuple[int, ...],
-        entities: EntityFinder = no_entities,
+        entities: EntityFinder = describe_entities,
+        disputes: DisputeService | None = None,
     ) -> None:
         self.presenter = presenter
         self.sellers = sellers
         self.entities = entities
+        self.disputes = disputes  # offers and choices also count in an open dispute
 
     async def facts(self, uow: UnitOfWork, draft: Draft) -> CardFacts:
         """Everything a card about ``draft`` shows."""
@@ -85,6 +98,9 @@ class Cards:
         )
         await uow.conversations.mark_answered(conversation.id)
         await uow.conversations.answered(conversation.id)
+        if self.disputes is not None:
+            enabled = [o for o in draft.options if o.enabled]
+            await self.disputes.note_options_offered(uow, conversation.order_id, enabled, now)
         waiting = any(o.enabled for o in draft.options)
         await uow.conversations.update(
             conversation.id,

@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain.errors import NotAllowed, NotFound, StaleAction
 from bot.domain.models import ConversationStatus, Draft, DraftStatus, OutMessage, Sender
 from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
+from bot.services.disputes import DisputeService
 from bot.services.presenter import Presenter, waited
 from bot.services.replies import Cards
 
@@ -27,7 +28,9 @@ class SellerService:
         presenter: Presenter,
         seller_chat_ids: tuple[int, ...],
         cards: Cards | None = None,
+        disputes: DisputeService | None = None,
     ) -> None:
+        self.disputes = disputes
         self.store = store
         self.clock = clock
         self.presenter = presenter
@@ -283,6 +286,9 @@ class SellerService:
     async def order(self, seller: Sender, order_id: str) -> None:
         """``/order ORDER_ID``: the order card with its conversation history."""
         self._check(seller)
+        dispute = None
+        if self.disputes is not None and order_id.strip():
+            dispute = await self.disputes.timeline_text(order_id.strip())
         async with self.store.transaction() as uow:
             order = await uow.orders.get(order_id.strip())
             if order is None:
@@ -295,8 +301,9 @@ class SellerService:
                 history += await uow.conversations.history(conversation.id)
             lines = [_shorten(m) for m in history[-HISTORY_LINES:]]
             await self._say(
-                uow, seller.chat_id, "order_card", order=order, buyer=buyer, history=lines
-            )
+                uow, seller.chat_id, "order_card", order=order, buyer=buyer, history=lines,
+                timeline=dispute,
+            )  # fmt: skip
 
     async def remind_waiting(self, after: timedelta) -> int:
         """Remind the sellers of conversations waiting longer than ``after`` (once per wait)."""

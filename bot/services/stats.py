@@ -208,8 +208,10 @@ class StatsService:
                         f"shipped orders had a dispute, a complaint or a refund. Settle open "
                         f"cases early; /stats and /disputes show where.")  # fmt: skip
             else:
-                text = (f"✅ Adverse-experience order rate estimate is back to {rate} over "
-                        f"{ALERT_WINDOW} days, below your {c.threshold_percent:g} % threshold.")
+                text = (
+                    f"✅ Adverse-experience order rate estimate is back to {rate} over "
+                    f"{ALERT_WINDOW} days, below your {c.threshold_percent:g} % threshold."
+                )
             for chat in c.seller_chat_ids:
                 await uow.outbox.add(OutMessage(chat, text), now)
             log.info("adverse-rate estimate crossed the threshold (%s): %s", change, rate)

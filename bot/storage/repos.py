@@ -250,6 +250,18 @@ class ConversationRepo(_Repo):
             message.text, message.intent, message.confidence, _ts(now),
         )  # fmt: skip
 
+    async def message(self, message_id: int) -> StoredMessage | None:
+        """One stored message."""
+        row = await self._one("SELECT * FROM messages WHERE id=?", message_id)
+        return _message(row) if row else None
+
+    async def set_intent(self, message_id: int, intent: str, confidence: float) -> None:
+        """Correct a message's intent (the buyer said what it is about)."""
+        await self.conn.execute(
+            "UPDATE messages SET intent=?, confidence=? WHERE id=?",
+            (intent, confidence, message_id),
+        )
+
     async def unanswered(self, conversation_id: int) -> list[StoredMessage]:
         """Buyer messages since the last reply the seller sent, oldest first."""
         rows = await self._all(
@@ -581,7 +593,7 @@ class OutboxRepo(_Repo):
             """INSERT INTO outbox (chat_id, ref, edit, text, buttons, status, created_at, photo,
                copy_from) VALUES (?,?,?,?,?,'pending',?,?,?)""",
             message.chat_id, message.ref, int(message.edit), message.text, buttons, _ts(now),
-            message.photo, f"{message.copy_of[0]}:{message.copy_of[1]}" if message.copy_of else None,
+            message.photo, _copy_from(message),
         )  # fmt: skip
 
     async def due(self, now: datetime, limit: int = 50) -> list[OutboxRow]:
@@ -642,6 +654,10 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
             copy_of=_copy_of(row["copy_from"]),
         ),
     )
+
+
+def _copy_from(message: OutMessage) -> str | None:
+    return f"{message.copy_of[0]}:{message.copy_of[1]}" if message.copy_of else None
 
 
 def _copy_of(value: str | None) -> tuple[int, int] | None:

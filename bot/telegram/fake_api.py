@@ -12,8 +12,10 @@ import asyncio
 import html
 import itertools
 import json
+import math
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +59,8 @@ class FakeBotAPI:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.listeners: list[Listener] = []
         self.blocked: set[int] = set()
+        self.limits: FloodControl | None = None  # set to enforce Telegram's limits (429)
+        self.webhook: dict[str, Any] = {}
         self.photos: dict[int, bytes] = {}  # message id -> uploaded bytes (sendPhoto)
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -174,6 +178,8 @@ class FakeBotAPI:
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is None:
             raise ApiError(404, "Not Found: method not found")
+        if self.limits is not None and method.lower() in SENDING_METHODS:
+            self.limits.admit(int(params["chat_id"]))
         return handler(params)
 
     def _emit(self, event: str, data: dict[str, Any]) -> None:
@@ -193,6 +199,10 @@ class FakeBotAPI:
         return True
 
     def _m_setmycommands(self, _: dict[str, Any]) -> Any:
+        return True
+
+    def _m_setwebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = dict(params)
         return True
 
     def _m_sendmessage(self, params: dict[str, Any]) -> Any:
@@ -286,3 +296,57 @@ class FakeBotAPI:
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
+
+
+SENDING_METHODS = frozenset({"sendmessage", "sendphoto", "copymessage"})
+
+
+@dataclass
+class FloodControl:
+    """Telegram's flood limits, enforced like the real Bot API: over a limit the send is
+    refused with HTTP 429 and ``retry_after``. Also records every accepted send's time."""
+
+    per_second: int = 30  # per bot, in any 1-second window
+    chat_interval: float = 1.0  # per chat, between two messages
+    group_per_minute: int = 20  # per group chat (negative id), in any 60-second window
+    clock: Callable[[], float] = time.monotonic
+    rejected: int = 0
+    sent: dict[int, list[float]] = field(default_factory=dict)
+    _recent: deque[float] = field(default_factory=deque)
+
+    def admit(self, chat_id: int) -> None:
+        """Accept a send to ``chat_id`` now, or raise the 429 Telegram would answer."""
+        now = self.clock()
+        while self._recent and self._recent[0] <= now - 1.0:
+            self._recent.popleft()
+        waits = []
+        if len(self._recent) >= self.per_second:
+            waits.append(self._recent[0] + 1.0 - now)
+        history = self.sent.get(chat_id, [])
+        if history and now - history[-1] < self.chat_interval:
+            waits.append(history[-1] + self.chat_interval - now)
+        if chat_id < 0:
+            window = [t for t in history if t > now - 60.0]
+            if len(window) >= self.group_per_minute:
+                waits.append(window[0] + 60.0 - now)
+        if waits:
+            self.rejected += 1
+            retry = max(1, math.ceil(max(waits)))
+            raise ApiError(429, f"Too Many Requests: retry after {retry}", retry_after=retry)
+        self._recent.append(now)
+        self.sent.setdefault(chat_id, []).append(now)
+
+    def min_gap(self) -> float | None:
+        """The shortest time between two accepted sends to the same chat (None if none)."""
+        gaps = [b - a for times in self.sent.values() for a, b in itertools.pairwise(times)]
+        return min(gaps) if gaps else None
+
+    def peak_per_second(self) -> int:
+        """The most sends accepted in any 1-second window."""
+        times = sorted(t for history in self.sent.values() for t in history)
+        best, start = 0, 0
+        for end, moment in enumerate(times):
+            while times[start] <= moment - 1.0:
+                start += 1
+            best = max(best, end - start + 1)
+        return best

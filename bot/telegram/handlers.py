@@ -129,6 +129,13 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
         label = await buyers.pick(_callback_sender(query), press.target, press.index)
         await query.answer(f"✔ {label}"[:200])
 
+    @buyer.callback_query(F.data.func(_is_clarification))
+    async def buyer_clarify(query: CallbackQuery, buyers: BuyerService) -> None:
+        press = callbacks.decode(query.data)
+        assert press is not None
+        topic = await buyers.clarify(_callback_sender(query), press.target, press.index)
+        await query.answer(f"✔ {topic}"[:200])
+
     @buyer.callback_query()
     async def foreign_button(query: CallbackQuery) -> None:
         log.warning("refused button %r from chat %s", query.data, _callback_sender(query).chat_id)
@@ -165,4 +172,9 @@ def _is_seller_data(data: str | None) -> bool:
 
 def _is_pick(data: str | None) -> bool:
     press = callbacks.decode(data)
-    return press is not None and press.verb in callbacks.BUYER_VERBS
+    return press is not None and press.verb == "pick"
+
+
+def _is_clarification(data: str | None) -> bool:
+    press = callbacks.decode(data)
+    return press is not None and press.verb == "clar"

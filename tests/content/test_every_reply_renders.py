@@ -25,8 +25,13 @@ BASE = Order(
     item_title="Cloth shoes",
     sku="CS",
 )
-SHIPPED = replace(BASE, status=OrderStatus.SHIPPED, carrier="Cainiao",
-                  tracking_number="LP00123456789012", shipped_at=datetime(2026, 5, 3, tzinfo=UTC))  # fmt: skip
+SHIPPED = replace(
+    BASE,
+    status=OrderStatus.SHIPPED,
+    carrier="Cainiao",
+    tracking_number="LP00123456789012",
+    shipped_at=datetime(2026, 5, 3, tzinfo=UTC),
+)
 SITUATIONS = {
     "not_shipped": replace(BASE, promised_delivery_by=datetime(2026, 6, 30, tzinfo=UTC)),
     "in_transit": replace(SHIPPED, promised_delivery_by=datetime(2026, 6, 30, tzinfo=UTC)),

@@ -203,3 +203,50 @@ async def test_template_missing_a_value_blocks_the_draft(tmp_path: Path) -> None
         assert "linked" in world.last(BUYER)  # nothing with a blank was sent
     finally:
         await world.app.close()
+
+
+async def test_doubt_is_asked_not_hidden(world: World) -> None:
+    await world.linked_buyer()
+    await world.act(world.fake.says(BUYER, "my parcel is stuck in customs for 2 weeks"))
+    assert world.last(BUYER).startswith("Just to be sure")
+    topics = world.fake.buttons(BUYER)
+    assert set(topics) == {"my parcel is late", "customs or import fees"}
+    first_card = world.last(SELLER)
+    assert "Buyer message" in first_card
+    await world.act(world.fake.taps(BUYER, "customs or import fees"))
+    assert world.last(BUYER).endswith("✔ customs or import fees")  # question answered
+    assert "Intent: customs_fees (100%)" in world.last(SELLER)
+    assert any("Replaced by a newer card" in t for t in world.fake.texts(SELLER))
+
+
+async def test_card_gist_lists_what_the_buyer_mentioned(world: World) -> None:
+    await world.linked_buyer()
+    await world.act(
+        world.fake.says(BUYER, f"I paid $29.90 for order {ORDER_ID}, now it is cheaper")
+    )
+    card = world.last(SELLER)
+    assert "says the price dropped after they paid" in card
+    assert f"№ {ORDER_ID}" in card and "US$29.90" in card
+
+
+async def test_dispute_followup_uses_the_dispute_clock_and_records_the_deal(world: World) -> None:
+    await world.linked_buyer()
+    await world.act(world.fake.says(SELLER, f"/dispute {ORDER_ID}"))
+    world.clock.advance(days=6)
+    await world.act(world.fake.says(BUYER, "I opened a dispute on AliExpress, why no answer yet?"))
+    card = world.last(SELLER)
+    assert "dispute_followup" in card
+    await world.act(world.fake.taps(SELLER, "Send"))
+    assert "Your dispute is on day 6; we still have 10 day(s) to agree" in world.last(BUYER)
+    await world.act(world.fake.taps(BUYER, "Partial refund"))
+    await world.act(world.fake.says(SELLER, f"/order {ORDER_ID}"))
+    assert "agreed" in world.last(SELLER).lower()
+
+
+async def test_dispute_followup_card_can_record_the_dispute(world: World) -> None:
+    await world.linked_buyer()
+    await world.act(world.fake.says(BUYER, "I opened a dispute on AliExpress, why no answer yet?"))
+    assert "Record a dispute" in world.fake.buttons(SELLER)
+    await world.act(world.fake.taps(SELLER, "Record a dispute"))
+    await world.act(world.fake.says(SELLER, "/disputes"))
+    assert ORDER_ID in world.last(SELLER)

@@ -1,0 +1,1 @@
+"""HTTP adapters (aiohttp): the order-event API, health check and Telegram webhook."""

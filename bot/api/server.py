@@ -1,0 +1,308 @@
+"""The HTTP server ``parley run`` serves: order API, ``/healthz`` and the Telegram webhook.
+
+Endpoints (JSON in and out; the order API needs ``Authorization: Bearer <PARLEY_API_TOKEN>``):
+
+* ``POST /api/orders`` — upsert one order, a list, or ``{"orders": [...]}`` (CSV rules);
+* ``POST /api/orders/{order_id}/events`` — ``{"id"?, "type", "at", "data"?}``; idempotent by
+  ``id`` (201 when new, 200 when already recorded);
+* ``GET /api/orders/{order_id}`` — the order, its events and follow-ups;
+* ``GET /healthz`` — 200 when the database answers (no token; for load balancers);
+* ``POST <webhook path>`` (``parley run --webhook URL``) — Telegram updates, checked against
+  ``X-Telegram-Bot-Api-Secret-Token``, stored in the inbox and answered 200 at once.
+
+Errors: 400 malformed JSON, 401 missing/wrong token or secret, 404 unknown order or route,
+413 body over the limit, 415 not JSON, 422 a field is invalid (``field`` names it). Nothing
+is stored unless the whole request is valid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from bot.domain.errors import NotFound
+from bot.domain.followups import FollowupRow
+from bot.domain.models import Order
+from bot.domain.orderevents import InvalidInput, OrderEvent, parse_event, parse_orders_json
+from bot.services.followups import FollowupPlanner
+from bot.services.inbox import InboxService
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 256 * 1024  # bytes; a 1000-order upsert fits, anything larger is refused (413)
+WEBHOOK_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Webhook mode: where Telegram posts, the secret it sends, and where updates go."""
+
+    path: str
+    secret: str
+    inbox: InboxService
+    wake: Callable[[], None]
+
+
+def _json(status: int, body: dict[str, Any]) -> web.Response:
+    return web.Response(
+        status=status, text=json.dumps(body, ensure_ascii=False), content_type="application/json"
+    )
+
+
+def _error(status: int, message: str, field: str | None = None) -> web.Response:
+    body: dict[str, Any] = {"error": message}
+    if field is not None:
+        body["field"] = field
+    return _json(status, body)
+
+
+def _ts(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def order_json(order: Order) -> dict[str, Any]:
+    """An order as the API shows it."""
+    return {
+        "order_id": order.order_id,
+        "status": order.status.value,
+        "buyer_name": order.buyer_name,
+        "item_title": order.item_title,
+        "sku": order.sku,
+        "quantity": order.quantity,
+        "unit_price": str(order.unit_price.amount),
+        "currency": order.unit_price.currency,
+        "paid_at": _ts(order.paid_at),
+        "carrier": order.carrier,
+        "tracking_number": order.tracking_number,
+        "shipped_at": _ts(order.shipped_at),
+        "promised_delivery_by": _ts(order.promised_delivery_by),
+        "delivered_at": _ts(order.delivered_at),
+        "buyer_country": order.buyer_country,
+        "buyer_language": order.buyer_language,
+    }
+
+
+def event_json(event: OrderEvent) -> dict[str, Any]:
+    """An event as the API shows it."""
+    return {"id": event.event_id, "type": event.type.value, "at": _ts(event.at),
+            "data": dict(event.data), "source": event.source}  # fmt: skip
+
+
+def followup_json(row: FollowupRow) -> dict[str, Any]:
+    """A follow-up row as the API shows it."""
+    return {"rule": row.rule, "status": row.status.value, "due_at": _ts(row.due_at),
+            "reason": row.reason, "attempts": row.attempts}  # fmt: skip
+
+
+class HttpApi:
+    """Request handlers over the follow-up planner (and the inbox in webhook mode)."""
+
+    def __init__(
+        self,
+        planner: FollowupPlanner,
+        api_token: str | None,
+        webhook: Webhook | None = None,
+        max_body: int = MAX_BODY,
+    ) -> None:
+        self.planner = planner
+        self.api_token = api_token
+        self.webhook = webhook
+        self.max_body = max_body
+
+    def app(self) -> web.Application:
+        """The aiohttp application."""
+        app = web.Application(client_max_size=self.max_body, middlewares=[self._errors])
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_post("/api/orders", self._authorized(self.upsert_orders))
+        app.router.add_post("/api/orders/{order_id}/events", self._authorized(self.add_event))
+        app.router.add_get("/api/orders/{order_id}", self._authorized(self.get_order))
+        if self.webhook is not None:
+            app.router.add_post(self.webhook.path, self.telegram)
+        return app
+
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPRequestEntityTooLarge:
+            return _error(413, f"request body larger than {self.max_body} bytes")
+        except web.HTTPException as exc:
+            if exc.status >= 400:
+                return _error(exc.status, exc.reason)
+            raise
+
+    def _authorized(self, handler: Handler) -> Handler:
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            if self.api_token is None:
+                return _error(503, "the order API is off: set PARLEY_API_TOKEN")
+            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                given.strip().encode(), self.api_token.encode()
+            ):
+                response = _error(401, "missing or wrong bearer token")
+                response.headers["WWW-Authenticate"] = 'Bearer realm="parley"'
+                return response
+            return await handler(request)
+
+        return guarded
+
+    async def _body(self, request: web.Request) -> Any:
+        if request.content_length is not None and request.content_length > self.max_body:
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=self.max_body, actual_size=request.content_length
+            )
+        if request.content_type not in ("application/json", "text/json"):
+            raise _Refused(415, "Content-Type must be application/json")
+        raw = await request.read()
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise _Refused(400, f"body is not valid JSON ({exc})") from None
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        """Liveness and database check for load balancers."""
+        next_due = await self.planner.next_due()
+        return _json(200, {"status": "ok", "next_followup_due": _ts(next_due)})
+
+    async def upsert_orders(self, request: web.Request) -> web.Response:
+        """``POST /api/orders``."""
+        try:
+            orders = parse_orders_json(await self._body(request))
+        except _Refused as exc:
+            return _error(exc.status, exc.message)
+        except InvalidInput as exc:
+            return _error(422, exc.message, exc.field)
+        count = await self.planner.upsert_orders(orders)
+        return _json(200, {"upserted": count, "order_ids": [o.order_id for o in orders]})
+
+    async def add_event(self, request: web.Request) -> web.Response:
+        """``POST /api/orders/{order_id}/events``."""
+        order_id = request.match_info["order_id"]
+        try:
+            event = parse_event(order_id, await self._body(request))
+            result = await self.planner.add_event(order_id, event)
+        except _Refused as exc:
+            return _error(exc.status, exc.message)
+        except InvalidInput as exc:
+            return _error(422, exc.message, exc.field)
+        except NotFound as exc:
+            return _error(404, str(exc))
+        body = {
+            "event": event_json(result.event),
+            "duplicate": result.duplicate,
+            "order": order_json(result.order),
+            "followups": [followup_json(r) for r in result.followups],
+        }
+        return _json(200 if result.duplicate else 201, body)
+
+    async def get_order(self, request: web.Request) -> web.Response:
+        """``GET /api/orders/{order_id}``."""
+        try:
+            snapshot = await self.planner.snapshot(request.match_info["order_id"])
+        except NotFound as exc:
+            return _error(404, str(exc))
+        return _json(200, {
+            "order": order_json(snapshot.order),
+            "buyer_linked": snapshot.buyer_chat is not None,
+            "events": [event_json(e) for e in snapshot.events],
+            "followups": [followup_json(r) for r in snapshot.followups],
+        })  # fmt: skip
+
+    async def telegram(self, request: web.Request) -> web.Response:
+        """Webhook: store the update in the inbox, answer at once; handling happens after."""
+        assert self.webhook is not None
+        given = request.headers.get(WEBHOOK_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.webhook.secret.encode()):
+            log.warning("webhook request with a missing or wrong secret token refused")
+            return _error(401, "wrong secret token")
+        raw = await request.read()
+        try:
+            update = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return _error(400, "body is not valid JSON")
+        update_id = update.get("update_id") if isinstance(update, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            return _error(422, "an update needs an integer update_id", "update_id")
+        await self.webhook.inbox.receive([(update_id, raw.decode())])
+        self.webhook.wake()
+        return _json(200, {"ok": True})
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class HttpServer:
+    """Runs an :class:`HttpApi` on host:port (port 0 picks a free one)."""
+
+    def __init__(self, api: HttpApi) -> None:
+        self.api = api
+        self._runner: web.AppRunner | None = None
+        self.address = ""
+
+    async def start(self, host: str, port: int) -> str:
+        """Start listening; returns ``http://host:port``."""
+        self._runner = web.AppRunner(self.api.app(), access_log=None, shutdown_timeout=2.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound = self._runner.addresses[0]
+        self.address = f"http://{bound[0]}:{bound[1]}"
+        return self.address
+
+    async def stop(self) -> None:
+        """Stop listening (requests in progress finish)."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+def webhook_path(url: str) -> str:
+    """The path part of the public webhook URL (``/`` becomes ``/telegram/webhook``)."""
+    path = urlsplit(url).path
+    return path if path not in ("", "/") else "/telegram/webhook"
+
+
+class InboxPump:
+    """Webhook mode's worker: handles stored updates whenever the webhook wakes it.
+
+    The webhook handler only stores the update and returns 200; handling (and sending the
+    replies) happens here, in order, one update at a time, exactly like long polling does.
+    """
+
+    def __init__(self, drain: Callable[[], Awaitable[int]], every: float = 5.0) -> None:
+        self.drain = drain
+        self.every = every
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """New updates are in the inbox."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Drain at start (work left from the last run), then on every wake until ``stop``."""
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("handling stored updates failed; retrying")
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiter, stopper}, timeout=self.every,
+                               return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            waiter.cancel()
+            stopper.cancel()

@@ -69,7 +69,10 @@ def test_look_alikes_are_not_tracking_numbers(text: str) -> None:
     ("text", "expected"),
     [
         ("I paid $34.99", [Money(Decimal("34.99"), "USD")]),
-        ("US$18.50 then US$11.90", [Money(Decimal("18.50"), "USD"), Money(Decimal("11.90"), "USD")]),
+        (
+            "US$18.50 then US$11.90",
+            [Money(Decimal("18.50"), "USD"), Money(Decimal("11.90"), "USD")],
+        ),
         ("Pague 32€ el lunes", [Money(Decimal("32"), "EUR")]),
         ("19,80 € handling", [Money(Decimal("19.80"), "EUR")]),
         ("£12 please", [Money(Decimal("12"), "GBP")]),

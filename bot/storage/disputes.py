@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import aiosqlite
 
@@ -28,6 +27,7 @@ from bot.domain.disputes import (
 )
 from bot.domain.metrics import ConversationRecord, DisputeRecord, MetricData, OrderRecord
 from bot.domain.money import Money
+from bot.storage.base import Repo, dt, ts
 
 _STAMP = {
     DisputeState.RESPONDED: "responded_at",
@@ -36,19 +36,10 @@ _STAMP = {
 }
 
 
-def _ts(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
-
-
-def _dt(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _req(value: str) -> datetime:
-    parsed = _dt(value)
+    parsed = dt(value)
     assert parsed is not None
     return parsed
 
@@ -57,24 +48,8 @@ def _money(amount: str | None, currency: str | None) -> Money | None:
     return Money(Decimal(amount), currency) if amount is not None and currency else None
 
 
-class DisputeRepo:
+class DisputeRepo(Repo):
     """Disputes bound to one open transaction."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
-
-    async def _one(self, sql: str, *args: Any) -> aiosqlite.Row | None:
-        cursor = await self.conn.execute(sql, args)
-        return await cursor.fetchone()
-
-    async def _all(self, sql: str, *args: Any) -> list[aiosqlite.Row]:
-        cursor = await self.conn.execute(sql, args)
-        return list(await cursor.fetchall())
-
-    async def _insert(self, sql: str, *args: Any) -> int:
-        cursor = await self.conn.execute(sql, args)
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
 
     # --- disputes ---------------------------------------------------------------------------
     async def create(
@@ -92,9 +67,9 @@ class DisputeRepo:
         dispute_id = await self._insert(
             """INSERT INTO disputes (order_id, state, source, opened_at, amount, currency, reason,
                conversation_id, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)""",
-            order_id, DisputeState.OPENED.value, source, _ts(opened_at),
+            order_id, DisputeState.OPENED.value, source, ts(opened_at),
             str(amount.amount) if amount else None, amount.currency if amount else None,
-            reason, conversation_id, _ts(now), _ts(now),
+            reason, conversation_id, ts(now), ts(now),
         )  # fmt: skip
         await self._log(dispute_id, opened_at, DisputeEvent.OPEN, None, DisputeState.OPENED, cause)
         dispute = await self.get(dispute_id)
@@ -140,13 +115,13 @@ class DisputeRepo:
     ) -> bool:
         """Move the dispute from ``from_state`` to ``to_state`` and log it; False (and nothing
         written) if the dispute was no longer in ``from_state``."""
-        sets, args = ["state=?", "updated_at=?"], [to_state.value, _ts(at)]
+        sets, args = ["state=?", "updated_at=?"], [to_state.value, ts(at)]
         if to_state in _STAMP:
             sets.append(f"{_STAMP[to_state]}=COALESCE({_STAMP[to_state]}, ?)")
-            args.append(_ts(at))
+            args.append(ts(at))
         if to_state.terminal:
             sets.append("finished_at=?")
-            args.append(_ts(at))
+            args.append(ts(at))
         cursor = await self.conn.execute(
             f"UPDATE disputes SET {', '.join(sets)} WHERE id=? AND state=?",
             (*args, dispute_id, from_state.value),
@@ -169,7 +144,7 @@ class DisputeRepo:
         await self.conn.execute(
             """INSERT INTO dispute_events (dispute_id, at, event, from_state, to_state, cause,
                note) VALUES (?,?,?,?,?,?,?)""",
-            (dispute_id, _ts(at), event.value, from_state.value if from_state else None,
+            (dispute_id, ts(at), event.value, from_state.value if from_state else None,
              to_state.value, cause, note),
         )  # fmt: skip
 
@@ -205,7 +180,7 @@ class DisputeRepo:
         offer_id = await self._insert(
             """INSERT INTO dispute_offers (dispute_id, at, party, kind, amount, currency, note,
                source, status) VALUES (?,?,?,?,?,?,?,?,'open')""",
-            dispute_id, _ts(at), party.value, kind, str(amount.amount) if amount else None,
+            dispute_id, ts(at), party.value, kind, str(amount.amount) if amount else None,
             amount.currency if amount else None, note, source,
         )  # fmt: skip
         return Offer(offer_id, dispute_id, at.astimezone(UTC), party, kind, amount, note, source)
@@ -249,7 +224,7 @@ class DisputeRepo:
         answer_id = await self._insert(
             """INSERT INTO dispute_answers (dispute_id, offer_id, at, answer, text, source)
                VALUES (?,?,?,?,?,?)""",
-            dispute_id, offer_id, _ts(at), answer.value, text, source,
+            dispute_id, offer_id, ts(at), answer.value, text, source,
         )  # fmt: skip
         return Answer(answer_id, dispute_id, offer_id, at.astimezone(UTC), answer, text, source)
 
@@ -278,7 +253,7 @@ class DisputeRepo:
         cursor = await self.conn.execute(
             """INSERT OR IGNORE INTO dispute_reminders (dispute_id, edge, due_at, status,
                done_at, note) VALUES (?,?,?,?,?,?)""",
-            (dispute_id, edge, _ts(due_at), status, _ts(now) if status != "pending" else None,
+            (dispute_id, edge, ts(due_at), status, ts(now) if status != "pending" else None,
              note),
         )  # fmt: skip
         return cursor.rowcount == 1
@@ -295,7 +270,7 @@ class DisputeRepo:
         rows = await self._all(
             """SELECT * FROM dispute_reminders WHERE status='pending' AND due_at<=?
                ORDER BY due_at, id LIMIT ?""",
-            _ts(now), limit,
+            ts(now), limit,
         )  # fmt: skip
         return [_reminder(r) for r in rows]
 
@@ -306,7 +281,7 @@ class DisputeRepo:
         cursor = await self.conn.execute(
             """UPDATE dispute_reminders SET status=?, done_at=?, note=?
                WHERE id=? AND status='pending'""",
-            (status, _ts(now), note, reminder_id),
+            (status, ts(now), note, reminder_id),
         )
         return cursor.rowcount == 1
 
@@ -347,7 +322,7 @@ class DisputeRepo:
                AND direction='in' AND intent=?""",
             conversation_id, intent,
         )  # fmt: skip
-        return _dt(row["at"]) if row else None
+        return dt(row["at"]) if row else None
 
     # --- metrics ----------------------------------------------------------------------------
     async def metric_data(self, since: datetime) -> MetricData:
@@ -365,10 +340,10 @@ class DisputeRepo:
         }
         orders = []
         for r in await self._all("SELECT order_id, status, paid_at, shipped_at FROM orders"):
-            shipped = _dt(r["shipped_at"])
+            shipped = dt(r["shipped_at"])
             if shipped is None and r["status"] in ("shipped", "delivered", "completed",
                                                    "refunded"):  # fmt: skip
-                shipped = _dt(r["paid_at"])
+                shipped = dt(r["paid_at"])
             orders.append(OrderRecord(
                 r["order_id"], shipped.astimezone(UTC) if shipped else None,
                 r["status"] == "refunded" or r["order_id"] in refunded,
@@ -379,9 +354,9 @@ class DisputeRepo:
                 intent=r["intent"],
                 opened_at=_req(r["opened_at"]),
                 intents=frozenset(filter(None, (r["intents"] or "").split(","))),
-                first_in_at=_dt(r["first_in"]),
-                first_reply_at=_dt(r["first_reply"]),
-                resolved_at=_dt(r["closed_at"]) if r["status"] == "resolved" else None,
+                first_in_at=dt(r["first_in"]),
+                first_reply_at=dt(r["first_reply"]),
+                resolved_at=dt(r["closed_at"]) if r["status"] == "resolved" else None,
             )
             for r in await self._all(
                 """SELECT c.id, c.order_id, c.intent, c.opened_at, c.status, c.closed_at,
@@ -395,13 +370,13 @@ class DisputeRepo:
                        WHERE direction='in' GROUP BY conversation_id
                    ) f ON f.conversation_id=c.id
                    WHERE c.opened_at>=?""",
-                _ts(since),
+                ts(since),
             )
         ]
         disputes = [
             DisputeRecord(r["order_id"], _req(r["opened_at"]), DisputeState(r["state"]),
-                          _dt(r["agreed_at"]), _dt(r["escalated_at"]), _dt(r["finished_at"]))
-            for r in await self._all("SELECT * FROM disputes WHERE opened_at>=?", _ts(since))
+                          dt(r["agreed_at"]), dt(r["escalated_at"]), dt(r["finished_at"]))
+            for r in await self._all("SELECT * FROM disputes WHERE opened_at>=?", ts(since))
         ]  # fmt: skip
         return MetricData(tuple(orders), tuple(conversations), tuple(disputes))
 
@@ -415,7 +390,7 @@ class DisputeRepo:
         await self.conn.execute(
             """INSERT INTO metric_alerts VALUES (?,?,?,?) ON CONFLICT(name) DO UPDATE SET
                above=excluded.above, value=excluded.value, changed_at=excluded.changed_at""",
-            (name, int(above), value, _ts(now)),
+            (name, int(above), value, ts(now)),
         )
 
 
@@ -429,10 +404,10 @@ def _dispute(row: aiosqlite.Row) -> Dispute:
         amount=_money(row["amount"], row["currency"]),
         reason=row["reason"],
         conversation_id=row["conversation_id"],
-        responded_at=_dt(row["responded_at"]),
-        agreed_at=_dt(row["agreed_at"]),
-        escalated_at=_dt(row["escalated_at"]),
-        finished_at=_dt(row["finished_at"]),
+        responded_at=dt(row["responded_at"]),
+        agreed_at=dt(row["agreed_at"]),
+        escalated_at=dt(row["escalated_at"]),
+        finished_at=dt(row["finished_at"]),
     )
 
 
@@ -443,6 +418,6 @@ def _reminder(row: aiosqlite.Row) -> StoredReminder:
         edge=row["edge"],
         due_at=_req(row["due_at"]),
         status=row["status"],
-        done_at=_dt(row["done_at"]),
+        done_at=dt(row["done_at"]),
         note=row["note"],
     )

@@ -247,7 +247,7 @@ class RunnerConfig:
     default_language: str = "en"
     seller_language: str = "en"
     policy: SellerPolicy = field(default_factory=SellerPolicy)
-    workers: int = 16
+    workers: int = 32
     batch: int = 200
     unlinked_recheck: timedelta = timedelta(hours=1)
     max_attempts: int = 8
@@ -340,13 +340,16 @@ class FollowupRunner:
     async def _drain(self, report: RunReport) -> None:
         workers = asyncio.Semaphore(max(1, self.config.workers))
         in_flight: set[int] = set()
-        tasks = self._tasks
+        busy: set[int] = set()  # chats with a follow-up in flight: one at a time per chat,
+        tasks = self._tasks  # so no worker sits waiting for a chat's 1-message/s slot
 
-        def finished(row_id: int) -> Callable[[asyncio.Task[None]], None]:
+        def finished(row: FollowupRow) -> Callable[[asyncio.Task[None]], None]:
             def callback(task: asyncio.Task[None]) -> None:
                 tasks.discard(task)
                 self._claimed.discard(task)
-                in_flight.discard(row_id)
+                in_flight.discard(row.id)
+                if row.chat_id is not None:
+                    busy.discard(row.chat_id)
                 workers.release()
 
             return callback
@@ -357,21 +360,25 @@ class FollowupRunner:
                     due = await uow.followups.due(
                         self.clock.now(), self.config.batch + len(in_flight)
                     )
-                rows = [r for r in due if r.id not in in_flight]
+                rows = [r for r in due if r.id not in in_flight and r.chat_id not in busy]
                 if not rows:
                     if not tasks:
                         return
                     await asyncio.wait(set(tasks), return_when=asyncio.FIRST_COMPLETED)
                     continue
                 for row in rows:
+                    if row.chat_id is not None and row.chat_id in busy:
+                        continue  # its chat got another row of this batch: next round
                     await workers.acquire()
                     if self._stopping:
                         workers.release()
                         break
                     in_flight.add(row.id)
+                    if row.chat_id is not None:
+                        busy.add(row.chat_id)
                     task = asyncio.create_task(self._one(row, report))
                     tasks.add(task)
-                    task.add_done_callback(finished(row.id))
+                    task.add_done_callback(finished(row))
         finally:
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
@@ -382,11 +389,17 @@ class FollowupRunner:
                 job = await self._prepare(uow, row, report)
             if job is not None:
                 await self._send(job, report)
-        except Exception:
+        except Exception as exc:
             log.exception("follow-up %s (%s, order %s) failed", row.id, row.rule, row.order_id)
+            claimed = asyncio.current_task() in self._claimed
             async with self.store.transaction() as uow:
-                await self._retry(uow, row, 60.0, "unexpected error (see the log)")
-            report.rescheduled += 1
+                if claimed:  # it may have reached Telegram: never retried (at-most-once)
+                    await uow.followups.finish(row.id, RowStatus.FAILED,
+                                               f"error while sending: {exc}", self.clock.now())
+                    report.failed += 1
+                else:
+                    await self._retry(uow, row, 60.0, f"error before sending: {exc}")
+                    report.rescheduled += 1
 
     async def _retry(self, uow: UnitOfWork, row: FollowupRow, seconds: float, why: str) -> None:
         now = self.clock.now()

@@ -25,6 +25,7 @@ waiting for real seconds.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -67,6 +68,8 @@ class RateLimiter:
         self._last_global = -math.inf
         self._last_chat: dict[int, float] = {}
         self._paused_until = -math.inf
+        self._replies: dict[int, int] = {}  # waiting non-bulk sends: token → chat
+        self._tokens = itertools.count()
         self.granted = 0
         self.pauses = 0
 
@@ -93,20 +96,41 @@ class RateLimiter:
         self.pauses += 1
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
+    def _reply_ready(self) -> bool:
+        """Whether a reply (non-bulk send) is waiting only for the bot-wide slot."""
+        now = self.clock()
+        return any(
+            self._last_chat.get(chat, -math.inf) + self.gap(chat) <= now
+            for chat in self._replies.values()
+        )
+
+    async def _wait_turn(self, chat_id: int, bulk: bool) -> None:
+        token = next(self._tokens)
+        if not bulk:
+            self._replies[token] = chat_id
+        try:
+            while True:
+                wait = self.wait_for(chat_id)
+                if wait <= 0 and bulk and self._reply_ready():
+                    wait = max(self.global_gap, 0.001)  # replies go first
+                if wait > 0:
+                    await self.sleep(wait)
+                    continue
+                await self._lock.acquire()
+                if self.wait_for(chat_id) <= 0 and not (bulk and self._reply_ready()):
+                    return
+                self._lock.release()  # someone else went first while we queued
+        finally:
+            self._replies.pop(token, None)
+
     @asynccontextmanager
-    async def turn(self, chat_id: int) -> AsyncIterator[None]:
+    async def turn(self, chat_id: int, *, bulk: bool = False) -> AsyncIterator[None]:
         """Wait until a send to ``chat_id`` may start and hold the turn while the caller gets
-        ready; leaving the block normally stamps the send (leave it right before the call)."""
-        while True:
-            wait = self.wait_for(chat_id)
-            if wait > 0:
-                await self.sleep(wait)
-                continue
-            await self._lock.acquire()
-            if self.wait_for(chat_id) > 0:  # someone else went first while we queued
-                self._lock.release()
-                continue
-            break
+        ready; leaving the block normally stamps the send (leave it right before the call).
+
+        ``bulk`` sends (proactive follow-ups) let waiting replies go first, so a burst never
+        delays the answer to a buyer or a seller's card by more than one slot."""
+        await self._wait_turn(chat_id, bulk)
         try:
             yield
         except BaseException:
@@ -120,10 +144,6 @@ class RateLimiter:
             horizon = now - max(self.chat_gap, self.group_gap)
             self._last_chat = {c: t for c, t in self._last_chat.items() if t > horizon}
         self._lock.release()
-
-
-async def _nothing() -> None:
-    return None
 
 
 class RateLimitedNotifier:
@@ -142,14 +162,16 @@ class RateLimitedNotifier:
         self.rate_limited = 0
 
     async def send(self, message: OutMessage) -> int:
-        """Send when the limiter allows."""
-        return await self.send_when_ready(message, _nothing)
+        """Send when the limiter allows (a reply: ahead of bulk follow-ups)."""
+        return await self._paced(message.chat_id, lambda: self.inner.send(message))
 
     async def send_when_ready(
         self, message: OutMessage, ready: Callable[[], Awaitable[None]]
     ) -> int:
-        """Wait for the slot, run ``ready`` (e.g. mark a row ``sending``), then send."""
-        async with self.limiter.turn(message.chat_id):
+        """Wait for the slot, run ``ready`` (e.g. mark a row ``sending``), then send.
+
+        For proactive messages: they are bulk traffic and let waiting replies go first."""
+        async with self.limiter.turn(message.chat_id, bulk=True):
             await ready()
         return await self._guard(message.chat_id, self.inner.send(message))
 

@@ -18,6 +18,12 @@ import aiosqlite
 from bot.domain.followups import FollowupRow, RowStatus
 from bot.domain.orderevents import EventType, OrderEvent
 
+DUE_SQL = """SELECT f.id, f.order_id, f.rule, f.status, f.due_at, f.reason, f.attempts,
+    f.updated_at, COALESCE(f.chat_id, l.chat_id) AS chat_id
+    FROM followups f LEFT JOIN order_links l ON l.order_id=f.order_id
+    WHERE f.status='pending' AND f.due_at<=? ORDER BY f.due_at LIMIT ?"""
+"""The due-work lookup (parameters: now, limit): a range scan of ``followups_due``."""
+
 
 def utc(value: datetime) -> str:
     """Fixed-width UTC text for a timestamp (sorts like the time it names)."""
@@ -117,12 +123,9 @@ class FollowupRepo:
         return _row(rows[0]) if rows else None
 
     async def due(self, now: datetime, limit: int = 200) -> list[FollowupRow]:
-        """Pending rows due by ``now``, earliest first (an index range scan)."""
-        rows = await self._all(
-            """SELECT * FROM followups WHERE status='pending' AND due_at<=?
-               ORDER BY due_at LIMIT ?""",
-            utc(now), limit,
-        )  # fmt: skip
+        """Pending rows due by ``now``, earliest first (an index range scan), with the chat
+        the order is linked to (if any) as ``chat_id``."""
+        rows = await self._all(DUE_SQL, utc(now), limit)
         return [_row(r) for r in rows]
 
     async def next_due(self) -> datetime | None:

@@ -1,0 +1,70 @@
+"""``parley run --webhook URL``: registers the webhook with its secret, refuses requests without
+it, and handles good updates from the inbox exactly like long polling."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from pathlib import Path
+
+import aiohttp
+
+from bot.telegram.fake_api import FakeBotAPI
+from bot.telegram.fake_server import BotAPIServer, wait_until
+from tests.conftest import SELLER
+from tests.e2e.test_parley_run import TOKEN, Process, _parley
+
+SECRET = "webhook-secret-0123456789"
+
+
+class WebhookProcess(Process):
+    """``parley run`` with extra arguments."""
+
+    async def start_with(self, *args: str) -> None:
+        log = self.log.open("a")
+        self.run = await asyncio.create_subprocess_exec(
+            *_parley(), "run", *args, env=self.env, cwd=self.folder, stdout=log, stderr=log
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhook_mode_checks_the_secret_and_answers_through_the_inbox(
+    tmp_path: Path,
+) -> None:
+    api = FakeBotAPI(username="shoe_store_bot")
+    api.user(SELLER, "Li", "en", "li_shoes")
+    server = BotAPIServer(api, TOKEN)
+    url = await server.start()
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/tg/hook"
+    parley = WebhookProcess(tmp_path, url)
+    parley.env.update({"PARLEY_WEBHOOK_SECRET": SECRET, "PARLEY_API_PORT": str(port)})
+    try:
+        await parley.start_with("--webhook", hook)
+        await wait_until(lambda: api.webhook.get("url") == hook, what="setWebhook")
+        assert api.webhook["secret_token"] == SECRET
+        update = api.says(SELLER, "/start")
+        api.updates.clear()  # Telegram pushes it to the webhook instead of getUpdates
+        async with aiohttp.ClientSession() as http:
+            async with http.post(hook, json=update) as refused:
+                assert refused.status == 401
+            headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            async with http.post(hook, data=json.dumps(update), headers=headers) as accepted:
+                assert accepted.status == 200
+            async with http.post(hook, data=json.dumps(update), headers=headers) as again:
+                assert again.status == 200  # a repeated delivery is stored and handled once
+        await wait_until(lambda: any("seller console" in t for t in api.texts(SELLER)),
+                         what="the seller's /start answered")  # fmt: skip
+        assert await parley.stop() == 0
+        assert sum("seller console" in t for t in api.texts(SELLER)) == 1
+        assert not any(name == "getUpdates" for name, _ in api.calls)
+    finally:
+        if parley.run and parley.run.returncode is None:
+            parley.run.kill()
+        await server.stop()

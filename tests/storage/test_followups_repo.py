@@ -1,0 +1,105 @@
+"""Follow-up storage on a real SQLite file: guarded status changes, idempotent events, the
+due lookup as an index range scan, unreachable buyers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.domain.csvimport import parse_orders
+from bot.domain.followups import RowStatus
+from bot.domain.models import Sender
+from bot.domain.orderevents import EventType, OrderEvent
+from bot.storage.db import Database
+from bot.storage.followups import DUE_SQL
+from tests.conftest import ORDER_ID, ORDERS_CSV
+
+NOW = datetime(2026, 5, 1, tzinfo=UTC)
+PENDING, SKIPPED = RowStatus.PENDING, RowStatus.SKIPPED
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "store.sqlite3")
+    async with database.transaction() as uow:
+        for order in parse_orders(ORDERS_CSV):
+            await uow.orders.upsert(order, NOW)
+    yield database
+    await database.close()
+
+
+async def test_events_are_stored_once_per_id(db: Database) -> None:
+    event = OrderEvent("ev-1", ORDER_ID, EventType.SHIPPED, NOW, {"carrier": "Cainiao"})
+    async with db.transaction() as uow:
+        assert await uow.followups.add_event(event, NOW)
+        assert not await uow.followups.add_event(event, NOW + timedelta(hours=1))
+        assert await uow.followups.events(ORDER_ID) == [event]
+        assert await uow.followups.event("ev-1") == event
+
+
+async def test_planning_never_touches_a_row_that_is_sending_or_finished(db: Database) -> None:
+    async with db.transaction() as uow:
+        repo = uow.followups
+        await repo.plan(ORDER_ID, "thank_you", PENDING, NOW, "", NOW)
+        await repo.plan(ORDER_ID, "thank_you", PENDING, NOW + timedelta(hours=2), "", NOW)
+        (row,) = await repo.for_order(ORDER_ID)
+        assert row.status is PENDING and row.due_at == NOW + timedelta(hours=2)
+        assert await repo.mark_sending(row.id, 42, NOW)
+        assert not await repo.mark_sending(row.id, 42, NOW)  # claimed once only
+        await repo.plan(ORDER_ID, "thank_you", SKIPPED, None, "shipped", NOW)  # too late
+        assert (await repo.get(row.id)).status is RowStatus.SENDING  # type: ignore[union-attr]
+        assert await repo.finish(row.id, RowStatus.SENT, "", NOW, message_id=7)
+        assert not await repo.finish(row.id, RowStatus.FAILED, "again?", NOW)
+        await repo.plan(ORDER_ID, "thank_you", PENDING, NOW, "", NOW)
+        final = await repo.get(row.id)
+        assert final is not None and final.status is RowStatus.SENT and final.due_at is None
+
+
+async def test_interrupted_rows_become_failed_and_are_listed(db: Database) -> None:
+    async with db.transaction() as uow:
+        await uow.followups.plan(ORDER_ID, "thank_you", PENDING, NOW, "", NOW)
+        (row,) = await uow.followups.due(NOW)
+        await uow.followups.mark_sending(row.id, 42, NOW)
+        assert await uow.followups.due(NOW) == []
+    async with db.transaction() as uow:
+        (lost,) = await uow.followups.interrupted("interrupted", NOW)
+        assert lost.id == row.id
+        again = await uow.followups.get(row.id)
+        assert again is not None and again.status is RowStatus.FAILED
+        assert again.reason == "interrupted"
+        assert await uow.followups.interrupted("interrupted", NOW) == []
+
+
+async def test_due_rows_come_earliest_first_from_an_index_range_scan(db: Database) -> None:
+    async with db.transaction() as uow:
+        for hours, rule in ((3, "shipped"), (1, "thank_you"), (30, "review_request")):
+            await uow.followups.plan(ORDER_ID, rule, PENDING, NOW + timedelta(hours=hours), "",
+                                     NOW)  # fmt: skip
+        due = await uow.followups.due(NOW + timedelta(hours=5))
+        assert [r.rule for r in due] == ["thank_you", "shipped"]
+        assert await uow.followups.next_due() == NOW + timedelta(hours=1)
+        cursor = await uow.followups.conn.execute(
+            f"EXPLAIN QUERY PLAN {DUE_SQL}", ("2026-05-01", 200)
+        )
+        plan = " ".join(str(row[3]) for row in await cursor.fetchall())
+    assert "SEARCH f USING INDEX followups_due (status=? AND due_at<?)" in plan
+    assert "SEARCH l USING INDEX" in plan  # the buyer's chat: one primary-key lookup per row
+    assert "SCAN" not in plan and "TEMP B-TREE" not in plan  # no full scan, no sort
+
+
+async def test_a_blocked_buyer_is_unreachable_until_they_write_again(db: Database) -> None:
+    async with db.transaction() as uow:
+        await uow.chats.remember(Sender(42, "Anna"), "buyer", NOW)
+        await uow.orders.link(ORDER_ID, 42, NOW)
+        await uow.followups.plan(ORDER_ID, "thank_you", PENDING, NOW, "", NOW)
+        assert not await uow.followups.unreachable(42)
+        await uow.followups.mark_unreachable(42, "403", NOW + timedelta(minutes=1))
+        assert await uow.followups.unreachable(42)
+        assert await uow.followups.skip_pending_for_chat(42, "blocked", NOW) == 1
+        (row,) = await uow.followups.for_order(ORDER_ID)
+        assert row.status is SKIPPED and row.reason == "blocked"
+        await uow.chats.remember(Sender(42, "Anna"), "buyer", NOW + timedelta(days=1))
+        assert not await uow.followups.unreachable(42)

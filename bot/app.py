@@ -114,7 +114,9 @@ async def build_app(
     inbox = InboxService(db, clock)
     notifier = RateLimitedNotifier(TelegramNotifier(bot), limiter)  # every send passes here
     relay = OutboxRelay(db, clock, notifier)
-    planner = FollowupPlanner(db, clock, planning_config(settings, content.followups))
+    planner = FollowupPlanner(
+        db, clock, planning_config(settings, content.followups), disputes
+    )
     runner = FollowupRunner(db, clock, planner, content.renderer, notifier, RunnerConfig(
         sellers_ids, settings.default_language, settings.policy.seller_language, policy,
     ), proposer=buyers)  # fmt: skip

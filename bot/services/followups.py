@@ -65,6 +65,7 @@ from bot.domain.ports import (
     Undeliverable,
     UnitOfWork,
 )
+from bot.services.disputes import DisputeService
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +108,17 @@ class OrderSnapshot:
 class FollowupPlanner:
     """Records order events and (re-)plans follow-up rows."""
 
-    def __init__(self, store: Store, clock: Clock, config: PlanningConfig) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        config: PlanningConfig,
+        disputes: DisputeService | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.config = config
+        self.disputes = disputes  # refund_requested / dispute_opened events open a dispute
 
     @property
     def rules(self) -> FollowupRules:
@@ -186,6 +194,10 @@ class FollowupPlanner:
             updated = apply_event(order, event)
             if updated != order:
                 await uow.orders.upsert(updated, now)
+            if self.disputes is not None:
+                await self.disputes.note_order_event(
+                    uow, updated, str(event.type), event.at, event.data, now
+                )
             await self.replan(uow, updated, now)
             rows = await uow.followups.for_order(order_id)
         return EventResult(event, False, updated, rows)

@@ -173,7 +173,7 @@ async def test_webhook_checks_the_secret_and_feeds_the_inbox(api: Api) -> None:
 
 async def test_a_dispute_event_opens_the_dispute_clock(api: Api) -> None:
     await api.client.post("/api/orders", json={"orders": [ORDER]}, headers=AUTH)
-    event = {"id": "ev-dispute-1", "type": "dispute_opened", "at": "2026-05-02T08:00:00Z",
+    event = {"id": "ev-dispute-1", "type": "dispute_opened", "at": "2026-04-30T08:00:00Z",
              "data": {"reason": "item not received"}}  # fmt: skip
     response = await api.client.post("/api/orders/A-100/events", json=event, headers=AUTH)
     assert response.status == 201
@@ -181,4 +181,4 @@ async def test_a_dispute_event_opens_the_dispute_clock(api: Api) -> None:
     assert again.status == 200  # the same event again: recorded once
     async with api.world.app.db.transaction() as uow:
         dispute = await uow.disputes.active_for("A-100")
-    assert dispute is not None and dispute.opened_at.isoformat().startswith("2026-05-02T08:00")
+    assert dispute is not None and dispute.opened_at.isoformat().startswith("2026-04-30T08:00")

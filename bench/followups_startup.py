@@ -183,7 +183,8 @@ async def pickup_child(path: Path, watch: float) -> None:
     from bot.content.templates import TemplateRenderer
     from bot.domain.models import OutMessage
     from bot.services.clock import SystemClock
-    from bot.services.followups import FollowupPlanner, FollowupRunner, RunnerConfig
+    from bot.services.followup_runner import FollowupRunner, RunnerConfig
+    from bot.services.followups import FollowupPlanner
     from bot.services.ratelimit import RateLimitedNotifier, RateLimiter
     from bot.settings import Settings
 

@@ -22,7 +22,8 @@ from bot.services.disputes import (
     rules_from_settings,
     seller_timezone,
 )
-from bot.services.followups import FollowupPlanner, FollowupRunner, RunnerConfig
+from bot.services.followup_runner import FollowupRunner, RunnerConfig
+from bot.services.followups import FollowupPlanner
 from bot.services.imports import ImportService
 from bot.services.inbox import InboxService
 from bot.services.outbox import OutboxRelay

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services.disputes import DisputeService
-from bot.services.followups import FollowupRunner
+from bot.services.followup_runner import FollowupRunner
 from bot.services.outbox import OutboxRelay
 from bot.services.sellers import SellerService
 from bot.services.stats import StatsService

@@ -25,7 +25,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.domain.models import Sender
-from bot.services.followups import INTERRUPTED
+from bot.services.followup_runner import INTERRUPTED
 from bot.storage.db import Database
 from bot.telegram.fake_api import FakeBotAPI, FloodControl
 from bot.telegram.fake_server import BotAPIServer, wait_until

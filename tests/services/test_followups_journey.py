@@ -20,7 +20,7 @@ from bot.domain.followups import RowStatus
 from bot.domain.models import OutMessage
 from bot.domain.orderevents import parse_event
 from bot.domain.ports import MaybeSent, RateLimited
-from bot.services.followups import INTERRUPTED
+from bot.services.followup_runner import INTERRUPTED
 from bot.telegram.fake_api import plain
 from tests.conftest import ORDERS_HEADER, SELLER, World
 

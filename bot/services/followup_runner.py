@@ -1,0 +1,418 @@
+"""Sending due follow-ups: the rate-limited runner and its delivery guarantee.
+
+Delivery guarantee (the deliberate choice for a crash between sending and marking):
+
+1. the runner re-checks the row's facts and renders the text (one transaction);
+2. it waits for the rate limiter's slot, then marks the row ``sending`` (committed) and
+   makes the Bot API call at once (:meth:`PacedNotifier.send_when_ready`);
+3. on Telegram's answer it marks the row ``sent`` (with the message id).
+
+A crash between 2 and 3 leaves the row ``sending``: Telegram may or may not have the message
+and offers no way to ask. At the next start :meth:`FollowupRunner.recover` marks such rows
+``failed`` ("interrupted while sending") and does **not** send them again — follow-ups are
+at-most-once: a buyer never gets the same unsolicited message twice, and at most the one
+message in flight at the moment of a crash can be missing (it is listed with its reason).
+The same holds for a request that timed out (:class:`MaybeSent`). A 429 or a refused
+connection proves nothing was delivered, so those rows go back to ``pending``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.domain.errors import RenderError
+from bot.domain.followups import (
+    APPROVAL_RULES,
+    Action,
+    FollowupRow,
+    OrderFacts,
+    RowStatus,
+    decide,
+    message_facts,
+)
+from bot.domain.models import Option, Order, OutMessage
+from bot.domain.playbook import SellerPolicy, plan_reply
+from bot.domain.ports import (
+    Blocked,
+    Clock,
+    MaybeSent,
+    PacedNotifier,
+    RateLimited,
+    Renderer,
+    RetryLater,
+    Store,
+    Undeliverable,
+    UnitOfWork,
+)
+from bot.services.followups import FollowupPlanner
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED = "interrupted while sending: Telegram may have it, so it is not sent again"
+LANGUAGES = ("en", "ru", "es", "pt", "fr")
+_TAG = re.compile(r"<[^>]+>")
+APPROVAL_INTENTS = {"late_delivery": "late_delivery", "protection_expiring": "order_status"}
+
+
+class DraftProposer(Protocol):
+    """The approval flow: a draft Parley wrote on its own goes to the seller like any other."""
+
+    async def propose_followup(
+        self,
+        uow: UnitOfWork,
+        chat_id: int,
+        order: Order,
+        intent: str,
+        language: str,
+        note: str,
+        text: str,
+        options: tuple[Option, ...],
+    ) -> int: ...
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    """What sending needs from settings."""
+
+    seller_chat_ids: tuple[int, ...] = ()
+    default_language: str = "en"
+    seller_language: str = "en"
+    policy: SellerPolicy = field(default_factory=SellerPolicy)
+    workers: int = 32
+    batch: int = 200
+    unlinked_recheck: timedelta = timedelta(hours=1)
+    max_attempts: int = 8
+
+
+@dataclass
+class RunReport:
+    """What one :meth:`FollowupRunner.run_due` pass did."""
+
+    sent: int = 0
+    to_seller: int = 0
+    skipped: int = 0
+    rescheduled: int = 0
+    failed: int = 0
+    superseded: int = 0
+
+    @property
+    def handled(self) -> int:
+        """Rows that left the due set."""
+        return self.sent + self.to_seller + self.skipped + self.rescheduled + self.failed
+
+
+@dataclass(frozen=True)
+class _Job:
+    row: FollowupRow
+    chat_id: int
+    text: str
+
+
+class _NotPending(Exception):
+    """The row changed (re-planned, skipped) after it was picked: do not send."""
+
+
+class FollowupRunner:
+    """Sends due follow-up rows through the rate-limited notifier."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        planner: FollowupPlanner,
+        renderer: Renderer,
+        notifier: PacedNotifier,
+        config: RunnerConfig,
+        proposer: DraftProposer | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.planner = planner
+        self.renderer = renderer
+        self.notifier = notifier
+        self.config = config
+        self.proposer = proposer
+        self._running = asyncio.Lock()
+        self._stopping = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._claimed: set[asyncio.Task[Any]] = set()
+
+    async def recover(self) -> list[FollowupRow]:
+        """At start-up: rows a crash left ``sending`` become ``failed`` (never re-sent)."""
+        async with self.store.transaction() as uow:
+            rows = await uow.followups.interrupted(INTERRUPTED, self.clock.now())
+        for row in rows:
+            log.warning("follow-up %s (%s, order %s) was interrupted while sending; not re-sent",
+                        row.id, row.rule, row.order_id)  # fmt: skip
+        return rows
+
+    async def run_due(self) -> RunReport:
+        """Send every row due now (and those coming due while this runs); returns at once if
+        another pass is already draining."""
+        report = RunReport()
+        if self._running.locked() or self._stopping:
+            return report
+        async with self._running:
+            await self._drain(report)
+        if report.handled:
+            log.info("follow-ups: %s", report)
+        return report
+
+    async def stop(self) -> None:
+        """Stop sending (SIGTERM): follow-ups not yet handed to Telegram stay ``pending`` for
+        the next start; the ones being sent finish, so a clean stop leaves none ``sending``."""
+        self._stopping = True
+        for task in list(self._tasks):
+            if task not in self._claimed:
+                task.cancel()
+        async with self._running:
+            pass
+
+    async def _drain(self, report: RunReport) -> None:
+        workers = asyncio.Semaphore(max(1, self.config.workers))
+        in_flight: set[int] = set()
+        busy: set[int] = set()  # chats with a follow-up in flight: one at a time per chat,
+        tasks = self._tasks  # so no worker sits waiting for a chat's 1-message/s slot
+
+        def finished(row: FollowupRow) -> Callable[[asyncio.Task[None]], None]:
+            def callback(task: asyncio.Task[None]) -> None:
+                tasks.discard(task)
+                self._claimed.discard(task)
+                in_flight.discard(row.id)
+                if row.chat_id is not None:
+                    busy.discard(row.chat_id)
+                workers.release()
+
+            return callback
+
+        try:
+            while not self._stopping:
+                async with self.store.transaction() as uow:
+                    due = await uow.followups.due(
+                        self.clock.now(), self.config.batch + len(in_flight)
+                    )
+                rows = [r for r in due if r.id not in in_flight and r.chat_id not in busy]
+                if not rows:
+                    if not tasks:
+                        return
+                    await asyncio.wait(set(tasks), return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                for row in rows:
+                    if row.chat_id is not None and row.chat_id in busy:
+                        continue  # its chat got another row of this batch: next round
+                    await workers.acquire()
+                    if self._stopping:
+                        workers.release()
+                        break
+                    in_flight.add(row.id)
+                    if row.chat_id is not None:
+                        busy.add(row.chat_id)
+                    task = asyncio.create_task(self._one(row, report))
+                    tasks.add(task)
+                    task.add_done_callback(finished(row))
+        finally:
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _one(self, row: FollowupRow, report: RunReport) -> None:
+        try:
+            async with self.store.transaction() as uow:
+                job = await self._prepare(uow, row, report)
+            if job is not None:
+                await self._send(job, report)
+        except Exception as exc:
+            log.exception("follow-up %s (%s, order %s) failed", row.id, row.rule, row.order_id)
+            claimed = asyncio.current_task() in self._claimed
+            async with self.store.transaction() as uow:
+                if claimed:  # it may have reached Telegram: never retried (at-most-once)
+                    await uow.followups.finish(row.id, RowStatus.FAILED,
+                                               f"error while sending: {exc}", self.clock.now())
+                    report.failed += 1
+                else:
+                    await self._retry(uow, row, 60.0, f"error before sending: {exc}")
+                    report.rescheduled += 1
+
+    async def _retry(self, uow: UnitOfWork, row: FollowupRow, seconds: float, why: str) -> None:
+        now = self.clock.now()
+        if row.attempts + 1 >= self.config.max_attempts:
+            await uow.followups.finish(row.id, RowStatus.FAILED, f"gave up: {why}", now)
+            return
+        delay = max(seconds, 2.0**row.attempts)
+        await uow.followups.reschedule(row.id, now + timedelta(seconds=delay), why, now,
+                                       retry=True)  # fmt: skip
+
+    async def _prepare(self, uow: UnitOfWork, row: FollowupRow, report: RunReport) -> _Job | None:
+        """Re-check the facts; finish, move or claim the row. Returns what to send, if any."""
+        now = self.clock.now()
+        skip = RowStatus.SKIPPED
+        order = await uow.orders.get(row.order_id)
+        if order is None:
+            await uow.followups.finish(row.id, skip, "the order no longer exists", now)
+            report.skipped += 1
+            return None
+        facts = await self.planner.facts(uow, order)
+        decision = decide(row.rule, facts, self.planner.rules, self.planner.timing(order), now)
+        if decision is None or decision.action is Action.SKIP:
+            reason = decision.reason if decision else "no longer applies"
+            await uow.followups.finish(row.id, skip, reason, now)
+            report.skipped += 1
+            return None
+        assert decision.at is not None
+        if decision.action is Action.HOLD or decision.at > now:
+            raw = decision.raw_due
+            why = decision.reason or (
+                "moved out of the buyer's quiet hours" if raw and raw <= now else "due later"
+            )
+            await uow.followups.reschedule(row.id, decision.at, why, now)
+            report.rescheduled += 1
+            return None
+        chat = await uow.orders.buyer_chat(order.order_id)
+        if row.rule in APPROVAL_RULES:
+            await self._to_seller(uow, row, order, facts, chat, now)
+            report.to_seller += 1
+            return None
+        if chat is None:
+            await uow.followups.reschedule(row.id, now + self.config.unlinked_recheck,
+                                           "waiting for the buyer to link a chat", now)  # fmt: skip
+            report.rescheduled += 1
+            return None
+        if await uow.followups.unreachable(chat):
+            await uow.followups.finish(row.id, skip, "the buyer blocked the bot", now)
+            report.skipped += 1
+            return None
+        language, name = await self._buyer(uow, order, chat)
+        context = self._context(row.rule, facts, order, name, now)
+        text = self.renderer.render("buyer", language, f"followup/{row.rule}", context)
+        return _Job(row, chat, text)
+
+    async def _buyer(self, uow: UnitOfWork, order: Order, chat: int) -> tuple[str, str]:
+        hint, name = await uow.followups.buyer_profile(chat)
+        for candidate in (order.buyer_language, hint[:2]):
+            if candidate in LANGUAGES:
+                return candidate, order.buyer_name or name
+        return self.config.default_language, order.buyer_name or name
+
+    def _context(
+        self, rule: str, facts: OrderFacts, order: Order, name: str, now: datetime
+    ) -> dict[str, Any]:
+        return {"buyer_name": name, "order": order,
+                **message_facts(rule, facts, self.planner.rules, now)}  # fmt: skip
+
+    async def _send(self, job: _Job, report: RunReport) -> None:
+        row = job.row
+
+        async def claim() -> None:
+            if self._stopping:
+                raise _NotPending
+            task = asyncio.current_task()
+            if task is not None:
+                self._claimed.add(task)  # from here on a stop lets this send finish
+            async with self.store.transaction() as uow:
+                if not await uow.followups.mark_sending(row.id, job.chat_id, self.clock.now()):
+                    raise _NotPending
+
+        message = OutMessage(job.chat_id, job.text, ref=f"followup:{row.id}")
+        try:
+            message_id = await self.notifier.send_when_ready(message, claim)
+        except _NotPending:
+            report.superseded += 1
+            return
+        except Blocked as exc:
+            await self.buyer_blocked(job.chat_id)
+            await self._finish(row, RowStatus.FAILED, f"the buyer blocked the bot: {exc}")
+            report.failed += 1
+            return
+        except MaybeSent as exc:
+            await self._finish(row, RowStatus.FAILED, f"delivery unknown ({exc}); not re-sent")
+            report.failed += 1
+            return
+        except (RateLimited, RetryLater) as exc:  # Telegram certainly did not take it
+            async with self.store.transaction() as uow:
+                await self._retry(uow, row, exc.seconds, str(exc))
+            report.rescheduled += 1
+            return
+        except Undeliverable as exc:
+            await self._finish(row, RowStatus.FAILED, str(exc))
+            report.failed += 1
+            return
+        await self._finish(row, RowStatus.SENT, "", message_id, job.chat_id)
+        report.sent += 1
+
+    async def _finish(
+        self,
+        row: FollowupRow,
+        status: RowStatus,
+        reason: str,
+        message_id: int | None = None,
+        chat_id: int | None = None,
+    ) -> None:
+        async with self.store.transaction() as uow:
+            await uow.followups.finish(row.id, status, reason, self.clock.now(), message_id,
+                                       chat_id)  # fmt: skip
+
+    async def _to_seller(
+        self,
+        uow: UnitOfWork,
+        row: FollowupRow,
+        order: Order,
+        facts: OrderFacts,
+        chat: int | None,
+        now: datetime,
+    ) -> None:
+        """Approval-needed rules: a draft for the seller to approve (or just an alert when the
+        buyer cannot be written to). Not held by quiet hours: the seller decides when."""
+        reachable = chat is not None and not await uow.followups.unreachable(chat)
+        usable = reachable and self.proposer is not None
+        context = self._context(row.rule, facts, order, order.buyer_name, now)
+        note = self._seller_note({**context, "has_chat": usable})
+        if not usable or chat is None or self.proposer is None:
+            for seller in self.config.seller_chat_ids:
+                await uow.outbox.add(OutMessage(seller, note), now)
+            why = "buyer has no reachable chat" if self.proposer else "no approval flow"
+            await uow.followups.finish(row.id, RowStatus.SENT, f"seller alerted ({why})", now)
+            return
+        language, name = await self._buyer(uow, order, chat)
+        context["buyer_name"] = name
+        text = self.renderer.render("buyer", language, f"followup/{row.rule}", context)
+        options = self._options(row.rule, order, now)
+        draft_id = await self.proposer.propose_followup(
+            uow, chat, order, APPROVAL_INTENTS[row.rule], language, _plain(note), text, options
+        )
+        await uow.followups.finish(row.id, RowStatus.SENT,
+                                   f"draft #{draft_id} sent to the seller for approval", now,
+                                   chat_id=chat)  # fmt: skip
+
+    def _options(self, rule: str, order: Order, now: datetime) -> tuple[Option, ...]:
+        """Options offered with an approval draft: the playbook's for a late delivery."""
+        if rule != "late_delivery":
+            return ()
+        return plan_reply("late_delivery", order, None, self.config.policy, now).options
+
+    def _seller_note(self, context: dict[str, Any]) -> str:
+        try:
+            return self.renderer.render("seller", self.config.seller_language, "followup_note",
+                                        context)  # fmt: skip
+        except RenderError:
+            return self.renderer.render("seller", "en", "followup_note", context)
+
+    async def buyer_blocked(self, chat_id: int) -> None:
+        """HTTP 403 from a chat: mark it unreachable and stop its pending follow-ups."""
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            await uow.followups.mark_unreachable(chat_id, "blocked the bot (403)", now)
+            stopped = await uow.followups.skip_pending_for_chat(
+                chat_id, "the buyer blocked the bot", now
+            )
+        log.info("chat %s blocked the bot; %d pending follow-up(s) stopped", chat_id, stopped)
+
+
+def _plain(text: str) -> str:
+    """The seller note as plain text (it is shown quoted on the approval card)."""
+    return html.unescape(_TAG.sub("", text)).strip()

@@ -74,6 +74,7 @@ async def build_app(
     session: BaseSession | None = None,
     content: Content | None = None,
     limiter: RateLimiter | None = None,
+    matcher: IntentMatcher | None = None,
 ) -> App:
     """Wire the whole application. ``session`` replaces the HTTP session (offline demo, tests);
     ``limiter`` defaults to Telegram's limits, or to none with an offline ``session``."""
@@ -83,7 +84,9 @@ async def build_app(
     secret = settings.require_link_secret().get_secret_value().encode()
     db = await Database.open(settings.database)
     sellers_ids = tuple(settings.seller_chat_ids)
-    matcher = IntentMatcher(content.intents.phrases, default_language=settings.default_language)
+    matcher = matcher or IntentMatcher(
+        content.intents.phrases, default_language=settings.default_language
+    )
     presenter = Presenter(content.renderer, settings.policy.seller_language)
     rules = settings.policy
     policy = SellerPolicy(

@@ -150,14 +150,22 @@ async def _bot_username(settings: Settings) -> str:
 
 
 async def _run(settings: Settings, webhook: str | None = None) -> int:
+    from bot.content.loader import load_content
+    from bot.domain.intents import IntentMatcher
+
+    started = time.perf_counter()
+    # Content and the matcher are built before aiogram is imported: the matcher's transient
+    # build memory and aiogram's large import then do not add up in the peak.
+    content = load_content(settings)
+    matcher = IntentMatcher(content.intents.phrases, default_language=settings.default_language)
+
     from aiogram.exceptions import TelegramUnauthorizedError
 
     from bot.api.server import InboxPump
     from bot.app import build_app
     from bot.scheduling.jobs import build_scheduler
 
-    started = time.perf_counter()
-    app = await build_app(settings)
+    app = await build_app(settings, content=content, matcher=matcher)
     scheduler = build_scheduler(
         app.relay,
         sellers=app.sellers,

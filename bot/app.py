@@ -98,7 +98,7 @@ async def build_app(
     )
     dispute_rules = rules_from_settings(settings.disputes)
     zone = seller_timezone(settings.disputes.timezone)
-    disputes = DisputeService(db, clock, DisputeConfig(dispute_rules, sellers_ids, zone))
+    disputes = DisputeService(db, clock, DisputeConfig(dispute_rules, sellers_ids, zone), presenter)
     cards = Cards(presenter, sellers_ids, disputes=disputes)
     config = BuyerConfig(
         sellers_ids, secret, settings.default_language, policy, frozenset(rules.auto_approve),
@@ -112,15 +112,13 @@ async def build_app(
     bot = Bot(token=token, session=session)
     stats = StatsService(db, clock, StatsConfig(
         dispute_rules, sellers_ids, COMPLAINTS, settings.disputes.odr_threshold_percent,
-        settings.disputes.odr_min_orders, zone))  # fmt: skip
+        settings.disputes.odr_min_orders, zone), presenter)  # fmt: skip
     dispatcher = Dispatcher(buyers=buyers, sellers=sellers, disputes=disputes, stats=stats)
     dispatcher.include_routers(build_dispute_router(sellers_ids), *build_routers(sellers_ids))
     inbox = InboxService(db, clock)
     notifier = RateLimitedNotifier(TelegramNotifier(bot), limiter)  # every send passes here
     relay = OutboxRelay(db, clock, notifier)
-    planner = FollowupPlanner(
-        db, clock, planning_config(settings, content.followups), disputes
-    )
+    planner = FollowupPlanner(db, clock, planning_config(settings, content.followups), disputes)
     runner = FollowupRunner(db, clock, planner, content.renderer, notifier, RunnerConfig(
         sellers_ids, settings.default_language, settings.policy.seller_language, policy,
     ), proposer=buyers)  # fmt: skip

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from bot.domain.errors import ParleyError
 
 if TYPE_CHECKING:
+    from bot.services.presenter import Presenter
     from bot.settings import Settings
     from bot.storage.db import Database
 
@@ -74,8 +75,12 @@ def add_dispute_commands(sub: Any) -> None:
     export.add_argument("--format", choices=["html", "md"], default="html", dest="fmt")
     export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     stats = sub.add_parser("stats", help="seller metrics over rolling windows")
-    stats.add_argument("--days", type=_positive, action="append",
-                       help="window length in days (repeatable; default 30, 60 and 90)")
+    stats.add_argument(
+        "--days",
+        type=_positive,
+        action="append",
+        help="window length in days (repeatable; default 30, 60 and 90)",
+    )
     stats.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -94,6 +99,16 @@ async def run_dispute_command(args: argparse.Namespace, settings: Settings) -> i
         await db.close()
 
 
+def _presenter(settings: Settings) -> Presenter:
+    """Seller texts in the console's language, from the configured replies folder."""
+    from bot.content.paths import shipped_dir
+    from bot.content.templates import TemplateRenderer
+    from bot.services.presenter import Presenter
+
+    folder = settings.replies_dir or shipped_dir("replies")
+    return Presenter(TemplateRenderer(Path(folder)), settings.policy.seller_language)
+
+
 async def _stats(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     from bot.domain.metrics import WINDOWS
     from bot.domain.playbook import COMPLAINTS
@@ -105,13 +120,13 @@ async def _stats(args: argparse.Namespace, settings: Settings, db: Database) -> 
     zone = seller_timezone(s.timezone)
     config = StatsConfig(rules_from_settings(s), tuple(settings.seller_chat_ids), COMPLAINTS,
                          s.odr_threshold_percent, s.odr_min_orders, zone)  # fmt: skip
-    report = await StatsService(db, SystemClock(), config).report(
+    report = await StatsService(db, SystemClock(), config, _presenter(settings)).report(
         tuple(sorted(set(args.days))) if args.days else WINDOWS
     )
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
-        print(plain(report_text(report, zone)))
+        print(plain(report_text(report, zone, _presenter(settings))))
     return 0
 
 
@@ -129,7 +144,7 @@ async def _dispute(args: argparse.Namespace, settings: Settings, db: Database) -
     zone = seller_timezone(settings.disputes.timezone)
     config = DisputeConfig(rules_from_settings(settings.disputes),
                            tuple(settings.seller_chat_ids), zone)  # fmt: skip
-    service = DisputeService(db, SystemClock(), config)
+    service = DisputeService(db, SystemClock(), config, _presenter(settings))
     action = args.action
     if action == "open":
         at: datetime | None = None

@@ -17,11 +17,13 @@ from bot.settings import SUPPORTED_LANGUAGES, Settings
 
 BUYER_TEMPLATES = ("welcome", "linked", "link_refused", "ack", "non_text", "need_order",
                    "chosen", "from_seller", "clarify", "topic", *INTENTS)  # fmt: skip
+DISPUTE_TEMPLATES = ("dispute/card", "dispute/reminder", "dispute/listing", "stats/report",
+                     "stats/caption", "stats/alert")  # fmt: skip
 SELLER_TEMPLATES = ("approval_card", "render_failed", "decision", "action_card", "help",
                     "edit_prompt", "edit_preview", "edit_stale", "non_text_notice",
                     "resolved_notice", "gist", "takeover_started", "takeover_ended",
                     "takeover_busy", "relay_from_buyer", "inbox", "order_card", "reminder",
-                    "not_found")  # fmt: skip
+                    "not_found", *DISPUTE_TEMPLATES)  # fmt: skip
 SELLER_LANGUAGES = ("en", "zh")
 
 

@@ -1,22 +1,28 @@
-"""Seller-console texts of the dispute clock (Telegram HTML; every stored value is escaped).
+"""Seller-console texts of the dispute clock, in the seller's language.
 
-The dispute console is built in code rather than from ``replies/`` templates: its texts are
-mostly dates, amounts and states, and keeping them here leaves the seller-editable template
-set (and its per-language validation) untouched. It speaks English.
+The wording lives in templates under ``replies/seller/<lang>/dispute/`` (card, reminder,
+listing; ``macros`` holds the shared time-left and deadline words), rendered through the
+:class:`~bot.services.presenter.Presenter` with autoescape. This module only computes the
+values (dates in the seller's timezone, days, amounts, what comes next); button labels and
+the short answers to button presses are in :data:`DISPUTE_TEXT`.
+
+Every function takes an optional ``presenter``; without one the shipped English templates
+are used (the command line and tests that need no language).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from functools import cache
 from html import escape
+from typing import Any
 
 from bot.domain.disputes import (
     Dispute,
     DisputeEvent,
     DisputeRules,
     DisputeState,
-    EdgeKind,
     Offer,
     StoredReminder,
     allowed_events,
@@ -27,27 +33,130 @@ from bot.domain.disputes import (
     next_deadline,
     return_deadline,
     step_data,
-    time_left,
     timeline,
 )
 from bot.domain.models import Button, Order
+from bot.services.presenter import Presenter
 
 LATE_NOTE_AFTER = timedelta(hours=1)
 LISTING_LIMIT = 3600  # characters of /disputes lines, well under Telegram's 4096
 
-EVENT_LABELS = {
-    DisputeEvent.RESPOND: "Answered",
-    DisputeEvent.NEGOTIATE: "Negotiating",
-    DisputeEvent.AGREE: "Agreed",
-    DisputeEvent.EXECUTE: "Executed",
-    DisputeEvent.CLOSE: "Closed",
-    DisputeEvent.WITHDRAW: "Buyer withdrew",
-    DisputeEvent.ESCALATE: "Escalated",
-    DisputeEvent.RULE_FOR_BUYER: "Ruled for buyer",
-    DisputeEvent.RULE_FOR_SELLER: "Ruled for seller",
-    DisputeEvent.LAPSE: "Lapsed (no answer)",
+DISPUTE_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "event.respond": "Answered",
+        "event.negotiate": "Negotiating",
+        "event.agree": "Agreed",
+        "event.execute": "Executed",
+        "event.close": "Closed",
+        "event.withdraw": "Buyer withdrew",
+        "event.escalate": "Escalated",
+        "event.rule_buyer": "Ruled for buyer",
+        "event.rule_seller": "Ruled for seller",
+        "event.lapse": "Lapsed (no answer)",
+        "state.opened": "opened",
+        "state.responded": "responded",
+        "state.negotiating": "negotiating",
+        "state.agreed": "agreed",
+        "state.executed": "executed",
+        "state.closed": "closed",
+        "state.escalated": "escalated",
+        "state.ruled_for_buyer": "ruled for buyer",
+        "state.ruled_for_seller": "ruled for seller",
+        "party.seller": "seller",
+        "party.buyer": "buyer",
+        "status.open": "open",
+        "status.accepted": "accepted",
+        "status.rejected": "rejected",
+        "no_offer": "no offer recorded yet",
+        "already_open": "Order {order} already has an open dispute",
+        "recorded": "Dispute recorded for order {order}",
+        "stepped": "Dispute on {order}: {state}",
+    },
+    "zh": {
+        "event.respond": "已答复",
+        "event.negotiate": "协商中",
+        "event.agree": "已达成一致",
+        "event.execute": "已执行",
+        "event.close": "已关闭",
+        "event.withdraw": "买家已撤诉",
+        "event.escalate": "已升级",
+        "event.rule_buyer": "裁定买家胜",
+        "event.rule_seller": "裁定卖家胜",
+        "event.lapse": "已超时（未答复）",
+        "state.opened": "已开启",
+        "state.responded": "已答复",
+        "state.negotiating": "协商中",
+        "state.agreed": "已达成一致",
+        "state.executed": "已执行",
+        "state.closed": "已关闭",
+        "state.escalated": "已升级至平台",
+        "state.ruled_for_buyer": "裁定买家胜",
+        "state.ruled_for_seller": "裁定卖家胜",
+        "party.seller": "卖家",
+        "party.buyer": "买家",
+        "status.open": "待定",
+        "status.accepted": "已接受",
+        "status.rejected": "已拒绝",
+        "no_offer": "尚无方案记录",
+        "already_open": "订单 {order} 已有进行中的纠纷",
+        "recorded": "已为订单 {order} 登记纠纷",
+        "stepped": "订单 {order} 的纠纷：{state}",
+        "kind.refund_difference": "退差价",
+        "kind.coupon": "优惠券",
+        "kind.cancel_reorder": "取消并重新下单",
+        "kind.keep_order": "保留订单",
+        "kind.keep_waiting": "继续等待",
+        "kind.wait_extend": "延长等待",
+        "kind.reship": "重新发货",
+        "kind.partial_refund": "部分退款",
+        "kind.full_refund": "全额退款",
+        "kind.replacement": "换货",
+        "kind.send_missing": "补发缺件",
+        "kind.return_full_refund": "退货并全额退款",
+        "kind.return_refund": "退货退款",
+        "kind.exchange_size": "换尺码",
+        "kind.cancel_full_refund": "取消并全额退款",
+        "kind.apply_change": "修改订单",
+        "kind.coupon_next_order": "下单优惠券",
+        "kind.other": "其他",
+    },
 }
-STATE_LABELS = {state: state.value.replace("_", " ") for state in DisputeState}
+"""Short dispute words per seller language: button labels, states, toasts, offer kinds."""
+
+
+@cache
+def english() -> Presenter:
+    """A Presenter over the shipped templates in English (when no presenter is given)."""
+    from bot.content.paths import shipped_dir
+    from bot.content.templates import TemplateRenderer
+
+    return Presenter(TemplateRenderer(shipped_dir("replies")), "en")
+
+
+def _p(presenter: Presenter | None) -> Presenter:
+    return presenter or english()
+
+
+def word(key: str, presenter: Presenter | None = None, **values: str) -> str:
+    """A short dispute word in the seller's language (English when the key is missing)."""
+    lang = _p(presenter).seller_language
+    text = DISPUTE_TEXT.get(lang, {}).get(key) or DISPUTE_TEXT["en"][key]
+    return text.format(**values) if values else text
+
+
+def event_label(event: DisputeEvent, presenter: Presenter | None = None) -> str:
+    """The button label of a dispute step."""
+    return word(f"event.{event.value}", presenter)
+
+
+def state_label(state: DisputeState, presenter: Presenter | None = None) -> str:
+    """The dispute state as the seller reads it."""
+    return word(f"state.{state.value}", presenter)
+
+
+EVENT_LABELS = {event: DISPUTE_TEXT["en"][f"event.{event.value}"] for event in DisputeEvent
+                if f"event.{event.value}" in DISPUTE_TEXT["en"]}  # fmt: skip
+STATE_LABELS = {state: DISPUTE_TEXT["en"][f"state.{state.value}"] for state in DisputeState}
 
 
 @dataclass(frozen=True)
@@ -69,153 +178,175 @@ def zone_name(tz: tzinfo) -> str:
     return str(getattr(tz, "key", None) or tz)
 
 
-def offer_label(offer: Offer | None) -> str:
-    """``partial refund US$8.00 (“…”)`` — escaped."""
+def span(at: datetime, now: datetime) -> dict[str, Any]:
+    """Whole days and hours between ``now`` and ``at`` and whether ``at`` is ahead (the
+    templates' ``left`` macro words it: ``3 d 4 h left`` / ``passed 5 h ago``)."""
+    delta = at - now
+    hours = int(abs(delta).total_seconds() // 3600)
+    days, hours = divmod(hours, 24)
+    return {"days": days, "hours": hours, "ahead": delta >= timedelta(0)}
+
+
+def offer_text(offer: Offer | None, presenter: Presenter | None = None) -> str:
+    """``partial refund US$8.00 («…»)`` — plain text (templates escape it)."""
     if offer is None:
-        return "no offer recorded yet"
-    kind = offer.kind.replace("_", " ")
-    text = kind
+        return word("no_offer", presenter)
+    plain_kind = offer.kind.replace("_", " ")
+    lang = _p(presenter).seller_language
+    text = DISPUTE_TEXT.get(lang, {}).get(f"kind.{offer.kind}") or plain_kind
     if offer.amount is not None:
         text += f" {offer.amount}"
-    if offer.note and offer.note.strip().lower() != kind:
+    if offer.note and offer.note.strip().lower() != plain_kind:
         text += f" («{offer.note[:80]}»)"
-    return escape(text, quote=False)
+    return text
 
 
-def _best(view: DisputeView) -> str:
+def offer_label(offer: Offer | None, presenter: Presenter | None = None) -> str:
+    """:func:`offer_text`, escaped for Telegram HTML."""
+    return escape(offer_text(offer, presenter), quote=False)
+
+
+def _best(view: DisputeView, presenter: Presenter | None) -> dict[str, str]:
     best = best_offer(view.offers)
-    status = f" — {best.status.value}" if best and best.status.value != "open" else ""
-    return f"Best offer so far: {offer_label(best)}{status}"
+    status = best.status.value if best and best.status.value != "open" else ""
+    return {
+        "label": offer_text(best, presenter),
+        "status": word(f"status.{status}", presenter) if status else "",
+    }
 
 
-def advice(view: DisputeView, rules: DisputeRules, tz: tzinfo) -> str:
-    """What the seller should do now, for the dispute's state."""
-    d = view.dispute
-    line = timeline(d.opened_at, rules)
-    order = escape(d.order_id)
-    if d.state is DisputeState.OPENED:
-        return (f"Answer before {local(line.answer_by, tz)}: accept, reject with evidence or "
-                f"counter-offer, then tap <b>Answered</b> or record it with "
-                f"<code>/dispute {order} offer 8.00 partial refund</code>.")  # fmt: skip
-    if d.state.negotiable:
-        return (f"Agree with the buyer before {local(line.window_closes, tz)}. Record offers "
-                f"with <code>/dispute {order} offer …</code> and answers with "
-                f"<code>/dispute {order} buyer accept|reject|counter …</code>.")  # fmt: skip
-    if d.state is DisputeState.AGREED:
-        best = best_offer(view.offers)
-        text = f"Do what was agreed ({offer_label(best)}), then tap <b>Executed</b>."
-        if best and is_return(best.kind) and d.agreed_at:
-            text += (f" The buyer has until {local(return_deadline(d.agreed_at, rules), tz)} "
-                     f"to ship the item back.")  # fmt: skip
-        return text
-    if d.state is DisputeState.EXECUTED:
-        return "Tap <b>Closed</b> when the platform closes the dispute."
-    if d.state is DisputeState.ESCALATED:
-        return (f"The platform decides now. Give it the evidence: "
-                f"<code>parley dispute export {order} --format html</code>; tap the ruling "
-                f"when it comes.")  # fmt: skip
-    return "Finished."
-
-
-def buttons(dispute: Dispute) -> tuple[tuple[Button, ...], ...]:
+def buttons(dispute: Dispute, presenter: Presenter | None = None) -> tuple[tuple[Button, ...], ...]:
     """The steps the dispute can take now, two buttons a row."""
-    steps = [Button(EVENT_LABELS[e], step_data(dispute.id, e)) for e in allowed_events(
-        dispute.state)]  # fmt: skip
+    steps = [Button(event_label(e, presenter), step_data(dispute.id, e))
+             for e in allowed_events(dispute.state)]  # fmt: skip
     return tuple(tuple(steps[i : i + 2]) for i in range(0, len(steps), 2))
 
 
-def card(view: DisputeView, rules: DisputeRules, tz: tzinfo, now: datetime) -> str:
-    """The dispute card: state, order, claim, timeline with time left, offers, what to do."""
+def _advice(view: DisputeView, rules: DisputeRules, tz: tzinfo) -> dict[str, Any]:
+    d = view.dispute
+    line = timeline(d.opened_at, rules)
+    if d.state is DisputeState.OPENED:
+        step = "answer"
+    elif d.state.negotiable:
+        step = "negotiate"
+    elif d.state in (DisputeState.AGREED, DisputeState.EXECUTED, DisputeState.ESCALATED):
+        step = d.state.value
+    else:
+        step = "finished"
+    best = best_offer(view.offers)
+    return_by = ""
+    if best and is_return(best.kind) and d.agreed_at:
+        return_by = local(return_deadline(d.agreed_at, rules), tz)
+    return {
+        "step": step,
+        "answer_by": local(line.answer_by, tz),
+        "window_closes": local(line.window_closes, tz),
+        "return_by": return_by,
+    }
+
+
+def card_context(
+    view: DisputeView,
+    rules: DisputeRules,
+    tz: tzinfo,
+    now: datetime,
+    presenter: Presenter | None = None,
+) -> dict[str, Any]:
+    """The values the ``dispute/card`` template formats."""
     d, order = view.dispute, view.order
     line = timeline(d.opened_at, rules)
-    day = day_number(d.opened_at, now)
-    head = (
-        f"⚖️ <b>Dispute</b> · order <code>{escape(d.order_id)}</code> · "
-        f"<b>{STATE_LABELS[d.state]}</b>" + (f" (day {day})" if not d.state.terminal else "")
-    )
-    lines = [head]  # fmt: skip
+    facts: dict[str, Any] | None = None
     if order is not None:
-        who = escape(order.buyer_name or "buyer", quote=False)
-        item = escape(order.item_title or order.sku or "item", quote=False)
-        lines.append(f"{who} · {item} · paid {order.total_paid}")
-        if order.tracking_number:
-            lines.append(f"Tracking: {escape(order.carrier, quote=False)} "
-                         f"<code>{escape(order.tracking_number)}</code>")  # fmt: skip
+        facts = {
+            "buyer": order.buyer_name,
+            "item": order.item_title or order.sku,
+            "paid": str(order.total_paid),
+            "carrier": order.carrier,
+            "tracking": order.tracking_number,
+        }
     claim = [str(d.amount)] if d.amount else []
     if d.reason:
-        claim.append(escape(d.reason, quote=False))
-    if claim:
-        lines.append("Claim: " + " — ".join(claim))
-    lines += ["", f"<b>Timeline</b> (times in {escape(zone_name(tz))})"]
-    lines.append(f"• opened {local(d.opened_at, tz)}")
-    answered = f" — answered {local(d.responded_at, tz)}" if d.responded_at else ""
-    lines.append(_mark(line.answer_by, now) + f" answer by {local(line.answer_by, tz)}{answered}")
-    lines.append(_mark(line.window_opens, now) + f" negotiation {local(line.window_opens, tz)} → "
-                 f"{local(line.window_closes, tz)}")  # fmt: skip
-    lines.append(_mark(line.escalates_at, now) + f" escalation {local(line.escalates_at, tz)}")
-    for label, at in (("agreed", d.agreed_at), ("escalated", d.escalated_at),
-                      ("finished", d.finished_at)):  # fmt: skip
-        if at is not None:
-            lines.append(f"✔ {label} {local(at, tz)}")
+        claim.append(d.reason)
     deadline = next_deadline(d, rules, now)
-    if deadline is not None:
-        lines.append(f"⏳ next: {deadline.label} — {time_left(deadline.at, now)}")
-    if view.offers:
-        lines += ["", "<b>Offers</b>"]
-        for offer in view.offers[-8:]:
-            lines.append(f"• {local(offer.at, tz)} {offer.party.value}: {offer_label(offer)} "
-                         f"— {offer.status.value}")  # fmt: skip
-    lines += ["", _best(view), "", advice(view, rules, tz)]
-    return "\n".join(lines)
+    done = [{"what": what, "at": local(at, tz)} for what, at in (
+        ("agreed", d.agreed_at), ("escalated", d.escalated_at), ("finished", d.finished_at),
+    ) if at is not None]  # fmt: skip
+    return {
+        "order_id": d.order_id,
+        "state": state_label(d.state, presenter),
+        "day": None if d.state.terminal else day_number(d.opened_at, now),
+        "order": facts,
+        "claim": claim,
+        "zone": zone_name(tz),
+        "opened": local(d.opened_at, tz),
+        "answer_by": local(line.answer_by, tz),
+        "answer_passed": line.answer_by <= now,
+        "answered": local(d.responded_at, tz) if d.responded_at else "",
+        "window_opens": local(line.window_opens, tz),
+        "window_opens_passed": line.window_opens <= now,
+        "window_closes": local(line.window_closes, tz),
+        "escalates_at": local(line.escalates_at, tz),
+        "escalation_passed": line.escalates_at <= now,
+        "done": done,
+        "next": None
+        if deadline is None
+        else {
+            "label": deadline.label,
+            "at": local(deadline.at, tz),
+            "left": span(deadline.at, now),
+        },
+        "offers": [
+            {
+                "at": local(o.at, tz),
+                "party": word(f"party.{o.party.value}", presenter),
+                "label": offer_text(o, presenter),
+                "status": word(f"status.{o.status.value}", presenter),
+            }
+            for o in view.offers[-8:]
+        ],
+        "best": _best(view, presenter),
+        "advice": _advice(view, rules, tz),
+    }
 
 
-def _mark(at: datetime, now: datetime) -> str:
-    return "✔" if at <= now else "•"
+def card(
+    view: DisputeView,
+    rules: DisputeRules,
+    tz: tzinfo,
+    now: datetime,
+    presenter: Presenter | None = None,
+) -> str:
+    """The dispute card: state, order, claim, timeline with time left, offers, what to do."""
+    context = card_context(view, rules, tz, now, presenter)
+    return _p(presenter).seller("dispute/card", dispute_card=context)
 
 
 def reminder(
-    row: StoredReminder, view: DisputeView, rules: DisputeRules, tz: tzinfo, now: datetime
+    row: StoredReminder,
+    view: DisputeView,
+    rules: DisputeRules,
+    tz: tzinfo,
+    now: datetime,
+    presenter: Presenter | None = None,
 ) -> str:
     """The text of a due reminder: the edge, the deadline, what to do, the best offer."""
     d = view.dispute
     line = timeline(d.opened_at, rules)
-    order = f"<code>{escape(d.order_id)}</code>"
     kind = edge_kind(row.edge)
-    if kind is EdgeKind.ANSWER_DEADLINE:
-        claim = f" (claim {d.amount})" if d.amount else ""
-        head = (f"⏰ <b>Answer the dispute on order {order}</b> by {local(line.answer_by, tz)} "
-                f"({time_left(line.answer_by, now)}). Accept, reject with evidence or "
-                f"counter-offer; without an answer the platform executes the buyer's "
-                f"request{claim}.")  # fmt: skip
-    elif kind is EdgeKind.WINDOW_OPENS:
-        head = (f"🤝 <b>Negotiation window open</b> for order {order} until "
-                f"{local(line.window_closes, tz)} ({time_left(line.window_closes, now)}). "
-                f"Offer the buyer a solution they can accept.")  # fmt: skip
-    elif kind is EdgeKind.WINDOW_CLOSING:
-        head = (f"⏳ <b>Negotiation window closes soon</b> for order {order}: "
-                f"{time_left(line.window_closes, now)} (until "
-                f"{local(line.window_closes, tz)}). Settle now if you can, or prepare "
-                f"your evidence.")  # fmt: skip
-    elif kind is EdgeKind.LAST_DAY:
-        head = (f"⚠️ <b>Last day to agree</b> on order {order}: the window closes "
-                f"{local(line.window_closes, tz)} ({time_left(line.window_closes, now)}); "
-                f"then the platform rules.")  # fmt: skip
-    elif kind is EdgeKind.ESCALATION:
-        head = (
-            f"🏛 <b>Escalated to the platform</b>: no agreement on order {order} by day "
-            f"{rules.escalation_day}. Send the platform the evidence: "
-            f"<code>parley dispute export {escape(d.order_id)} --format html</code>."
-        )
-    else:
-        head = (f"📦 <b>Return shipping time is over</b> for order {order}: the buyer had "
-                f"{rules.return_shipping_days} days. Check the return's tracking; if nothing "
-                f"was shipped, tell the platform.")  # fmt: skip
-    lines = [head]
-    if now - row.due_at > LATE_NOTE_AFTER:
-        lines.append(f"<i>(due {local(row.due_at, tz)}; sent late because Parley was not "
-                     f"running then)</i>")  # fmt: skip
-    lines += [_best(view), f"Card and buttons: <code>/dispute {escape(d.order_id)}</code>"]
-    return "\n".join(lines)
+    context = {
+        "kind": kind.value,
+        "order_id": d.order_id,
+        "claim": str(d.amount) if d.amount else "",
+        "answer_by": local(line.answer_by, tz),
+        "answer_left": span(line.answer_by, now),
+        "window_closes": local(line.window_closes, tz),
+        "window_left": span(line.window_closes, now),
+        "escalation_day": rules.escalation_day,
+        "return_days": rules.return_shipping_days,
+        "late": local(row.due_at, tz) if now - row.due_at > LATE_NOTE_AFTER else "",
+        "best": _best(view, presenter),
+    }
+    return _p(presenter).seller("dispute/reminder", dispute_reminder=context)
 
 
 def listing(
@@ -224,32 +355,75 @@ def listing(
     tz: tzinfo,
     now: datetime,
     limit: int | None = LISTING_LIMIT,
+    presenter: Presenter | None = None,
 ) -> str:
     """``/disputes``: open disputes, nearest deadline first, with time left (at most
     ``limit`` characters of lines; None for no limit)."""
+    p = _p(presenter)
+
+    def part(name: str, **values: Any) -> str:
+        return p.seller("dispute/listing", dispute_listing={"part": name, **values})
+
     if not views:
-        return "⚖️ No open disputes."
+        return part("empty")
 
     def key(view: DisputeView) -> tuple[int, datetime]:
         deadline = next_deadline(view.dispute, rules, now)
         return (0, deadline.at) if deadline else (1, view.dispute.opened_at)
 
-    lines = [f"⚖️ <b>Open disputes</b> ({len(views)}), nearest deadline first "
-             f"(times in {escape(zone_name(tz))})"]  # fmt: skip
+    lines = [part("head", count=len(views), zone=zone_name(tz))]
     ordered = sorted(views, key=key)
     size = sum(len(line) for line in lines)
     for number, view in enumerate(ordered, 1):
         d = view.dispute
         deadline = next_deadline(d, rules, now)
-        due = (f"{deadline.label} {local(deadline.at, tz)} — {time_left(deadline.at, now)}"
-               if deadline else "no deadline of yours")  # fmt: skip
-        line = (f"{number}. <code>{escape(d.order_id)}</code> · {STATE_LABELS[d.state]} · day "
-                f"{day_number(d.opened_at, now)} · {due} · best: "
-                f"{offer_label(best_offer(view.offers))}")  # fmt: skip
+        due = None if deadline is None else {
+            "label": deadline.label, "at": local(deadline.at, tz), "left": span(deadline.at, now),
+        }  # fmt: skip
+        line = part("line", number=number, order_id=d.order_id,
+                    state=state_label(d.state, presenter), day=day_number(d.opened_at, now),
+                    due=due, best=offer_text(best_offer(view.offers), presenter))  # fmt: skip
         if limit is not None and size + len(line) > limit:
-            lines.append(f"… and {len(ordered) - number + 1} more (parley dispute list)")
+            lines.append(part("more", count=len(ordered) - number + 1))
             break
         lines.append(line)
         size += len(line) + 1
-    lines.append("\nOpen one with <code>/dispute ORDER_ID</code>.")
+    lines.append("\n" + part("foot"))
     return "\n".join(lines)
+
+
+def sample_context() -> dict[str, Any]:
+    """Values for every variable the dispute templates use (start-up validation)."""
+    left = {"days": 3, "hours": 4, "ahead": True}
+    best = {"label": "partial refund US$8.00", "status": "accepted"}
+    return {
+        "dispute_card": {
+            "order_id": "8000000000000001", "state": "negotiating", "day": 6,
+            "order": {"buyer": "Sample Buyer", "item": "Handmade cloth shoes",
+                      "paid": "US$29.90", "carrier": "Cainiao", "tracking": "LP00123456789012"},
+            "claim": ["US$29.90", "not as described"], "zone": "UTC",
+            "opened": "2026-05-01 09:30", "answer_by": "2026-05-04 09:30", "answer_passed": True,
+            "answered": "2026-05-02 10:00", "window_opens": "2026-05-04 09:30",
+            "window_opens_passed": True, "window_closes": "2026-05-16 09:30",
+            "escalates_at": "2026-05-16 09:30", "escalation_passed": False,
+            "done": [{"what": "agreed", "at": "2026-05-06 12:00"}],
+            "next": {"label": "window closes", "at": "2026-05-16 09:30", "left": left},
+            "offers": [{"at": "2026-05-05 12:00", "party": "seller",
+                        "label": "partial refund US$8.00", "status": "open"}],
+            "best": best,
+            "advice": {"step": "agreed", "answer_by": "2026-05-04 09:30",
+                       "window_closes": "2026-05-16 09:30", "return_by": "2026-05-21 12:00"},
+        },
+        "dispute_reminder": {
+            "kind": "answer_deadline", "order_id": "8000000000000001", "claim": "US$29.90",
+            "answer_by": "2026-05-04 09:30", "answer_left": left,
+            "window_closes": "2026-05-16 09:30", "window_left": left, "escalation_day": 15,
+            "return_days": 7, "late": "2026-05-04 09:30", "best": best,
+        },
+        "dispute_listing": {
+            "part": "line", "count": 2, "zone": "UTC", "number": 1,
+            "order_id": "8000000000000001", "state": "opened", "day": 1,
+            "due": {"label": "answer", "at": "2026-05-04 09:30", "left": left},
+            "best": "partial refund US$8.00",
+        },
+    }  # fmt: skip

@@ -67,6 +67,7 @@ from bot.domain.ports import Clock, Store, UnitOfWork
 from bot.services import dispute_texts as texts
 from bot.services.dispute_texts import DisputeView
 from bot.services.evidence import Evidence
+from bot.services.presenter import Presenter
 
 if TYPE_CHECKING:
     from bot.settings import DisputeSettings
@@ -132,12 +133,19 @@ def _card_ref(dispute_id: int) -> str:
 class DisputeService:
     """The dispute clock. Seller-facing calls check the chat is a configured seller chat."""
 
-    def __init__(self, store: Store, clock: Clock, config: DisputeConfig) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        config: DisputeConfig,
+        presenter: Presenter | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.config = config
         self.rules = config.rules
         self.tz = config.timezone
+        self.presenter = presenter or texts.english()  # the seller console's language
 
     # --- helpers ----------------------------------------------------------------------------
     def _check(self, seller: Sender) -> None:
@@ -153,8 +161,8 @@ class DisputeService:
     ) -> None:
         """Send the card as a new message to ``new_in`` chats, update it in the others."""
         view = await self._view(uow, dispute)
-        text = texts.card(view, self.rules, self.tz, now)
-        keyboard = texts.buttons(dispute)
+        text = texts.card(view, self.rules, self.tz, now, self.presenter)
+        keyboard = texts.buttons(dispute, self.presenter)
         for chat in self.config.seller_chat_ids:
             await uow.outbox.add(
                 OutMessage(chat, text, keyboard, _card_ref(dispute.id), edit=chat not in new_in),
@@ -304,13 +312,13 @@ class DisputeService:
             active = await uow.disputes.active_for(order.order_id)
             if active is not None:
                 await self._cards(uow, active, now, new_in={seller.chat_id})
-                return f"Order {order.order_id} already has an open dispute"
+                return texts.word("already_open", self.presenter, order=order.order_id)
             said = await uow.disputes.first_message_at(conversation_id, DISPUTE_FOLLOWUP)
             await self._create(
                 uow, order, min(said or now, now), None, "", "buyer",
                 f"buyer's message, confirmed by {seller.label}", conversation_id, now,
             )  # fmt: skip
-            return f"Dispute recorded for order {order.order_id}"
+            return texts.word("recorded", self.presenter, order=order.order_id)
 
     # --- seller commands --------------------------------------------------------------------
     async def command(self, seller: Sender, args: str | None) -> None:
@@ -379,7 +387,8 @@ class DisputeService:
     async def listing_text(self, limit: int | None = texts.LISTING_LIMIT) -> str:
         """The ``/disputes`` text (``limit`` None: every open dispute, for the CLI)."""
         now = self.clock.now()
-        return texts.listing(await self.open_views(), self.rules, self.tz, now, limit)
+        views = await self.open_views()
+        return texts.listing(views, self.rules, self.tz, now, limit, self.presenter)
 
     async def open_views(self) -> list[DisputeView]:
         """Every open dispute with its order and offers."""
@@ -397,7 +406,8 @@ class DisputeService:
             label = texts.EVENT_LABELS[event]
             dispute = await self._apply(uow, dispute, [event], f"{label} by {seller.label}", now)
             await self._cards(uow, dispute, now, new_in=())
-            return f"Dispute on {dispute.order_id}: {texts.STATE_LABELS[dispute.state]}"
+            state = texts.state_label(dispute.state, self.presenter)
+            return texts.word("stepped", self.presenter, order=dispute.order_id, state=state)
 
     # --- offers and answers -----------------------------------------------------------------
     async def _offer(
@@ -575,7 +585,8 @@ class DisputeService:
                     f"day {self.rules.escalation_day} without agreement (automatic)", now,
                 )  # fmt: skip
                 await self._cards(uow, dispute, now, new_in=())
-            text = texts.reminder(row, await self._view(uow, dispute), self.rules, self.tz, now)
+            view = await self._view(uow, dispute)
+            text = texts.reminder(row, view, self.rules, self.tz, now, self.presenter)
             for chat in self.config.seller_chat_ids:
                 await uow.outbox.add(OutMessage(chat, text), now)
             log.info("dispute %s: reminder %s sent", dispute.id, row.edge)
@@ -589,7 +600,7 @@ class DisputeService:
             if dispute is None:
                 return None
             view = await self._view(uow, dispute)
-        return texts.card(view, self.rules, self.tz, self.clock.now())
+        return texts.card(view, self.rules, self.tz, self.clock.now(), self.presenter)
 
     async def evidence(self, order_id: str) -> Evidence:
         """Everything for the evidence summary of the order's latest dispute."""

@@ -232,6 +232,8 @@ def sample_context() -> dict[str, Any]:
     from bot.domain.money import Money
     from bot.domain.playbook import OPTION_KINDS
     from bot.domain.ports import StoredMessage
+    from bot.services.dispute_texts import sample_context as dispute_sample_context
+    from bot.services.stats import sample_context as stats_sample_context
 
     paid = Money(Decimal("29.90"), "USD")
     order = Order(
@@ -307,4 +309,6 @@ def sample_context() -> dict[str, Any]:
             {"conversation": conversation, "buyer": buyer, "status": "open", "waiting": "2 h"}
         ],
         "history": [StoredMessage(1, 10, "in", "text", "hello")],
+        **dispute_sample_context(),
+        **stats_sample_context(),
     }

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from html import escape
 from typing import Any
 
 from bot.domain.disputes import DAY, DisputeRules
@@ -28,6 +27,8 @@ from bot.domain.metrics import (
 )
 from bot.domain.models import OutMessage, Sender
 from bot.domain.ports import Clock, Store
+from bot.services.dispute_texts import english
+from bot.services.presenter import Presenter
 
 log = logging.getLogger(__name__)
 
@@ -96,57 +97,75 @@ def duration(value: timedelta | None) -> str:
     return f"{hours} h {minutes} m" if hours else f"{minutes} m"
 
 
-def report_text(report: StatsReport, tz: tzinfo) -> str:
-    """The ``/stats`` message (Telegram HTML) and ``parley stats`` output (after stripping)."""
+def report_context(report: StatsReport, tz: tzinfo) -> dict[str, Any]:
+    """The values the ``stats/report`` template formats (numbers already as text)."""
     windows = report.windows
     rows: list[tuple[str, list[str]]] = [
-        ("Orders shipped", [str(m.orders_shipped) for m in windows]),
-        ("Adverse rate (est.)*", [_pct(m.adverse_rate) for m in windows]),
-        ("Adverse orders", [str(m.adverse_orders) for m in windows]),
-        ("Dispute rate", [_pct(m.dispute_rate) for m in windows]),
-        ("Disputes opened", [str(m.disputes_opened) for m in windows]),
-        ("Agreed in window", [f"{m.agreed_in_window}/{m.disputes_settled}" for m in windows]),
-        ("  share", [_pct(m.agreement_share) for m in windows]),
-        ("Escalations", [str(m.escalations) for m in windows]),
-        ("1st response median", [duration(m.first_response_median) for m in windows]),
-        ("1st response p90", [duration(m.first_response_p90) for m in windows]),
-        ("Resolution median", [duration(m.resolution_median) for m in windows]),
-        ("Resolution p90", [duration(m.resolution_p90) for m in windows]),
-        ("Dispute resolution", [duration(m.dispute_resolution_median) for m in windows]),
+        ("orders_shipped", [str(m.orders_shipped) for m in windows]),
+        ("adverse_rate", [_pct(m.adverse_rate) for m in windows]),
+        ("adverse_orders", [str(m.adverse_orders) for m in windows]),
+        ("dispute_rate", [_pct(m.dispute_rate) for m in windows]),
+        ("disputes_opened", [str(m.disputes_opened) for m in windows]),
+        ("agreed_in_window", [f"{m.agreed_in_window}/{m.disputes_settled}" for m in windows]),
+        ("agreement_share", [_pct(m.agreement_share) for m in windows]),
+        ("escalations", [str(m.escalations) for m in windows]),
+        ("first_response_median", [duration(m.first_response_median) for m in windows]),
+        ("first_response_p90", [duration(m.first_response_p90) for m in windows]),
+        ("resolution_median", [duration(m.resolution_median) for m in windows]),
+        ("resolution_p90", [duration(m.resolution_p90) for m in windows]),
+        ("dispute_resolution", [duration(m.dispute_resolution_median) for m in windows]),
     ]
-    header = "".join(f"{str(m.days) + ' d':>10}" for m in windows)
-    table = [f"{'':<21}{header}"] + [
-        f"{label:<21}" + "".join(f"{v:>10}" for v in values) for label, values in rows
-    ]
-    stamp = report.now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    lines = [
-        f"📊 <b>Seller metrics</b> — {stamp} ({escape(str(getattr(tz, 'key', tz)))})",
-        "<pre>" + escape("\n".join(table), quote=False) + "</pre>",
-    ]
-    if windows:
-        first = windows[0]
-        counts = " · ".join(f"{escape(i)} {n}" for i, n in first.intents[:12]) or "none"
-        lines.append(f"Conversations by intent ({first.days} d): {counts}")
-        if above_threshold(first, report.threshold_percent, report.min_orders):
-            lines.append(f"⚠️ <b>The {first.days}-day estimate is at or above your "
-                         f"{report.threshold_percent:g} % threshold.</b>")  # fmt: skip
-    lines.append(
-        "<i>* Estimate from Parley's own data: orders shipped in the window that had a "
-        "dispute, a complaint or a refund, divided by the orders shipped. The platform's "
-        "own figure also counts things Parley cannot see (ratings, platform-side "
-        f"disputes). Warning threshold {report.threshold_percent:g} % over "
-        f"{ALERT_WINDOW} days, from {report.min_orders} shipped orders.</i>"
-    )
-    return "\n".join(lines)
+    first = windows[0] if windows else None
+    return {
+        "stamp": report.now.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        "zone": str(getattr(tz, "key", tz)),
+        "days": [m.days for m in windows],
+        "rows": rows,
+        "first_days": first.days if first else None,
+        "intents": list(first.intents[:12]) if first else [],
+        "alert": bool(
+            first and above_threshold(first, report.threshold_percent, report.min_orders)
+        ),
+        "threshold": f"{report.threshold_percent:g}",
+        "alert_window": ALERT_WINDOW,
+        "min_orders": report.min_orders,
+    }
+
+
+def report_text(report: StatsReport, tz: tzinfo, presenter: Presenter | None = None) -> str:
+    """The ``/stats`` message (Telegram HTML) and ``parley stats`` output (after stripping),
+    in the seller's language (English without a ``presenter``)."""
+    p = presenter or english()
+    return p.seller("stats/report", stats_report=report_context(report, tz))
+
+
+def sample_context() -> dict[str, Any]:
+    """Values for every variable the ``stats/`` templates use (start-up validation)."""
+    return {
+        "stats_report": {
+            "stamp": "2026-05-20 09:30", "zone": "UTC", "days": [30, 60, 90],
+            "rows": [("orders_shipped", ["10", "11", "11"])], "first_days": 30,
+            "intents": [("price_drop", 2)], "alert": True, "threshold": "5",
+            "alert_window": ALERT_WINDOW, "min_orders": 20,
+        },
+        "stats_caption": {"days": 90, "window": TREND_WINDOW},
+        "stats_alert": {
+            "direction": "up", "rate": "6.0 %", "window": ALERT_WINDOW, "threshold": "5",
+            "adverse": 3, "shipped": 50,
+        },
+    }  # fmt: skip
 
 
 class StatsService:
     """Computes the metrics from the store and tells the seller."""
 
-    def __init__(self, store: Store, clock: Clock, config: StatsConfig) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, config: StatsConfig, presenter: Presenter | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
         self.config = config
+        self.presenter = presenter or english()
 
     async def report(
         self, windows: Sequence[int] = WINDOWS, trend_days: int = TREND_DAYS
@@ -172,11 +191,12 @@ class StatsService:
         from bot.services.charts import trend_png
 
         report = await self.report()
-        text = report_text(report, self.config.timezone)
+        text = report_text(report, self.config.timezone, self.presenter)
         png = await asyncio.to_thread(trend_png, report.trend, self.config.threshold_percent,
                                       TREND_WINDOW)  # fmt: skip
-        caption = (f"Trend over {len(report.trend)} days: {TREND_WINDOW}-day adverse-experience "
-                   f"rate estimate and disputes opened per day")  # fmt: skip
+        caption = self.presenter.seller(
+            "stats/caption", stats_caption={"days": len(report.trend), "window": TREND_WINDOW}
+        )
         now = self.clock.now()
         async with self.store.transaction() as uow:
             await uow.outbox.add(OutMessage(seller.chat_id, text), now)
@@ -201,17 +221,11 @@ class StatsService:
             if change is None:
                 return None
             rate = _pct(metrics.adverse_rate)
-            if change == "up":
-                text = (f"⚠️ <b>Adverse-experience order rate estimate: {rate}</b> over the last "
-                        f"{ALERT_WINDOW} days — at or above your {c.threshold_percent:g} % "
-                        f"threshold. {metrics.adverse_orders} of {metrics.orders_shipped} "
-                        f"shipped orders had a dispute, a complaint or a refund. Settle open "
-                        f"cases early; /stats and /disputes show where.")  # fmt: skip
-            else:
-                text = (
-                    f"✅ Adverse-experience order rate estimate is back to {rate} over "
-                    f"{ALERT_WINDOW} days, below your {c.threshold_percent:g} % threshold."
-                )
+            text = self.presenter.seller("stats/alert", stats_alert={
+                "direction": change, "rate": rate, "window": ALERT_WINDOW,
+                "threshold": f"{c.threshold_percent:g}", "adverse": metrics.adverse_orders,
+                "shipped": metrics.orders_shipped,
+            })  # fmt: skip
             for chat in c.seller_chat_ids:
                 await uow.outbox.add(OutMessage(chat, text), now)
             log.info("adverse-rate estimate crossed the threshold (%s): %s", change, rate)

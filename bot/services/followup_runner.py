@@ -19,9 +19,7 @@ connection proves nothing was delivered, so those rows go back to ``pending``.
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -51,13 +49,13 @@ from bot.domain.ports import (
     Undeliverable,
     UnitOfWork,
 )
+from bot.domain.text import strip_html
 from bot.services.followups import FollowupPlanner
 
 log = logging.getLogger(__name__)
 
 INTERRUPTED = "interrupted while sending: Telegram may have it, so it is not sent again"
 LANGUAGES = ("en", "ru", "es", "pt", "fr")
-_TAG = re.compile(r"<[^>]+>")
 APPROVAL_INTENTS = {"late_delivery": "late_delivery", "protection_expiring": "order_status"}
 
 
@@ -415,4 +413,4 @@ class FollowupRunner:
 
 def _plain(text: str) -> str:
     """The seller note as plain text (it is shown quoted on the approval card)."""
-    return html.unescape(_TAG.sub("", text)).strip()
+    return strip_html(text).strip()

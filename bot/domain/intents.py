@@ -27,25 +27,20 @@ How a message is classified (all tables are built once, when the matcher is crea
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from bot.domain.entities import Entities, mask_entities, scan_entities
+from bot.domain.features import Featurizer
+from bot.domain.language import LanguageDetector
 from bot.domain.text import (
     FUNCTION_WORDS,
     LANGUAGES,
-    STOPWORDS,
-    cyrillic_to_latin,
-    is_cyrillic,
-    latin_to_cyrillic,
     normalize,
     stem_words,
 )
@@ -108,170 +103,6 @@ class IntentResult:
 # ----------------------------------------------------------------------------- language
 
 
-class LanguageDetector:
-    """Naive Bayes over character trigrams and words, trained on in-domain phrases.
-
-    Classes are the five languages plus ``ru_latn`` (Russian typed in Latin letters).
-    """
-
-    CLASSES: tuple[str, ...] = ("en", "es", "pt", "fr", "ru_latn")
-
-    def __init__(self, samples: Iterable[tuple[str, str]], alpha: float = 0.5) -> None:
-        counts: dict[str, Counter[str]] = {c: Counter() for c in self.CLASSES}
-        for lang, text in samples:
-            if lang == "ru":
-                latin = text if not is_cyrillic(text) else cyrillic_to_latin(normalize(text))
-                counts["ru_latn"].update(self._grams(latin))
-            elif lang in counts:
-                counts[lang].update(self._grams(text))
-        for lang, stop in STOPWORDS.items():
-            for word in stop:
-                counts[lang].update(self._grams(word))
-        vocab = sorted(set().union(*counts.values()))
-        self._index = {g: i for i, g in enumerate(vocab)}
-        table = np.zeros((len(vocab) + 1, len(self.CLASSES)))
-        for j, lang in enumerate(self.CLASSES):
-            total = sum(counts[lang].values()) + alpha * (len(vocab) + 1)
-            for gram, n in counts[lang].items():
-                table[self._index[gram], j] = math.log((n + alpha) / total)
-            table[:, j][table[:, j] == 0] = math.log(alpha / total)
-            table[len(vocab), j] = math.log(alpha / total)
-        self._table = table
-        self._unknown = len(vocab)
-
-    @staticmethod
-    def _grams(text: str, tokens: list[str] | None = None) -> list[str]:
-        if tokens is None:
-            tokens = normalize(text).split()
-        grams: list[str] = [f"w:{t}" for t in tokens]
-        for token in tokens:
-            padded = f" {token} "
-            grams.extend(padded[i : i + 3] for i in range(len(padded) - 2))
-        return grams
-
-    def scores(self, text: str, tokens: list[str] | None = None) -> dict[str, float]:
-        """Log-likelihood per class (higher is likelier); ``tokens`` are its normalised words."""
-        grams = self._grams(text, tokens)
-        if not grams:
-            return dict.fromkeys(self.CLASSES, 0.0)
-        rows = [self._index.get(g, self._unknown) for g in grams]
-        totals = self._table[rows].sum(axis=0)
-        return {lang: float(totals[j]) for j, lang in enumerate(self.CLASSES)}
-
-    def detect(
-        self, text: str, hint: str | None, default: str, tokens: list[str] | None = None
-    ) -> tuple[str, bool]:
-        """(language, typed_in_latin): the language of ``text``; ``hint`` is a soft prior.
-
-        ``tokens`` (the normalised words of ``text``) may be passed to save recomputing them.
-        """
-        if is_cyrillic(text):
-            return "ru", False
-        if tokens is None:
-            tokens = normalize(text).split()
-        if not tokens:
-            return (hint if hint in LANGUAGES else default), False
-        scores = self.scores(text, tokens)
-        prior = "ru_latn" if hint == "ru" else hint
-        if prior in scores:
-            # the shorter the message, the more the chat's language setting counts
-            scores[prior] += max(2.0, 8.0 / len(tokens))
-        best = max(scores, key=lambda lang: scores[lang])
-        if best == "ru_latn":
-            return "ru", True
-        return best, False
-
-
-# ----------------------------------------------------------------------------- features
-
-
-class _Featurizer:
-    """Turns text into sparse TF-IDF feature vectors (ids and weights)."""
-
-    def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-        self.idf: FloatArray = np.zeros(0)
-        self.default_idf = 1.0
-        self._frozen = False
-
-    def tokens(
-        self, text: str, lang: str, latin_russian: bool, words: list[str] | None = None
-    ) -> list[str]:
-        """Normalised words (``words`` if given), Latin-typed Russian turned into Cyrillic."""
-        tokens = normalize(text).split() if words is None else words
-        if lang == "ru" and (latin_russian or not is_cyrillic(text)):
-            tokens = [
-                latin_to_cyrillic(t) if t.isascii() and not t.startswith("qq") else t
-                for t in tokens
-            ]
-        return tokens
-
-    def raw_features(self, text: str, lang: str, latin_russian: bool = False) -> list[str]:
-        """Feature names of ``text``: stems, stem bigrams and character n-grams."""
-        tokens = self.tokens(text, lang, latin_russian)
-        return self.features(tokens, stem_words(tokens, lang))
-
-    @staticmethod
-    def features(tokens: list[str], stems: list[str]) -> list[str]:
-        """Feature names from a message's tokens and their stems."""
-        feats = [f"w{s}" for s in stems]
-        feats.extend(f"b{a} {b}" for a, b in pairwise(stems))
-        for token in tokens:
-            feats.extend(_char_grams(token))
-        return feats
-
-    def fit(self, documents: Sequence[list[str]]) -> None:
-        """Learn the feature ids and inverse document frequencies."""
-        df: Counter[str] = Counter()
-        for feats in documents:
-            df.update(set(feats))
-        self.ids = {f: i for i, f in enumerate(sorted(df))}
-        n = len(documents)
-        self.idf = np.array(
-            [
-                (math.log((1 + n) / (1 + df[f])) + 1.0) * (_CHAR_WEIGHT if f[0] == "c" else 1.0)
-                for f in sorted(df)
-            ]
-        )
-        self.default_idf = (math.log(1 + n) + 1.0) * _CHAR_WEIGHT
-        self._frozen = True
-
-    def vector(self, feats: list[str]) -> tuple[IntArray, FloatArray]:
-        """Known feature ids and their L2-normalised weights (unknown ones count in the norm)."""
-        counts = Counter(feats)
-        get = self.ids.get
-        known_ids: list[int] = []
-        known_tf: list[int] = []
-        unknown2 = 0.0
-        for feat, tf in counts.items():
-            idx = get(feat)
-            if idx is None:
-                weight = (1.0 + math.log(tf)) * self.default_idf
-                unknown2 += weight * weight
-            else:
-                known_ids.append(idx)
-                known_tf.append(tf)
-        ids = np.array(known_ids, dtype=np.int64)
-        weights = (1.0 + np.log(np.array(known_tf, dtype=np.float64))) * self.idf[ids]
-        norm = math.sqrt(float(weights @ weights) + unknown2) or 1.0
-        result: FloatArray = weights / norm
-        return ids, result
-
-
-_CHAR_WEIGHT = 1.0
-
-
-@lru_cache(maxsize=65536)
-def _char_grams(token: str) -> tuple[str, ...]:
-    padded = f" {token} "
-    if len(padded) <= 5:
-        return (f"c{padded}",)
-    return tuple(f"c{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1))
-
-
-# ----------------------------------------------------------------------------- matcher
-
-
 @dataclass(frozen=True)
 class _Keyword:
     intent: str
@@ -317,7 +148,7 @@ class IntentMatcher:
         self.standalone_coverage = standalone_coverage
         phrases = list(phrases)
         self.detector = LanguageDetector((p.lang, p.text) for p in phrases if not p.negative)
-        self._featurizer = _Featurizer()
+        self._featurizer = Featurizer()
         examples = [p for p in phrases if not p.keyword]
         examples.sort(key=lambda p: (p.negative, p.intent))
         self.intents: list[str] = sorted({p.intent for p in phrases})

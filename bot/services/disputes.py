@@ -25,11 +25,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.domain.disputes import (
     Answer,
@@ -37,7 +36,6 @@ from bot.domain.disputes import (
     BadCommand,
     Dispute,
     DisputeEvent,
-    DisputeRules,
     DisputeState,
     EdgeKind,
     Offer,
@@ -65,66 +63,28 @@ from bot.domain.models import Option, Order, OutMessage, Sender
 from bot.domain.money import Money
 from bot.domain.ports import Clock, Store, UnitOfWork
 from bot.services import dispute_texts as texts
+from bot.services.dispute_config import (
+    DISPUTE_FOLLOWUP,
+    ORDER_EVENTS,
+    DisputeConfig,
+    event_facts,
+    rules_from_settings,
+    seller_timezone,
+)
 from bot.services.dispute_texts import DisputeView
 from bot.services.evidence import Evidence
 from bot.services.presenter import Presenter
 
-if TYPE_CHECKING:
-    from bot.settings import DisputeSettings
-
 log = logging.getLogger(__name__)
 
-ORDER_EVENTS = frozenset({"refund_requested", "dispute_opened"})
-DISPUTE_FOLLOWUP = "dispute_followup"
-
-
-@dataclass(frozen=True)
-class DisputeConfig:
-    """What the dispute services need from settings."""
-
-    rules: DisputeRules
-    seller_chat_ids: tuple[int, ...]
-    timezone: tzinfo = UTC
-
-
-def rules_from_settings(settings: DisputeSettings) -> DisputeRules:
-    """The domain rules from the ``[disputes]`` settings."""
-    return DisputeRules(
-        answer_days=settings.answer_days,
-        window_opens_day=settings.window_opens_day,
-        window_closes_day=settings.window_closes_day,
-        escalation_day=settings.escalation_day,
-        return_shipping_days=settings.return_shipping_days,
-        protection_days=settings.protection_days,
-        warn_days_before_close=tuple(settings.warn_days_before_close),
-        answer_warning_hours=settings.answer_warning_hours,
-    )
-
-
-def seller_timezone(name: str) -> tzinfo:
-    """The seller's display timezone by IANA name."""
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
-
-
-def _event_facts(
-    event_type: str, at: datetime, data: Mapping[str, Any] | None
-) -> tuple[Decimal | None, str]:
-    """Amount and reason from an order event's data (``amount``, ``reason``)."""
-    if event_type not in ORDER_EVENTS:
-        raise ValueError(f"{event_type!r} does not open a dispute")
-    if at.tzinfo is None:
-        raise ValueError("the event time must be timezone-aware")
-    data = data or {}
-    amount = None
-    if data.get("amount") not in (None, ""):
-        try:
-            amount = Decimal(str(data["amount"]))
-        except InvalidOperation:
-            raise BadCommand(f"amount {data['amount']!r} is not a number") from None
-    return amount, str(data.get("reason") or "")[:500]
-
+__all__ = [
+    "DISPUTE_FOLLOWUP",
+    "ORDER_EVENTS",
+    "DisputeConfig",
+    "DisputeService",
+    "rules_from_settings",
+    "seller_timezone",
+]
 
 def _card_ref(dispute_id: int) -> str:
     return f"dispute:{dispute_id}"
@@ -268,7 +228,7 @@ class DisputeService:
     ) -> Dispute:
         """An order event ``refund_requested`` / ``dispute_opened`` (CSV import or order-event
         API). ``data`` may carry ``amount`` and ``reason``. Idempotent per open dispute."""
-        amount, reason = _event_facts(event_type, at, data)
+        amount, reason = event_facts(event_type, at, data)
         dispute, _ = await self.open(
             order_id, opened_at=min(at, self.clock.now()), amount=amount, reason=reason,
             source=f"event:{event_type}", cause=f"order event {event_type}",
@@ -289,7 +249,7 @@ class DisputeService:
         orders that already have an open dispute change nothing. Returns the new dispute."""
         if event_type not in ORDER_EVENTS or await uow.disputes.active_for(order.order_id):
             return None
-        amount, reason = _event_facts(event_type, at, data)
+        amount, reason = event_facts(event_type, at, data)
         return await self._create(uow, order, min(at, now), amount, reason,
                                   f"event:{event_type}", f"order event {event_type}", None,
                                   now)  # fmt: skip

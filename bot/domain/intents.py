@@ -17,7 +17,8 @@ How a message is classified (all tables are built once, when the matcher is crea
 5. **Re-ranking** — an averaged perceptron trained on the same examples at start-up (a fraction
    of a second) adds a small share of belief per intent; a seller's keywords found in the
    message (as stems, so inflections match) add a bonus; ``negative`` phrases of an intent
-   count against it.
+   count against it; a message that counts the wait ("it's been 2 months", "já faz 45 dias")
+   leans towards ``late_delivery``.
 6. **Decision** — the best intent wins; below ``threshold`` (or with no known content word at
    all) the answer is ``none``; when the runner-up is within ``ambiguity_margin`` the result is
    flagged ``ambiguous`` so the bot can ask the buyer. The evidence names the example (and
@@ -27,6 +28,7 @@ How a message is classified (all tables are built once, when the matcher is crea
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -46,6 +48,16 @@ from bot.domain.text import (
 )
 
 NONE = "none"
+LATE = "late_delivery"
+STATUS = "order_status"
+# Time the buyer has been waiting, in our languages: "2 months", "45 días", "месяц", "a week"…
+ELAPSED = re.compile(
+    r"((?<!\bin )(?<!\ben )(?<!dans )(?<!через )"  # "in 3 days" is ahead, not waited
+    r"\b\d+\s*(days?|weeks?|months?|d[ií]as|semanas?|mes(es)?|jours?|semaines?|mois)\b"
+    r"|\b(a|one|two|three) (weeks?|months?)\b|\bun mes\b|\bum m[eê]s\b|\bun mois\b"
+    r"|\b\d*\s*(дн(я|ей)|недел[юиь]|месяц(а|ев)?)\b|\bмесяц\b)",
+    re.IGNORECASE,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -122,6 +134,7 @@ class IntentMatcher:
         threshold: float = 0.24,
         ambiguity_margin: float = 0.05,
         keyword_bonus: float = 0.08,
+        elapsed_bonus: float = 0.25,
         foreign_factor: float = 0.85,
         negative_weight: float = 0.5,
         max_keywords: int = 2,
@@ -138,6 +151,7 @@ class IntentMatcher:
         self.threshold = threshold
         self.ambiguity_margin = ambiguity_margin
         self.keyword_bonus = keyword_bonus
+        self.elapsed_bonus = elapsed_bonus
         self.negative_weight = negative_weight
         self.max_keywords = max_keywords
         self.linear_weight = linear_weight
@@ -275,6 +289,7 @@ class IntentMatcher:
 
     def classify(self, text: str, hint: str | None = None) -> IntentResult:
         """Classify one message; ``hint`` is Telegram's language code, if any."""
+        raw = text
         entities, spans = scan_entities(text)
         text = mask_entities(text, spans) if spans else text
         words = normalize(text).split()
@@ -308,6 +323,16 @@ class IntentMatcher:
             i = self._intent_id.get(kw.intent)
             if i is not None:
                 scores[i] += self.keyword_bonus
+        # "where is it, it's been 2 months": counting the wait turns a status question into a
+        # lateness complaint (only for this near-miss pair: "stuck in customs" stays customs)
+        late, status = self._intent_id.get(LATE), self._intent_id.get(STATUS)
+        if (
+            late is not None
+            and status is not None
+            and status in np.argsort(-scores)[:2]
+            and ELAPSED.search(raw)
+        ):
+            scores[late] += self.elapsed_bonus
         order = np.argsort(-scores)
         top, second = int(order[0]), int(order[1])
         top_score = float(scores[top])

@@ -191,3 +191,18 @@ def test_language_detector_on_short_messages() -> None:
     assert detector.detect("где заказ", None, "en") == ("ru", False)
     assert detector.detect("ma commande est où", None, "en")[0] == "fr"
     assert detector.detect("🙂", "pt", "en")[0] == "pt"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("WHERE IS MY PACKAGE ITS BEEN 2 MONTHS", "late_delivery"),
+        ("cadê meu pedido? já faz 45 dias e nada", "late_delivery"),
+        ("посылка уже месяц едет, когда будет?", "late_delivery"),
+        ("where is my order?", "order_status"),
+        ("Halloween is in 3 days and you sent a frog costume instead of the dinosaur",
+         "wrong_item"),
+    ],
+)  # fmt: skip
+def test_counting_the_wait_means_it_is_late(matcher: IntentMatcher, text: str, intent: str) -> None:
+    assert matcher.classify(text).intent == intent

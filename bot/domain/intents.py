@@ -329,8 +329,8 @@ class IntentMatcher:
         if (
             late is not None
             and status is not None
-            and status in np.argsort(-scores)[:2]
             and ELAPSED.search(raw)
+            and status in np.argsort(-scores)[:2]
         ):
             scores[late] += self.elapsed_bonus
         order = np.argsort(-scores)

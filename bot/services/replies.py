@@ -73,9 +73,13 @@ class Cards:
         draft = await uow.drafts.get(draft_id)
         assert draft is not None
         facts = await self.facts(uow, draft)
+        card = self.presenter.approval_card(facts, decision)  # rendered once for every chat…
+        toggled = card
+        if toggles_in is not None:  # …except the one showing the option toggles
+            toggled = self.presenter.approval_card(facts, decision, toggles=True)
         for chat in self.sellers:
-            card = self.presenter.approval_card(facts, decision, toggles=chat == toggles_in)
-            await uow.outbox.add(OutMessage(chat, card.text, card.buttons, card.ref, True), now)
+            shown = toggled if chat == toggles_in else card
+            await uow.outbox.add(OutMessage(chat, shown.text, shown.buttons, shown.ref, True), now)
 
     async def deliver(
         self,

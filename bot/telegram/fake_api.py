@@ -9,18 +9,17 @@ both use it; it never touches Parley's own code.
 from __future__ import annotations
 
 import asyncio
-import html
 import itertools
 import json
 import math
-import re
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-TAG = re.compile(r"<[^>]+>")
+from bot.domain.text import strip_html
+
 Listener = Callable[[str, dict[str, Any]], None]
 
 
@@ -36,7 +35,7 @@ class ApiError(Exception):
 
 def plain(text: str) -> str:
     """Telegram-HTML to the plain text a person sees."""
-    return html.unescape(TAG.sub("", text))
+    return strip_html(text)
 
 
 @dataclass

@@ -264,4 +264,9 @@ MIGRATIONS: tuple[str, ...] = (
         reason TEXT NOT NULL
     );
     """,
+    # 5: the outbox drains per chat (queue lookup by chat) and prunes finished rows.
+    """
+    CREATE INDEX outbox_chat_queue ON outbox(status, chat_id, id);
+    CREATE INDEX outbox_finished ON outbox(status, sent_at);
+    """,
 )

@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="play buyer and seller yourself, offline (no token)")
     chat.add_argument("--database", type=Path, default=Path("parley-chat.sqlite3"))
     sub.add_parser("check", help="validate settings, intents and reply templates, then exit")
+    backup = sub.add_parser("backup", help="copy the database to FILE (safe while `run` runs)")
+    backup.add_argument("file", type=Path)
+    restore = sub.add_parser("restore", help="replace the database with the backup FILE "
+                             "(stop `parley run` first; the old one is kept aside)")  # fmt: skip
+    restore.add_argument("file", type=Path)
     for noun in ("orders", "catalog"):
         group = sub.add_parser(noun, help=f"manage {noun}").add_subparsers(
             dest="action", required=True
@@ -84,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command in ("backup", "restore"):
+        return await _backup_or_restore(args.command, args.file, settings.database)
     from bot.content.loader import load_content
 
     if args.command == "check":
@@ -129,6 +136,19 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await db.close()
     raise AssertionError(f"unhandled command {args.command}")
+
+
+async def _backup_or_restore(command: str, file: Path, database: Path) -> int:
+    from bot.storage import backup
+
+    if command == "backup":
+        done = await asyncio.to_thread(backup.backup, database, file)
+        print(f"backed up {database} (schema v{done.version}, {done.size} bytes) to {file}")
+        return 0
+    restored = await asyncio.to_thread(backup.restore, database, file)
+    kept = f"; the previous one is kept as {restored.kept}" if restored.kept else ""
+    print(f"restored {database} from {file} (schema v{restored.version}){kept}")
+    return 0
 
 
 async def _bot_username(settings: Settings) -> str:

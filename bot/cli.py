@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from bot.cli_disputes import add_dispute_commands, run_dispute_command
 from bot.cli_intents import add_intent_commands, run_intent_command
 from bot.domain.errors import ParleyError
+from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:  # the CLI imports aiogram/aiohttp only for the commands that need them
@@ -73,10 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(run_demo(args.database))
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level.upper(),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        configure_logging(settings.log_level, settings.log_format)
         return asyncio.run(_dispatch(args, settings))
     except (ConfigError, ParleyError) as exc:
         print(f"parley: {exc}", file=sys.stderr)

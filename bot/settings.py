@@ -10,7 +10,7 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -115,6 +115,7 @@ class Settings(BaseSettings):
     intents_dir: Path | None = None
     replies_dir: Path | None = None
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object per line (bot/logs.py)
     policy: Policy = Field(default_factory=Policy)
     disputes: DisputeSettings = Field(default_factory=DisputeSettings)
     # follow-ups, the order API and webhook mode (README: "Follow-ups and the order API")
@@ -186,6 +187,15 @@ class Settings(BaseSettings):
     def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
             raise ValueError("must be 16–256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            if value not in ("text", "json"):
+                raise ValueError("must be text or json")
         return value
 
     @field_validator("default_language")

@@ -1,0 +1,137 @@
+"""Who may act: filters that check the person behind an update, not only the chat it sits in.
+
+Telegram tells two things apart that are easy to conflate: the chat a message or button is
+in (``message.chat``, ``callback_query.message.chat``) and the person who sent or pressed it
+(``from_user``). Rights follow the person. A forged webhook post can claim any chat, and in a
+group everyone can press every button, so the chat alone proves nothing.
+
+The rule (issue 10; the team-console issue will tighten the group case with a per-user list):
+
+* **Seller.** An update acts as the seller when it sits in a configured seller chat and
+
+  - the chat is private (positive id): the sender *is* that chat's user
+    (``from_user.id == chat.id``). Another configured seller is no exception: each seller
+    acts in their own chat.
+  - the chat is a group (negative id): the sender is any human member (``from_user`` set,
+    not a bot). There is no per-user seller list yet, so membership of a seller group is the
+    permission, exactly as before.
+
+  Anyone else's update in a seller chat (a buyer, a stranger, a forged post) gets no seller
+  powers: messages are dropped, presses get a short refusal.
+* **Buyer buttons** (``pick``, ``clar``) act for the person who pressed them, and only on a
+  message in that person's own private chat (``callback_query.message.chat.id ==
+  from_user.id``). The services then check that the conversation is that chat's.
+* **Buyer messages** come from private chats whose user is the sender.
+
+Filters hand the handlers what they decoded: ``seller`` / ``buyer`` (a :class:`Sender`) and
+``press`` (a :class:`~bot.domain.callbacks.Callback`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from typing import Any
+
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, Chat, Message, User
+
+from bot.domain import callbacks
+from bot.domain.models import Sender
+
+log = logging.getLogger(__name__)
+
+Event = Message | CallbackQuery
+
+SELLER_ONLY = "Only the seller can use this button."
+OTHER_CHAT = "Not allowed: this button belongs to another chat"
+
+
+def sender(chat_id: int, user: User | None) -> Sender:
+    """The :class:`Sender` acting in ``chat_id``, named after ``user`` when known."""
+    if user is None:
+        return Sender(chat_id)
+    return Sender(chat_id, user.full_name, user.username or "", user.language_code or "")
+
+
+def chat_of(event: Event) -> Chat | None:
+    """The chat an update sits in (for a button: the chat of its message), if any."""
+    if isinstance(event, Message):
+        return event.chat
+    return event.message.chat if event.message is not None else None
+
+
+def may_act_as_seller(chat_id: int, user: User | None, seller_chat_ids: Collection[int]) -> bool:
+    """Whether ``user`` may act as the seller in chat ``chat_id`` (see the module rule)."""
+    if user is None or chat_id not in seller_chat_ids:
+        return False
+    if chat_id > 0:
+        return user.id == chat_id
+    return not user.is_bot
+
+
+class InSellerChat(Filter):
+    """The update sits in a configured seller chat, whoever sent it."""
+
+    def __init__(self, seller_chat_ids: Collection[int]) -> None:
+        self.seller_chat_ids = frozenset(seller_chat_ids)
+
+    async def __call__(self, event: Event) -> bool:
+        chat = chat_of(event)
+        return chat is not None and chat.id in self.seller_chat_ids
+
+
+class SellerGate(Filter):
+    """The sender may act as the seller here; hands ``seller``: the seller chat, named after
+    the person (so a card says who pressed Send)."""
+
+    def __init__(self, seller_chat_ids: Collection[int]) -> None:
+        self.seller_chat_ids = frozenset(seller_chat_ids)
+
+    async def __call__(self, event: Event) -> bool | dict[str, Any]:
+        chat = chat_of(event)
+        if chat is None or not may_act_as_seller(chat.id, event.from_user, self.seller_chat_ids):
+            return False
+        return {"seller": sender(chat.id, event.from_user)}
+
+
+class Press(Filter):
+    """A button of ours with one of ``verbs``; hands ``press``."""
+
+    def __init__(self, verbs: Collection[str]) -> None:
+        self.verbs = frozenset(verbs)
+
+    async def __call__(self, query: CallbackQuery) -> bool | dict[str, Any]:
+        press = callbacks.decode(query.data)
+        if press is None or press.verb not in self.verbs:
+            return False
+        return {"press": press}
+
+
+class OwnChat(Filter):
+    """A message or button in the private chat of the person who sent or pressed it; hands
+    ``buyer`` (whose chat id is the person's user id)."""
+
+    async def __call__(self, event: Event) -> bool | dict[str, Any]:
+        chat, user = chat_of(event), event.from_user
+        if chat is None or user is None or chat.type != "private" or chat.id != user.id:
+            return False
+        return {"buyer": sender(user.id, user)}
+
+
+async def refuse(event: Event, why: str, alert: str = SELLER_ONLY) -> None:
+    """Turn an update away: log who tried (ids only) and, for a button, show a short alert.
+
+    A refused message gets no answer: it would go to the chat it claims, which may be the
+    seller's."""
+    chat = chat_of(event)
+    user = event.from_user
+    log.warning(
+        "refused %s %s: chat %s, user %s",
+        "button" if isinstance(event, CallbackQuery) else "message",
+        why,
+        chat.id if chat is not None else None,
+        user.id if user is not None else None,
+    )
+    if isinstance(event, CallbackQuery):
+        await event.answer(alert, show_alert=True)

@@ -10,30 +10,16 @@ from collections.abc import Awaitable, Callable
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import CallbackQuery, ErrorEvent, Message, User
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.domain import callbacks
 from bot.domain.errors import NotAllowed, NotFound, ParleyError, StaleAction
 from bot.domain.models import Sender
 from bot.services.buyers import BuyerService
 from bot.services.sellers import SellerService
+from bot.telegram.filters import OTHER_CHAT, InSellerChat, OwnChat, Press, SellerGate, refuse
 
 log = logging.getLogger(__name__)
-
-
-def _sender(chat_id: int, user: User | None) -> Sender:
-    if user is None:
-        return Sender(chat_id)
-    return Sender(chat_id, user.full_name, user.username or "", user.language_code or "")
-
-
-def _message_sender(message: Message) -> Sender:
-    return _sender(message.chat.id, message.from_user)
-
-
-def _callback_sender(query: CallbackQuery) -> Sender:
-    chat_id = query.message.chat.id if query.message else query.from_user.id
-    return _sender(chat_id, query.from_user)
 
 
 def _content_kind(message: Message) -> str:
@@ -41,52 +27,69 @@ def _content_kind(message: Message) -> str:
 
 
 def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
-    """The seller router (only configured seller chats), the buyer router and error handling."""
+    """The errors router, the seller-chat guard, the seller router and the buyer router.
+
+    Who may do what is decided by :mod:`bot.telegram.filters`: the guard turns away every
+    update in a seller chat from someone who may not act as the seller there (so it never
+    reaches the buyer side either); the seller router then acts for ``seller``, the buyer
+    router for the person in their own private chat.
+    """
+    gate = SellerGate(seller_chat_ids)
+
+    guard = Router(name="seller-guard")
+    guard.message.filter(InSellerChat(seller_chat_ids), ~gate)
+    guard.callback_query.filter(InSellerChat(seller_chat_ids), ~gate)
+
+    @guard.message()
+    async def not_a_seller_message(message: Message) -> None:
+        await refuse(message, "in a seller chat from a non-seller")
+
+    @guard.callback_query()
+    async def not_a_seller_press(query: CallbackQuery) -> None:
+        await refuse(query, "in a seller chat from a non-seller")
+
     seller = Router(name="seller")
-    seller.message.filter(F.chat.id.in_(seller_chat_ids))
-    seller.callback_query.filter(
-        F.message.chat.id.in_(seller_chat_ids), F.data.func(_is_seller_data)
-    )
+    seller.message.filter(gate)
+    seller.callback_query.filter(gate, Press(callbacks.SELLER_VERBS))
 
     @seller.message(CommandStart())
     @seller.message(Command("help"))
-    async def seller_start(message: Message, sellers: SellerService) -> None:
-        await sellers.register(_message_sender(message))
+    async def seller_start(message: Message, seller: Sender, sellers: SellerService) -> None:
+        await sellers.register(seller)
 
     @seller.message(Command("cancel"))
-    async def seller_cancel(message: Message, sellers: SellerService) -> None:
-        await sellers.cancel_edit(_message_sender(message))
-        await sellers.text(_message_sender(message), "")  # shows the help again
+    async def seller_cancel(message: Message, seller: Sender, sellers: SellerService) -> None:
+        await sellers.cancel_edit(seller)
+        await sellers.text(seller, "")  # shows the help again
 
     @seller.message(Command("inbox"))
-    async def seller_inbox(message: Message, sellers: SellerService) -> None:
-        await sellers.inbox(_message_sender(message))
+    async def seller_inbox(message: Message, seller: Sender, sellers: SellerService) -> None:
+        await sellers.inbox(seller)
 
     @seller.message(Command("order"))
     async def seller_order(
-        message: Message, command: CommandObject, sellers: SellerService
+        message: Message, command: CommandObject, seller: Sender, sellers: SellerService
     ) -> None:
-        await sellers.order(_message_sender(message), command.args or "")
+        await sellers.order(seller, command.args or "")
 
     @seller.message(Command("end"))
-    async def seller_end(message: Message, sellers: SellerService) -> None:
-        await sellers.end(_message_sender(message))
+    async def seller_end(message: Message, seller: Sender, sellers: SellerService) -> None:
+        await sellers.end(seller)
 
     @seller.message(F.text)
-    async def seller_text(message: Message, sellers: SellerService) -> None:
-        await sellers.text(_message_sender(message), message.text or "")
+    async def seller_text(message: Message, seller: Sender, sellers: SellerService) -> None:
+        await sellers.text(seller, message.text or "")
 
     @seller.message()
-    async def seller_other(message: Message, sellers: SellerService) -> None:
-        await sellers.text(_message_sender(message), message.caption or "")
+    async def seller_other(message: Message, seller: Sender, sellers: SellerService) -> None:
+        await sellers.text(seller, message.caption or "")
 
     @seller.callback_query()
-    async def seller_button(query: CallbackQuery, sellers: SellerService) -> None:
-        press = callbacks.decode(query.data)
-        assert press is not None  # guaranteed by the router filter
-        who = _callback_sender(query)
+    async def seller_button(
+        query: CallbackQuery, press: callbacks.Callback, seller: Sender, sellers: SellerService
+    ) -> None:
         if press.verb == "tog":
-            await query.answer(await sellers.toggle(who, press.target, press.index))
+            await query.answer(await sellers.toggle(seller, press.target, press.index))
             return
         actions: dict[str, Callable[[Sender, int], Awaitable[str]]] = {
             "send": sellers.send,
@@ -100,46 +103,52 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
             "ecancel": sellers.cancel_edit,
             "done": sellers.done,
         }
-        await query.answer(await actions[press.verb](who, press.target))
+        await query.answer(await actions[press.verb](seller, press.target))
 
     buyer = Router(name="buyer")
     buyer.message.filter(F.chat.type == "private")
 
-    @buyer.message(CommandStart())
-    async def buyer_start(message: Message, command: CommandObject, buyers: BuyerService) -> None:
-        await buyers.start(_message_sender(message), command.args)
+    @buyer.message(~OwnChat())
+    async def not_own_chat(message: Message) -> None:
+        await refuse(message, "in a private chat that is not the sender's")
 
-    @buyer.message(F.text)
-    async def buyer_text(message: Message, buyers: BuyerService) -> None:
-        await buyers.message(_message_sender(message), message.text or "")
+    @buyer.message(CommandStart(), OwnChat())
+    async def buyer_start(
+        message: Message, command: CommandObject, buyer: Sender, buyers: BuyerService
+    ) -> None:
+        await buyers.start(buyer, command.args)
 
-    @buyer.message()
-    async def buyer_other(message: Message, buyers: BuyerService) -> None:
+    @buyer.message(F.text, OwnChat())
+    async def buyer_text(message: Message, buyer: Sender, buyers: BuyerService) -> None:
+        await buyers.message(buyer, message.text or "")
+
+    @buyer.message(OwnChat())
+    async def buyer_other(message: Message, buyer: Sender, buyers: BuyerService) -> None:
         await buyers.message(
-            _message_sender(message),
-            message.caption or "",
-            kind=_content_kind(message),
-            message_id=message.message_id,
+            buyer, message.caption or "", kind=_content_kind(message), message_id=message.message_id
         )
 
-    @buyer.callback_query(F.data.func(_is_pick))
-    async def buyer_pick(query: CallbackQuery, buyers: BuyerService) -> None:
-        press = callbacks.decode(query.data)
-        assert press is not None
-        label = await buyers.pick(_callback_sender(query), press.target, press.index)
+    @buyer.callback_query(Press({"pick"}), OwnChat())
+    async def buyer_pick(
+        query: CallbackQuery, press: callbacks.Callback, buyer: Sender, buyers: BuyerService
+    ) -> None:
+        label = await buyers.pick(buyer, press.target, press.index)
         await query.answer(f"✔ {label}"[:200])
 
-    @buyer.callback_query(F.data.func(_is_clarification))
-    async def buyer_clarify(query: CallbackQuery, buyers: BuyerService) -> None:
-        press = callbacks.decode(query.data)
-        assert press is not None
-        topic = await buyers.clarify(_callback_sender(query), press.target, press.index)
+    @buyer.callback_query(Press({"clar"}), OwnChat())
+    async def buyer_clarify(
+        query: CallbackQuery, press: callbacks.Callback, buyer: Sender, buyers: BuyerService
+    ) -> None:
+        topic = await buyers.clarify(buyer, press.target, press.index)
         await query.answer(f"✔ {topic}"[:200])
+
+    @buyer.callback_query(Press(callbacks.BUYER_VERBS))
+    async def not_own_press(query: CallbackQuery) -> None:
+        await refuse(query, "on a buyer message not in the presser's chat", OTHER_CHAT)
 
     @buyer.callback_query()
     async def foreign_button(query: CallbackQuery) -> None:
-        log.warning("refused button %r from chat %s", query.data, _callback_sender(query).chat_id)
-        await query.answer("Only the seller can use this button.", show_alert=True)
+        await refuse(query, "not ours or seller-only")
 
     errors = Router(name="errors")
 
@@ -162,19 +171,4 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
             await event.update.message.answer(text[:4000])
         return True
 
-    return [errors, seller, buyer]
-
-
-def _is_seller_data(data: str | None) -> bool:
-    press = callbacks.decode(data)
-    return press is not None and press.verb in callbacks.SELLER_VERBS
-
-
-def _is_pick(data: str | None) -> bool:
-    press = callbacks.decode(data)
-    return press is not None and press.verb == "pick"
-
-
-def _is_clarification(data: str | None) -> bool:
-    press = callbacks.decode(data)
-    return press is not None and press.verb == "clar"
+    return [errors, guard, seller, buyer]

@@ -73,7 +73,11 @@ def test_backup_while_writing_is_a_consistent_copy(
         # …the writer waits on this transaction; committed rows before it are copied
         assert main(["backup", "copy.sqlite3"]) == 0
         pending.execute("ROLLBACK")
+    assert main(["backup", "during.sqlite3"]) == 0  # the writer is free to write meanwhile
     writer.set()
+    during = _rows(env / "during.sqlite3", "SELECT sku FROM catalog ORDER BY sku")
+    assert during == [_catalog(n)[0] for n in range(1, len(during) + 1)]  # no gaps, no tears
+    assert len(during) >= 20 and len(_rows(env / "during.sqlite3")) == 2
     out = capsys.readouterr().out
     assert "to copy.sqlite3" in out and f"schema v{len(MIGRATIONS)}" in out
     copy = env / "copy.sqlite3"

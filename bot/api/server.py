@@ -10,9 +10,13 @@ Endpoints (JSON in and out; the order API needs ``Authorization: Bearer <PARLEY_
 * ``POST <webhook path>`` (``parley run --webhook URL``) — Telegram updates, checked against
   ``X-Telegram-Bot-Api-Secret-Token``, stored in the inbox and answered 200 at once.
 
-Errors: 400 malformed JSON, 401 missing/wrong token or secret, 404 unknown order or route,
-413 body over the limit, 415 not JSON, 422 a field is invalid (``field`` names it). Nothing
-is stored unless the whole request is valid.
+Errors are always JSON ``{"error": …}``, with ``field`` when one field is to blame: 400
+malformed JSON or nested deeper than 20 (40 for the webhook), 401 missing/wrong token or
+secret, 404 unknown order or route, 409 an event id already recorded with other content (the
+answer shows ``stored`` and ``new``), 413 body over the limit, 415 not JSON or not UTF-8
+(``field`` is ``body``), 422 a field is invalid (limits: :mod:`bot.domain.csvimport`,
+:mod:`bot.domain.orderevents`). Anything unexpected is logged and answered 500 ``{"error":
+"internal error"}``, never a traceback. Nothing is stored unless the whole request is valid.
 """
 
 from __future__ import annotations
@@ -29,16 +33,24 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.domain import jsonbody
 from bot.domain.errors import NotFound
 from bot.domain.followups import FollowupRow
 from bot.domain.models import Order
-from bot.domain.orderevents import InvalidInput, OrderEvent, parse_event, parse_orders_json
+from bot.domain.orderevents import (
+    EventConflict,
+    InvalidInput,
+    OrderEvent,
+    parse_event,
+    parse_orders_json,
+)
 from bot.services.followups import FollowupPlanner
 from bot.services.inbox import InboxService
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 256 * 1024  # bytes; a 1000-order upsert fits, anything larger is refused (413)
+WEBHOOK_DEPTH = 40  # Telegram nests replies, entities and keyboards deeper than our API
 WEBHOOK_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -140,6 +152,9 @@ class HttpApi:
             if exc.status >= 400:
                 return _error(exc.status, exc.reason)
             raise
+        except Exception:
+            log.exception("%s %s failed", request.method, request.path)
+            return _error(500, "internal error")
 
     def _authorized(self, handler: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
@@ -163,11 +178,9 @@ class HttpApi:
             )
         if request.content_type not in ("application/json", "text/json"):
             raise _Refused(415, "Content-Type must be application/json")
-        raw = await request.read()
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise _Refused(400, f"body is not valid JSON ({exc})") from None
+        if (request.charset or "utf-8").lower() not in ("utf-8", "utf8"):
+            raise _Refused(415, "body must be UTF-8 (Content-Type names another charset)")
+        return jsonbody.load(await request.read())
 
     async def healthz(self, request: web.Request) -> web.Response:
         """Liveness and database check for load balancers."""
@@ -180,6 +193,8 @@ class HttpApi:
             orders = parse_orders_json(await self._body(request))
         except _Refused as exc:
             return _error(exc.status, exc.message)
+        except jsonbody.BadBody as exc:
+            return _error(exc.status, exc.message, exc.field)
         except InvalidInput as exc:
             return _error(422, exc.message, exc.field)
         count = await self.planner.upsert_orders(orders)
@@ -193,10 +208,16 @@ class HttpApi:
             result = await self.planner.add_event(order_id, event)
         except _Refused as exc:
             return _error(exc.status, exc.message)
+        except jsonbody.BadBody as exc:
+            return _error(exc.status, exc.message, exc.field)
         except InvalidInput as exc:
             return _error(422, exc.message, exc.field)
         except NotFound as exc:
             return _error(404, str(exc))
+        except EventConflict as exc:
+            conflict = {"error": str(exc), "field": "id", "stored": event_json(exc.stored),
+                        "new": event_json(exc.new)}  # fmt: skip
+            return _json(409, conflict)
         body = {
             "event": event_json(result.event),
             "duplicate": result.duplicate,
@@ -227,13 +248,13 @@ class HttpApi:
             return _error(401, "wrong secret token")
         raw = await request.read()
         try:
-            update = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            return _error(400, "body is not valid JSON")
+            update = jsonbody.load(raw, WEBHOOK_DEPTH)
+        except jsonbody.BadBody as exc:
+            return _error(exc.status, exc.message, exc.field)
         update_id = update.get("update_id") if isinstance(update, dict) else None
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             return _error(422, "an update needs an integer update_id", "update_id")
-        await self.webhook.inbox.receive([(update_id, raw.decode())])
+        await self.webhook.inbox.receive([(update_id, raw.decode("utf-8-sig"))])
         self.webhook.wake()
         return _json(200, {"ok": True})
 

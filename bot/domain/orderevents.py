@@ -1,9 +1,22 @@
 """Order events: what happened to an order, from the HTTP API or derived from a re-import.
 
 Pure: JSON-like values in, records out. An event is identified by ``event_id``; storing the
-same id twice is a no-op, so a retried request or a re-imported file never counts twice.
-Events without an id get one derived from their content (order, type, time, data), which
-makes a blind retry of the same request idempotent too.
+same id twice is a no-op, so a retried request or a re-imported file never counts twice; the
+same id with different content is a conflict (:class:`EventConflict`), never silently
+dropped. Events without an id get one derived from their content (order, type, time, data),
+which makes a blind retry of the same request idempotent too.
+
+What an event body may hold (anything else is :class:`InvalidInput` naming the field):
+
+* ``id``: 1–128 printable characters (no control or bidi characters, no ``/``, ``\\`` or
+  ``..``) or a whole number; the order id in the URL follows the CSV id rules (1–64);
+* ``at`` and the dates in ``data``: ISO 8601 between 1970 and 2100 (see
+  :mod:`bot.domain.csvimport`);
+* ``data``: only the keys the event type knows (:data:`EVENT_DATA`). ``closed`` needs
+  ``status``; ``tracking_update`` needs at least one of status, description, location,
+  tracking_number. Text values are single-line text of at most :data:`TEXT_LIMITS`
+  characters; ``amount`` is a plain decimal under 10⁹ with at most 3 decimals (the order's
+  currency is checked when the event is recorded).
 """
 
 from __future__ import annotations
@@ -12,18 +25,30 @@ import csv
 import hashlib
 import io
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.domain.csvimport import parse_datetime, parse_orders
-from bot.domain.errors import ImportRejected, ParleyError
+from bot.domain.csvimport import (
+    PLAIN_AMOUNT,
+    CsvRejected,
+    DateOutOfRange,
+    id_problem,
+    parse_amount,
+    parse_datetime,
+    parse_orders,
+    show,
+    text_problem,
+)
+from bot.domain.errors import ParleyError
 from bot.domain.models import Order, OrderStatus
 
 MAX_EVENT_ID = 128
 MAX_TEXT_FIELD = 500
+_MAX_INT = 10**18  # a JSON number this large is no id, quantity or amount
 
 
 class EventType(StrEnum):
@@ -39,8 +64,25 @@ class EventType(StrEnum):
 
 
 CLOSING_STATUSES = ("completed", "cancelled", "refunded")
-_TEXT_KEYS = ("carrier", "tracking_number", "status", "location", "description", "reason")
+TEXT_LIMITS = {"carrier": 100, "tracking_number": 64, "status": 200, "location": 200,
+               "description": MAX_TEXT_FIELD, "reason": MAX_TEXT_FIELD}  # fmt: skip
+"""Most characters each text value of an event's ``data`` may hold."""
 _DATE_KEYS = ("promised_delivery_by", "protection_ends")
+_TRACKING = ("carrier", "tracking_number", "promised_delivery_by", "protection_ends")
+EVENT_DATA: dict[EventType, frozenset[str]] = {
+    EventType.PAID: frozenset({"description"}),
+    EventType.SHIPPED: frozenset({*_TRACKING, "status", "location", "description"}),
+    EventType.TRACKING_UPDATE: frozenset({*_TRACKING, "status", "location", "description"}),
+    EventType.DELIVERED: frozenset({"location", "description", "protection_ends"}),
+    EventType.REFUND_REQUESTED: frozenset({"reason", "amount", "description"}),
+    EventType.DISPUTE_OPENED: frozenset({"reason", "amount", "description", "protection_ends"}),
+    EventType.CLOSED: frozenset({"status", "reason", "description"}),
+}
+"""The ``data`` keys each event type may carry."""
+_NEEDS_ONE_OF = {
+    EventType.CLOSED: ("status",),
+    EventType.TRACKING_UPDATE: ("status", "description", "location", "tracking_number"),
+}
 
 
 class InvalidInput(ParleyError):
@@ -80,26 +122,107 @@ def derived_id(order_id: str, type_: str, at: datetime, data: Mapping[str, Any])
     return "h:" + hashlib.sha256(body.encode()).hexdigest()[:32]
 
 
+class EventConflict(ParleyError):
+    """An event id is already recorded with different content; ``stored`` and ``new`` are the
+    two events."""
+
+    def __init__(self, stored: OrderEvent, new: OrderEvent) -> None:
+        super().__init__(
+            f"event id {new.event_id} is already recorded with different content; "
+            "send a new id for a new event"
+        )
+        self.stored = stored
+        self.new = new
+
+
+def _canonical(data: Mapping[str, Any]) -> str:
+    return json.dumps(dict(data), sort_keys=True, default=str)
+
+
+def same_event(a: OrderEvent, b: OrderEvent) -> bool:
+    """Whether two events say the same thing (id, order, type, instant, data; not source)."""
+    return (a.event_id, a.order_id, a.type, a.at) == (b.event_id, b.order_id, b.type, b.at) and (
+        _canonical(a.data) == _canonical(b.data)
+    )
+
+
+def _name(key: Any) -> str:
+    return key[:40] if isinstance(key, str) else f"<{type(key).__name__} key>"
+
+
 def _timestamp(value: Any, where: str) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(where, "must be an ISO-8601 date-time like 2026-05-01T10:30:00Z")
     try:
         return parse_datetime(value)
+    except DateOutOfRange:
+        raise InvalidInput(where, f"{show(value)} must be between 1970 and 2100") from None
     except ValueError:
         raise InvalidInput(
-            where, f"{value[:40]!r} is not an ISO-8601 date-time like 2026-05-01T10:30:00Z"
+            where, f"{show(value)} is not an ISO-8601 date-time like 2026-05-01T10:30:00Z"
         ) from None
+
+
+def _number_text(value: Any) -> str | None:
+    """A JSON number or string as text; None for anything else (or a number no field takes)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value) if -_MAX_INT < value < _MAX_INT else None
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    return value if isinstance(value, str) else None
+
+
+def _check_data(type_: EventType, data: dict[Any, Any], prefix: str) -> None:
+    allowed = EVENT_DATA[type_]
+    for key in data:
+        if key not in allowed:
+            raise InvalidInput(
+                f"{prefix}data.{_name(key)}",
+                f"not part of a {type_.value} event (allowed: {', '.join(sorted(allowed))})",
+            )
+    needs = _NEEDS_ONE_OF.get(type_, ())
+    if needs and not any(data.get(key) not in (None, "") for key in needs):
+        what = f"data.{needs[0]}" if len(needs) == 1 else f"one of {', '.join(needs)}"
+        raise InvalidInput(f"{prefix}data.{needs[0]}", f"a {type_.value} event needs {what}")
+    for key, limit in TEXT_LIMITS.items():
+        if key not in data:
+            continue
+        value = data[key]
+        if not isinstance(value, str):
+            raise InvalidInput(f"{prefix}data.{key}", f"must be text (at most {limit})")
+        problem = text_problem(value, limit)
+        if problem:
+            raise InvalidInput(f"{prefix}data.{key}", problem)
+    for key in _DATE_KEYS:
+        if key in data:
+            _timestamp(data[key], f"{prefix}data.{key}")
+    if type_ is EventType.CLOSED and data["status"] not in CLOSING_STATUSES:
+        raise InvalidInput(f"{prefix}data.status", f"must be one of {', '.join(CLOSING_STATUSES)}")
+    if data.get("amount") is not None:
+        text = _number_text(data["amount"])
+        if text is None:
+            raise InvalidInput(f"{prefix}data.amount", "must be a number like 8.50")
+        try:
+            parse_amount(text.strip(), "", "amount", places=3)
+        except ValueError as exc:
+            raise InvalidInput(f"{prefix}data.amount", str(exc)) from None
 
 
 def parse_event(order_id: str, body: Any, where: str = "") -> OrderEvent:
     """Validate an event object ``{"id"?, "type", "at", "data"?}`` from the API.
 
-    :class:`InvalidInput` names the field (``type``, ``at``, ``data.tracking_number``…).
+    :class:`InvalidInput` names the field (``type``, ``at``, ``data.tracking_number``…);
+    ``order_id`` (from the URL) must be a valid order id.
     """
     prefix = f"{where}." if where else ""
+    problem = id_problem(order_id) if isinstance(order_id, str) else "must be text"
+    if problem:
+        raise InvalidInput("order_id", problem)
     if not isinstance(body, dict):
         raise InvalidInput(where or "body", "must be a JSON object")
-    unknown = sorted(set(body) - {"id", "type", "at", "data"})
+    unknown = sorted(_name(k) for k in body if k not in ("id", "type", "at", "data"))
     if unknown:
         raise InvalidInput(f"{prefix}{unknown[0]}", "unknown field (allowed: id, type, at, data)")
     raw_type = body.get("type")
@@ -115,23 +238,37 @@ def parse_event(order_id: str, body: Any, where: str = "") -> OrderEvent:
         data = {}
     if not isinstance(data, dict):
         raise InvalidInput(f"{prefix}data", "must be a JSON object")
-    for key in _TEXT_KEYS:
-        if key in data and not (isinstance(data[key], str) and len(data[key]) <= MAX_TEXT_FIELD):
-            raise InvalidInput(f"{prefix}data.{key}", f"must be text (at most {MAX_TEXT_FIELD})")
-    for key in _DATE_KEYS:
-        if key in data:
-            _timestamp(data[key], f"{prefix}data.{key}")
-    if type_ is EventType.CLOSED and data.get("status", "completed") not in CLOSING_STATUSES:
-        raise InvalidInput(f"{prefix}data.status", f"must be one of {', '.join(CLOSING_STATUSES)}")
+    _check_data(type_, data, prefix)
     event_id = body.get("id")
     if event_id is None:
         event_id = derived_id(order_id, type_.value, at, data)
-    elif not isinstance(event_id, str | int) or isinstance(event_id, bool):
+    elif isinstance(event_id, bool) or not isinstance(event_id, str | int):
         raise InvalidInput(f"{prefix}id", "must be a string or a number")
-    event_id = str(event_id).strip()
-    if not event_id or len(event_id) > MAX_EVENT_ID:
+    elif isinstance(event_id, int) and not -_MAX_INT < event_id < _MAX_INT:
         raise InvalidInput(f"{prefix}id", f"must be 1–{MAX_EVENT_ID} characters")
+    event_id = str(event_id).strip()
+    problem = id_problem(event_id, MAX_EVENT_ID)
+    if problem:
+        raise InvalidInput(f"{prefix}id", problem)
     return OrderEvent(event_id, order_id, type_, at, dict(data), "api")
+
+
+def check_event_for(order: Order, event: OrderEvent) -> None:
+    """Refuse an event that contradicts the order it is about (:class:`InvalidInput`): shipped
+    before it was paid, delivered before it was shipped, an amount with more decimals than
+    the order's currency has."""
+    if event.type is EventType.SHIPPED and event.at < order.paid_at:
+        raise InvalidInput("at", f"shipped before the order was paid ({order.paid_at.isoformat()})")
+    if event.type is EventType.DELIVERED:
+        start, what = (order.shipped_at, "shipped") if order.shipped_at else (order.paid_at, "paid")
+        if event.at < start:
+            raise InvalidInput("at", f"delivered before the order was {what} ({start.isoformat()})")
+    amount = _number_text(event.data.get("amount"))
+    if amount:
+        try:
+            parse_amount(amount.strip(), order.unit_price.currency, "amount")
+        except ValueError as exc:
+            raise InvalidInput("data.amount", str(exc)) from None
 
 
 def apply_event(order: Order, event: OrderEvent) -> Order:
@@ -219,11 +356,29 @@ _ORDER_FIELDS = (
 )  # fmt: skip
 
 
+def _cell(value: Any, name: str, where: str) -> str:
+    """One order field from JSON as the text a CSV cell would hold."""
+    if value is None:
+        return ""
+    text = _number_text(value)
+    if text is None:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        raise InvalidInput(where, "is out of range" if number else "must be text or a number")
+    if "\n" in text or "\r" in text:
+        raise InvalidInput(where, "must be a single line")
+    if name == "unit_price" and not PLAIN_AMOUNT.fullmatch(text.strip()):
+        raise InvalidInput(
+            where, f"{show(text)} is not a plain number like 29.90 (the currency goes in currency)"
+        )
+    return text
+
+
 def parse_orders_json(body: Any) -> list[Order]:
     """Orders from an API body: one object, a list, or ``{"orders": [...]}``.
 
-    The same rules as a CSV row apply (they go through :func:`parse_orders`); an error names
-    the field as ``orders[i].paid_at`` (or ``paid_at`` for a single object).
+    The same rules as a CSV row apply (they go through :func:`parse_orders`), except that
+    ``unit_price`` must be a plain number; an error names the field as ``orders[i].paid_at``
+    (or ``paid_at`` for a single object).
     """
     single = isinstance(body, dict) and "orders" not in body
     items = [body] if single else body.get("orders") if isinstance(body, dict) else body
@@ -240,31 +395,17 @@ def parse_orders_json(body: Any) -> list[Order]:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise InvalidInput(where(index), "must be a JSON object")
-        row = []
         for key in item:
             if key not in _ORDER_FIELDS:
-                raise InvalidInput(where(index, str(key)), "unknown field")
-        for name in _ORDER_FIELDS:
-            value = item.get(name)
-            if value is None:
-                row.append("")
-            elif isinstance(value, bool) or not isinstance(value, str | int | float):
-                raise InvalidInput(where(index, name), "must be text or a number")
-            elif "\n" in str(value) or "\r" in str(value):
-                raise InvalidInput(where(index, name), "must be a single line")
-            else:
-                row.append(str(value))
-        rows.append(row)
+                raise InvalidInput(where(index, _name(key)), "unknown field")
+        rows.append([_cell(item.get(name), name, where(index, name)) for name in _ORDER_FIELDS])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(_ORDER_FIELDS)
     writer.writerows(rows)
     try:
         return parse_orders(buffer.getvalue())
-    except ImportRejected as exc:
-        line, _, reason = exc.problems[0].partition(": ")
-        number = int(line.removeprefix("line ")) if line.startswith("line ") else 2
-        name = reason.split(" ", 1)[0]
-        raise InvalidInput(
-            where(max(number - 2, 0), name if name in _ORDER_FIELDS else ""), reason
-        ) from None
+    except CsvRejected as exc:
+        issue = exc.issues[0]
+        name = issue.column if issue.column in _ORDER_FIELDS else ""
+        raise InvalidInput(where(max(issue.line - 2, 0), name), issue.reason) from None

@@ -31,7 +31,14 @@ from bot.domain.followups import (
 )
 from bot.domain.models import Order, OrderStatus
 from bot.domain.money import Money
-from bot.domain.orderevents import OrderEvent, apply_event, events_from_change
+from bot.domain.orderevents import (
+    EventConflict,
+    OrderEvent,
+    apply_event,
+    check_event_for,
+    events_from_change,
+    same_event,
+)
 from bot.domain.playbook import COMPLAINTS
 from bot.domain.ports import (
     Clock,
@@ -41,7 +48,6 @@ from bot.domain.ports import (
 from bot.services.disputes import DisputeService
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True)
@@ -150,16 +156,26 @@ class FollowupPlanner:
         return count
 
     async def add_event(self, order_id: str, event: OrderEvent) -> EventResult:
-        """Record one event (idempotent by event id), update the order and re-plan."""
+        """Record one event (idempotent by event id), update the order and re-plan.
+
+        The same id with the same content is a duplicate (nothing changes); with different
+        content it is :class:`EventConflict`. An event that contradicts the order (shipped
+        before paid…) is :class:`InvalidInput`.
+        """
         now = self.clock.now()
         async with self.store.transaction() as uow:
             order = await uow.orders.get(order_id)
             if order is None:
                 raise NotFound(f"order {order_id} is not known (POST /api/orders first)")
-            if not await uow.followups.add_event(event, now):
-                stored = await uow.followups.event(event.event_id)
+            stored = await uow.followups.event(event.event_id)
+            if stored is not None:
+                if not same_event(stored, event):
+                    raise EventConflict(stored, event)
                 rows = await uow.followups.for_order(order_id)
-                return EventResult(stored or event, True, order, rows)
+                return EventResult(stored, True, order, rows)
+            check_event_for(order, event)
+            if not await uow.followups.add_event(event, now):
+                raise EventConflict(await uow.followups.event(event.event_id) or event, event)
             updated = apply_event(order, event)
             if updated != order:
                 await uow.orders.upsert(updated, now)

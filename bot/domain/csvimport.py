@@ -144,8 +144,10 @@ def text_problem(value: str, limit: int, multiline: bool = False) -> str | None:
 def id_problem(value: str, limit: int = MAX_ID) -> str | None:
     """Why ``value`` is not an acceptable id (None when it is): 1–``limit`` printable
     characters, no path separators or ``..`` (ids end up in links, file names and logs)."""
-    if not value:
+    if not value.strip():
         return "is empty"
+    if value != value.strip():
+        return "has leading or trailing spaces"
     if len(value) > limit:
         return f"too long (at most {limit} characters)"
     for char in value:

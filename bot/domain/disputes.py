@@ -141,9 +141,7 @@ class DisputeRules:
         if self.answer_days < 1:
             raise ValueError("answer_days must be at least 1")
         if not 0 <= self.window_opens_day <= self.window_closes_day < self.escalation_day:
-            raise ValueError(
-                "need 0 <= window_opens_day <= window_closes_day < escalation_day"
-            )
+            raise ValueError("need 0 <= window_opens_day <= window_closes_day < escalation_day")
         if self.return_shipping_days < 1 or self.protection_days < 1:
             raise ValueError("return_shipping_days and protection_days must be at least 1")
         length = self.window_closes_day - self.window_opens_day
@@ -580,7 +578,7 @@ def parse_date(word: str, seller_tz: tzinfo) -> datetime | None:
             if value.tzinfo is None:
                 value = value.replace(tzinfo=seller_tz)
             return value.astimezone(UTC)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved across UTC
         return None
     return None
 

@@ -147,7 +147,9 @@ def same_event(a: OrderEvent, b: OrderEvent) -> bool:
 
 
 def _name(key: Any) -> str:
-    return key[:40] if isinstance(key, str) else f"<{type(key).__name__} key>"
+    if not isinstance(key, str):
+        return f"<{type(key).__name__} key>"
+    return key[:40] or '""'
 
 
 def _timestamp(value: Any, where: str) -> datetime:

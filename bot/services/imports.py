@@ -11,9 +11,13 @@ from bot.domain.errors import ImportRejected
 from bot.domain.models import Order
 from bot.domain.ports import Clock, Store, UnitOfWork
 
+MAX_FILE_BYTES = 50 * 1024 * 1024  # far above any shop's export; stops a wrong file early
+
 
 def _read(path: Path) -> str:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ImportRejected(str(path), [f"the file is larger than {MAX_FILE_BYTES:,} bytes"])
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportRejected(str(path), [f"the file is not UTF-8 text ({exc.reason})"]) from None

@@ -89,3 +89,25 @@ def test_broken_intent_file_stops_check(env: Path, monkeypatch: pytest.MonkeyPat
 def test_check_passes_on_shipped_content(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check"]) == 0
     assert capsys.readouterr().out.startswith("ok: 20 intents")
+
+
+def test_garbage_csv_is_line_n_reasons_and_no_traceback(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = (
+        "A1,Anna,,,1,9.99,USD,0001-01-01T00:00:00+08:00,paid,,,,,,,\n"
+        f"A2,{'B' * 1_000_000},,,1,9.99,USD,2026-04-29,paid,,,,,,,\n"
+        f"A3,Cleo,,,{2**63},1e308,USD,9999-12-31,paid,,,,,,,\n"
+    )
+    (env / "orders.csv").write_text(ORDERS_HEADER + rows)
+    assert main(["orders", "import", "orders.csv"]) == 2
+    err = capsys.readouterr().err
+    assert "orders.csv: nothing imported" in err and "Traceback" not in err
+    assert "line 2: paid_at '0001-01-01T00:00:00+08:00' must be between 1970-01-01" in err
+    assert "line 3: buyer_name: too long (at most 200 characters)" in err
+    assert f"line 4: quantity '{2**63}' must be a whole number" in err
+    assert len(err) < 2000  # the megabyte is not echoed back
+    (env / "catalog.csv").write_text("sku,price,currency\nS1,29.999,USD\n")
+    assert main(["catalog", "import", "catalog.csv"]) == 2
+    assert "line 2: price '29.999' has more than 2 decimals" in capsys.readouterr().err
+    assert main(["link", "A1"]) == 2  # nothing was imported

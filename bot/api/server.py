@@ -179,7 +179,7 @@ class HttpApi:
         if request.content_type not in ("application/json", "text/json"):
             raise _Refused(415, "Content-Type must be application/json")
         if (request.charset or "utf-8").lower() not in ("utf-8", "utf8"):
-            raise _Refused(415, "body must be UTF-8 (Content-Type names another charset)")
+            raise jsonbody.BadBody(415, "body must be UTF-8 (Content-Type names another charset)")
         return jsonbody.load(await request.read())
 
     async def healthz(self, request: web.Request) -> web.Response:

@@ -84,8 +84,8 @@ def test_common_export_formats_are_understood() -> None:
     text = (
         "order_id,unit_price,currency,paid_at,status\n"
         "A1,$29.90,USD,2026/04/29,WAIT_SELLER_SEND_GOODS\n"
-        "A2,\"29,90\",EUR,2026-04-29 10:15:00,in transit\n"
-        "A3,\"1,299.00\",USD,2026-04-29T10:15:00+08:00,FINISH\n"
+        'A2,"29,90",EUR,2026-04-29 10:15:00,in transit\n'
+        'A3,"1,299.00",USD,2026-04-29T10:15:00+08:00,FINISH\n'
     )
     a1, a2, a3 = parse_orders(text)
     assert a1.unit_price.amount == Decimal("29.90") and a1.status is OrderStatus.PAID
@@ -93,3 +93,67 @@ def test_common_export_formats_are_understood() -> None:
     assert a2.unit_price.amount == Decimal("29.90") and a2.status is OrderStatus.SHIPPED
     assert a3.unit_price.amount == Decimal("1299.00") and a3.status is OrderStatus.COMPLETED
     assert a3.paid_at == datetime(2026, 4, 29, 2, 15, tzinfo=UTC)
+
+
+GOOD = "X1,Anna,Shoes,S1,1,29.90,USD,2026-04-29,paid,,,,,,,en\n"
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("X2,Anna,,,1,1,USD,0001-01-01T00:00:00+08:00,paid,,,,,,,",
+         "line 3: paid_at '0001-01-01T00:00:00+08:00' must be between 1970-01-01 and 2100-12-31"),
+        ("X2,Anna,,,1,1,USD,9999-12-31,paid,,,,,,,", "line 3: paid_at '9999-12-31' must be"),
+        ("X2,Anna,,,1,1,USD,2026-04-29,paid,,,,9999-12-31,,,",
+         "line 3: promised_delivery_by '9999-12-31' must be"),
+        (f"X2,Anna,,,{2**63},1,USD,2026-04-29,paid,,,,,,,",
+         f"line 3: quantity '{2**63}' must be a whole number from 1 to 10,000"),
+        ("X2,Anna,,,²,1,USD,2026-04-29,paid,,,,,,,", "line 3: quantity '²' must be a whole"),
+        ("X2,Anna,,,1,1e308,USD,2026-04-29,paid,,,,,,,", "line 3: unit_price '1e308' is not an"),
+        (f"X2,Anna,,,1,{'9' * 20},USD,2026-04-29,paid,,,,,,,",
+         f"line 3: unit_price '{'9' * 20}' must be less than 1,000,000,000"),
+        ("X2,Anna,,,1,29.999,USD,2026-04-29,paid,,,,,,,",
+         "line 3: unit_price '29.999' has more than 2 decimals for USD"),
+        ("X2,Anna,,,1,29.90USD,EUR,2026-04-29,paid,,,,,,,",
+         "line 3: unit_price '29.90USD' is not in EUR"),
+        ("X2,Anna,,,1,$29.90,EUR,2026-04-29,paid,,,,,,,", "line 3: unit_price '$29.90' is not in"),
+        ("X2,Anna,,,1,NaN,USD,2026-04-29,paid,,,,,,,", "line 3: unit_price 'NaN' is not an"),
+        ("X\x002,Anna,,,1,1,USD,2026-04-29,paid,,,,,,,", "line 3: order_id 'X\\x002': contains"),
+        ("X\u202e2,Anna,,,1,1,USD,2026-04-29,paid,,,,,,,", "line 3: order_id 'X\\u202e2': cont"),
+        ("../X2,Anna,,,1,1,USD,2026-04-29,paid,,,,,,,", "line 3: order_id '../X2': must not"),
+        (f"{'X' * 65},Anna,,,1,1,USD,2026-04-29,paid,,,,,,,", "line 3: order_id: too long"),
+        (f"X2,{'A' * 201},,,1,1,USD,2026-04-29,paid,,,,,,,", "line 3: buyer_name: too long"),
+        (f"X2,{'A' * 1_000_000},,,1,1,USD,2026-04-29,paid,,,,,,,",
+         "line 3: buyer_name: too long (at most 200 characters)"),
+        ("X2,Anna,,,1,1,USD,2026-04-29,shipped,,,2026-04-28,,,,",
+         "line 3: shipped_at 2026-04-28 is before paid_at 2026-04-29"),
+        ("X2,Anna,,,1,1,USD,2026-04-29,delivered,,,2026-05-02,,2026-05-01,,",
+         "line 3: delivered_at 2026-05-01 is before shipped_at 2026-05-02"),
+    ],
+)  # fmt: skip
+def test_garbage_cells_are_refused_naming_line_and_column(row: str, reason: str) -> None:
+    with pytest.raises(ImportRejected) as caught:
+        parse_orders(ORDERS_HEADER + GOOD + row + "\n")
+    assert any(p.startswith(reason) for p in caught.value.problems), caught.value.problems
+
+
+def test_a_huge_field_in_a_catalog_names_its_column() -> None:
+    text = f"sku,title,price,currency\nA,{'t' * 1_000_000},1.00,USD\n"
+    with pytest.raises(ImportRejected) as caught:
+        parse_catalog(text)
+    assert caught.value.problems == ["line 2: title: too long (at most 500 characters)"]
+
+
+def test_signs_agree_with_the_currency_and_decimals_follow_it() -> None:
+    text = (
+        "order_id,unit_price,currency,paid_at,status\n"
+        "A1,29.90 USD,USD,2026-04-29,paid\n"
+        'A2,"1.299,00",EUR,2026-04-29,paid\n'
+        "A3,1.234,KWD,2026-04-29,paid\n"
+        "A4,¥1200,JPY,2026-04-29,paid\n"
+    )
+    a1, a2, a3, a4 = parse_orders(text)
+    assert a1.unit_price.amount == Decimal("29.90")
+    assert a2.unit_price.amount == Decimal("1299.00")
+    assert str(a3.unit_price) == "1.234 KWD"
+    assert a4.unit_price.amount == Decimal("1200")

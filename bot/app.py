@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 
+from bot.api.metrics import Metrics, Sources
 from bot.content.followups import planning_config
 from bot.content.loader import Content, load_content
 from bot.domain.intents import IntentMatcher
 from bot.domain.playbook import COMPLAINTS, SellerPolicy
-from bot.domain.ports import Clock
+from bot.domain.ports import Clock, GaugeSnapshot
 from bot.services.buyers import BuyerConfig, BuyerService
 from bot.services.clock import SystemClock
 from bot.services.disputes import (
@@ -24,9 +24,10 @@ from bot.services.disputes import (
 )
 from bot.services.followup_runner import FollowupRunner, RunnerConfig
 from bot.services.followups import FollowupPlanner
+from bot.services.health import Health, SellerAlarm
 from bot.services.imports import ImportService
 from bot.services.inbox import InboxService
-from bot.services.outbox import OutboxRelay
+from bot.services.outbox import EDIT_GAP, OutboxRelay
 from bot.services.presenter import Presenter
 from bot.services.ratelimit import RateLimitedNotifier, RateLimiter
 from bot.services.replies import Cards
@@ -38,6 +39,7 @@ from bot.telegram.disputes import build_dispute_router
 from bot.telegram.handlers import build_routers
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.polling import Poller
+from bot.telegram.session import StatusAwareSession
 
 
 @dataclass
@@ -60,6 +62,9 @@ class App:
     stats: StatsService
     followups: FollowupPlanner
     runner: FollowupRunner
+    health: Health
+    limiter: RateLimiter
+    metrics: Metrics
 
     async def close(self) -> None:
         """Close the database and the bot's HTTP session."""
@@ -108,7 +113,7 @@ async def build_app(
     sellers = SellerService(db, clock, presenter, sellers_ids, cards, disputes)
     limiter = limiter or (RateLimiter() if session is None else RateLimiter.unlimited())
     if session is None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api))
+        session = StatusAwareSession(api=TelegramAPIServer.from_base(settings.telegram_api))
     bot = Bot(token=token, session=session)
     stats = StatsService(db, clock, StatsConfig(
         dispute_rules, sellers_ids, COMPLAINTS, settings.disputes.odr_threshold_percent,
@@ -116,14 +121,26 @@ async def build_app(
     dispatcher = Dispatcher(buyers=buyers, sellers=sellers, disputes=disputes, stats=stats)
     dispatcher.include_routers(build_dispute_router(sellers_ids), *build_routers(sellers_ids))
     inbox = InboxService(db, clock)
-    notifier = RateLimitedNotifier(TelegramNotifier(bot), limiter)  # every send passes here
-    relay = OutboxRelay(db, clock, notifier)
+    sellers_set = frozenset(sellers_ids)
+    # every send passes here; buyers' answers go before seller cards, those before follow-ups
+    notifier = RateLimitedNotifier(TelegramNotifier(bot), limiter, seller_chats=sellers_set)
+    health = Health()
+    health.on_change = SellerAlarm(notifier, lambda down, error: presenter.seller(
+        "storage_outage", down=down, error=error), sellers_ids)  # fmt: skip
+    relay = OutboxRelay(db, clock, notifier, health=health, priority=notifier.priority,
+                        edit_gap=EDIT_GAP if limiter.chat_gap > 0 else 0.0)  # fmt: skip
     planner = FollowupPlanner(db, clock, planning_config(settings, content.followups), disputes)
     runner = FollowupRunner(db, clock, planner, content.renderer, notifier, RunnerConfig(
         sellers_ids, settings.default_language, settings.policy.seller_language, policy,
     ), proposer=buyers)  # fmt: skip
     notifier.on_blocked = runner.buyer_blocked
-    poller = Poller(bot, dispatcher, inbox, relay)
+
+    async def snapshot() -> GaugeSnapshot:
+        async with db.transaction() as uow:
+            return await uow.gauges.snapshot(clock.now(), sellers_set)
+
+    metrics = Metrics(Sources(relay, notifier, health, snapshot))
+    poller = Poller(bot, dispatcher, inbox, relay, health=health, on_handled=metrics.handled)
     return App(settings, db, clock, content, buyers, sellers, ImportService(db, clock, planner),
                inbox, relay, bot, dispatcher, poller, disputes, stats, planner,
-               runner)  # fmt: skip
+               runner, health, limiter, metrics)  # fmt: skip

@@ -200,11 +200,14 @@ async def _run(settings: Settings, webhook: str | None = None) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    sender: asyncio.Future[None] | None = None
     try:
         me = await _wait_for_api(app.bot, stop)
         if me is None:
             return 0
         await _register_commands(app.bot, settings.seller_chat_ids)
+        app.poller.stop = stop  # a stop request ends the drain after the update in hand
+        sender = asyncio.ensure_future(app.relay.run(stop))  # sending never blocks handling
         scheduler.start()
         log.info("Parley is running as @%s (ready in %.0f ms); sellers: %s",
                  me, (time.perf_counter() - started) * 1000,
@@ -226,6 +229,9 @@ async def _run(settings: Settings, webhook: str | None = None) -> int:
         print("parley: PARLEY_BOT_TOKEN: the Bot API rejected the token", file=sys.stderr)
         return 2
     finally:
+        stop.set()
+        if sender is not None:  # sends in flight get a few seconds; the rest stay pending
+            await asyncio.gather(sender, return_exceptions=True)
         await app.runner.stop()  # follow-ups in flight finish; the rest stay pending
         if scheduler.running:
             scheduler.shutdown(wait=False)

@@ -122,7 +122,9 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=0, le=65535)
     api_token: SecretStr | None = None
+    metrics_token: SecretStr | None = None  # GET /metrics; defaults to api_token
     webhook_secret: SecretStr | None = None
+    outbox_keep_days: float = Field(default=30.0, gt=0)  # delivered rows are deleted after
     quiet_hours: str = "21:00-09:00"
     buyer_timezone: str = "UTC"
     followups_file: Path | None = None
@@ -175,7 +177,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an IANA time zone like Europe/Moscow") from None
         return value.strip()
 
-    @field_validator("api_token")
+    @field_validator("api_token", "metrics_token")
     @classmethod
     def _api_token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().strip()) < 16:

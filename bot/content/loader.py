@@ -23,7 +23,7 @@ SELLER_TEMPLATES = ("approval_card", "render_failed", "decision", "action_card",
                     "edit_prompt", "edit_preview", "edit_stale", "non_text_notice",
                     "resolved_notice", "gist", "takeover_started", "takeover_ended",
                     "takeover_busy", "relay_from_buyer", "inbox", "order_card", "reminder",
-                    "not_found", *DISPUTE_TEMPLATES)  # fmt: skip
+                    "not_found", "storage_outage", *DISPUTE_TEMPLATES)  # fmt: skip
 SELLER_LANGUAGES = ("en", "zh")
 
 

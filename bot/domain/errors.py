@@ -51,3 +51,11 @@ class ContentError(ParleyError):
 
 class RenderError(ParleyError):
     """A template could not be rendered, e.g. a value it needs is missing."""
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be written (disk full, I/O error, locked for too long).
+
+    Deliberately not a :class:`ParleyError`: nobody did anything wrong, so nothing is shown
+    to the person who wrote. The update stays pending and is handled once writes succeed.
+    """

@@ -59,11 +59,12 @@ class StoredMessage:
 
 @dataclass(frozen=True)
 class OutboxRow:
-    """A queued message with its outbox id."""
+    """A queued message with its outbox id, attempts so far and earliest retry time."""
 
     id: int
     message: OutMessage
     attempts: int = 0
+    not_before: datetime | None = None
 
 
 class Clock(Protocol):
@@ -113,6 +114,11 @@ class RateLimited(RetryLater):
 class MaybeSent(RetryLater):
     """The request may have reached Telegram but no answer came back (timeout, dropped
     connection): retrying can duplicate the message."""
+
+
+class ProbablySent(DeliveryError):
+    """Telegram answered 2xx but the answer could not be read: the message was most likely
+    delivered, so it is recorded as sent (with this reason) and never sent again."""
 
 
 class Blocked(Undeliverable):
@@ -193,6 +199,20 @@ class DraftRepository(Protocol):
         options: tuple[Option, ...],
         now: datetime,
     ) -> Draft: ...
+    async def revise(
+        self,
+        draft: Draft,
+        intent: str,
+        confidence: float,
+        language: str,
+        buyer_text: str,
+        text: str,
+        options: tuple[Option, ...],
+    ) -> Draft | None:
+        """Rewrite a still-pending draft in place (same id, so the same card is edited);
+        options the seller switched off stay off. None if it was decided meanwhile."""
+        ...
+
     async def get(self, draft_id: int) -> Draft | None: ...
     async def pending_for(self, conversation_id: int) -> list[Draft]: ...
     async def last_sent(self, conversation_id: int) -> Draft | None: ...
@@ -219,12 +239,55 @@ class InboxRepository(Protocol):
 
 
 class OutboxRepository(Protocol):
-    async def add(self, message: OutMessage, now: datetime) -> int: ...
-    async def due(self, now: datetime, limit: int = 50) -> list[OutboxRow]: ...
-    async def sent_message_id(self, chat_id: int, ref: str) -> int | None: ...
-    async def mark_sent(self, row_id: int, message_id: int | None, now: datetime) -> None: ...
-    async def retry_later(self, row_id: int, at: datetime, error: str) -> None: ...
-    async def mark_failed(self, row_id: int, error: str, now: datetime) -> None: ...
+    """Messages waiting to reach Telegram, per chat in the order they were queued."""
+
+    async def add(self, message: OutMessage, now: datetime) -> int:
+        """Queue a message. An edit whose target (or an earlier edit of it) is still pending
+        rewrites that row instead and returns 0: one card, one pending message."""
+        ...
+
+    async def due(self, now: datetime, limit: int = 50) -> list[OutboxRow]:
+        """Pending rows whose retry time has come, oldest first (all chats)."""
+        ...
+
+    async def due_chats(self, now: datetime) -> list[tuple[int, int]]:
+        """Chats with at least one due pending row, as (chat id, oldest due row id)."""
+        ...
+
+    async def queue(self, chat_id: int, limit: int = 20) -> list[OutboxRow]:
+        """The pending rows of one chat in queue order, due or not."""
+        ...
+
+    async def next_retry(self, now: datetime) -> datetime | None:
+        """The earliest future retry time among pending rows, if any."""
+        ...
+
+    async def sent_message_id(self, chat_id: int, ref: str) -> int | None:
+        """Telegram's id of the message sent to ``chat_id`` under ``ref``."""
+        ...
+
+    async def mark_sent(
+        self, row_id: int, message_id: int | None, now: datetime, note: str | None = None
+    ) -> None:
+        """Delivered (``note`` says why we believe so when Telegram's answer was unreadable).
+        The message body is dropped: only what later edits need is kept."""
+        ...
+
+    async def retry_later(self, row_id: int, at: datetime, error: str) -> None:
+        """Not delivered yet; try again at ``at`` (counts an attempt)."""
+        ...
+
+    async def mark_failed(self, row_id: int, error: str, now: datetime) -> None:
+        """Given up on (blocked, invalid…); the body is dropped, the reason kept."""
+        ...
+
+    async def prune(self, before: datetime) -> int:
+        """Delete finished rows (sent or failed) older than ``before``; returns how many."""
+        ...
+
+    async def depth(self, now: datetime) -> list[tuple[int, int, float]]:
+        """Pending rows per chat as (chat id, count, age in seconds of the oldest)."""
+        ...
 
 
 class DisputeRepository(Protocol):
@@ -341,6 +404,26 @@ class FollowupRepository(Protocol):
     async def buyer_profile(self, chat_id: int) -> tuple[str, str]: ...
 
 
+@dataclass(frozen=True)
+class GaugeSnapshot:
+    """What ``/metrics`` reads from the database at scrape time."""
+
+    outbox_depth: dict[str, int]  # pending rows by kind: "buyer" / "seller"
+    outbox_age: dict[str, float]  # seconds the oldest pending row of each kind has waited
+    followups: dict[str, int]  # follow-up rows by status
+    open_disputes: int
+    intents: dict[str, int]  # buyer messages by recognised intent
+    inbox: dict[str, int]  # updates by status (pending / done / failed)
+
+
+class GaugeRepository(Protocol):
+    """Aggregate counts for monitoring; read-only."""
+
+    async def snapshot(self, now: datetime, seller_chats: frozenset[int]) -> GaugeSnapshot:
+        """Counts as of ``now``; rows to ``seller_chats`` (or any group) count as "seller"."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """Repositories sharing one transaction."""
 
@@ -362,6 +445,8 @@ class UnitOfWork(Protocol):
     def disputes(self) -> DisputeRepository: ...
     @property
     def followups(self) -> FollowupRepository: ...
+    @property
+    def gauges(self) -> GaugeRepository: ...
 
 
 class Store(Protocol):

@@ -19,24 +19,25 @@ from bot.services.stats import StatsService
 
 log = logging.getLogger(__name__)
 
-OUTBOX_JOB_ID = "outbox-retry"
+OUTBOX_JOB_ID = "outbox-prune"
 FIRST_RESPONSE_JOB_ID = "first-response-reminders"
 DISPUTE_JOB_ID = "dispute-reminders"
 ADVERSE_RATE_JOB_ID = "adverse-rate-check"
 FOLLOWUPS_JOB_ID = "followups-due"
 
 
-async def retry_outbox(relay: OutboxRelay) -> None:
-    """Deliver outbox rows whose retry time has come."""
-    sent = await relay.flush()
-    if sent:
-        log.info("outbox retry delivered %d message(s)", sent)
+async def prune_outbox(relay: OutboxRelay, keep_days: float) -> None:
+    """Delete delivered and failed outbox rows older than ``keep_days`` (the relay task
+    itself retries what is due; this job only keeps the table small)."""
+    removed = await relay.prune(timedelta(days=keep_days))
+    if removed:
+        log.info("pruned %d finished outbox row(s)", removed)
 
 
 async def remind_first_response(sellers: SellerService, relay: OutboxRelay, hours: float) -> None:
     """Remind the sellers of buyers waiting longer than ``hours`` for a first answer."""
     if await sellers.remind_waiting(timedelta(hours=hours)):
-        await relay.flush()
+        await relay.deliver_soon()
 
 
 async def run_dispute_reminders(service: DisputeService, relay: OutboxRelay | None = None) -> None:
@@ -45,13 +46,13 @@ async def run_dispute_reminders(service: DisputeService, relay: OutboxRelay | No
     if sent:
         log.info("sent %d dispute reminder(s)", sent)
         if relay is not None:
-            await relay.flush()
+            await relay.deliver_soon()
 
 
 async def check_adverse_rate(stats: StatsService, relay: OutboxRelay | None = None) -> None:
     """Warn the seller when the adverse-experience rate estimate crosses its threshold."""
     if await stats.check_threshold() and relay is not None:
-        await relay.flush()
+        await relay.deliver_soon()
 
 
 async def run_due_followups(runner: FollowupRunner, relay: OutboxRelay | None = None) -> None:
@@ -59,12 +60,12 @@ async def run_due_followups(runner: FollowupRunner, relay: OutboxRelay | None = 
     no-op), then deliver the approval cards they queued for the seller."""
     report = await runner.run_due()
     if report.to_seller and relay is not None:
-        await relay.flush()
+        await relay.deliver_soon()
 
 
 def build_scheduler(
     relay: OutboxRelay,
-    outbox_every_seconds: float = 10.0,
+    outbox_keep_days: float = 30.0,
     sellers: SellerService | None = None,
     first_response_hours: float = 12.0,
     disputes: DisputeService | None = None,
@@ -76,8 +77,8 @@ def build_scheduler(
     """A scheduler with Parley's recurring jobs (not started)."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
-        retry_outbox, "interval", seconds=outbox_every_seconds, id=OUTBOX_JOB_ID,
-        args=[relay], max_instances=1, coalesce=True, replace_existing=True,
+        prune_outbox, "interval", hours=1, id=OUTBOX_JOB_ID, args=[relay, outbox_keep_days],
+        max_instances=1, coalesce=True, replace_existing=True,
     )  # fmt: skip
     if sellers is not None:
         scheduler.add_job(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.domain import callbacks, links
 from bot.domain.choices import match_choice
@@ -23,11 +23,11 @@ from bot.domain.models import (
     OutMessage,
     Sender,
 )
-from bot.domain.playbook import INTENTS, SellerPolicy, plan_reply
+from bot.domain.playbook import COMPLAINTS, INTENTS, SellerPolicy, plan_reply
 from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
 from bot.domain.text import guess_language
 from bot.services.presenter import Presenter
-from bot.services.replies import Cards
+from bot.services.replies import Cards, Known
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ SMALL_TALK = frozenset({"greeting", "thanks", "none"})
 LANGUAGES = ("en", "ru", "es", "pt", "fr")
 _ORDER_NUMBER = re.compile(r"\b\d{6,20}\b")
 MAX_STORED_TEXT = 8000
+MAX_CARD_MESSAGES = 8  # the latest unanswered messages a card quotes…
+MAX_CARD_TEXT = 2500  # …within this many characters (a Telegram message holds 4096)
 
 
 @dataclass(frozen=True)
@@ -240,15 +242,21 @@ class BuyerService:
         order: Order | None,
         latest: IntentResult,
         is_new: bool,
+        chosen: bool = False,
     ) -> None:
+        """Draft (or bring up to date) the reply to a conversation's unanswered messages;
+        ``chosen``: the buyer said what ``latest`` is about, so it decides the topic."""
         now = self.clock.now()
         unanswered = await uow.conversations.unanswered(conversation.id)
-        main = _main_message(unanswered)
-        intent = main.intent or latest.intent
-        confidence = main.confidence or latest.confidence
-        buyer_text = "\n".join(m.text for m in unanswered if m.kind == "text")
+        pending = await uow.drafts.pending_for(conversation.id)
+        current = pending[-1] if pending else None
+        intent, confidence = latest.intent, latest.confidence
+        if not chosen:
+            main, weight = _main_intent(unanswered, current, self.config.auto_approve)
+            intent, confidence = main or intent, weight or confidence
+        buyer_text = _card_text(unanswered)
         language = latest.language if latest.intent not in SMALL_TALK else conversation.language
-        for old in await uow.drafts.pending_for(conversation.id):
+        for old in pending[:-1]:  # left by an older version: one pending draft per conversation
             await self.cards.decide(uow, old, DraftStatus.SUPERSEDED, "", now)
         item = await uow.catalog.get(order.sku) if order and order.sku else None
         plan = plan_reply(intent, order, item, self.config.policy, now)
@@ -273,11 +281,21 @@ class BuyerService:
             )
             await self._to_sellers(uow, failed)
             return
-        draft = await uow.drafts.create(
-            conversation.id, intent, confidence, language, buyer_text, reply, plan.options, now
-        )
         await uow.conversations.update(
             conversation.id, now, status=ConversationStatus.OPEN, intent=intent, language=language
+        )
+        conversation = replace(conversation, status=ConversationStatus.OPEN, intent=intent,
+                               language=language)  # fmt: skip
+        known = Known(conversation, sender, order, unanswered)
+        if current is not None:  # the buyer wrote again: the same card, brought up to date
+            revised = await uow.drafts.revise(
+                current, intent, confidence, language, buyer_text, reply, plan.options
+            )
+            if revised is not None:
+                await self.cards.refresh(uow, revised.id, now, draft=revised, known=known)
+                return
+        draft = await uow.drafts.create(
+            conversation.id, intent, confidence, language, buyer_text, reply, plan.options, now
         )
         if intent in self.config.auto_approve and (order is not None or not plan.options):
             await uow.drafts.decide(draft.id, DraftStatus.SENT, "auto", now)
@@ -286,7 +304,7 @@ class BuyerService:
         if is_new:
             ack = self.presenter.buyer(language, "ack", buyer_name=sender.name, order=order)
             await uow.outbox.add(OutMessage(sender.chat_id, ack), now)
-        await self.cards.post(uow, draft, now)
+        await self.cards.post(uow, draft, now, known=known)
 
     async def _ask(
         self, uow: UnitOfWork, sender: Sender, language: str, message_id: int, intents: list[str]
@@ -328,7 +346,7 @@ class BuyerService:
             await uow.conversations.set_intent(message_id, intent, 1.0)
             order = await uow.orders.get(conversation.order_id) if conversation.order_id else None
             chosen = IntentResult(intent, 1.0, conversation.language, (), "chosen by the buyer")
-            await self._draft(uow, sender, conversation, order, chosen, False)
+            await self._draft(uow, sender, conversation, order, chosen, False, chosen=True)
             return topic
 
     async def pick(self, sender: Sender, draft_id: int, index: int) -> str:
@@ -443,10 +461,43 @@ def _pick_order(orders: list[Order], text: str) -> Order | None:
     return orders[0] if orders else None
 
 
-def _main_message(messages: list[StoredMessage]) -> StoredMessage:
-    """Among unanswered messages, the latest with a real request (not small talk)."""
-    texts = [m for m in messages if m.kind == "text" and m.intent is not None]
-    for message in reversed(texts):
-        if message.intent not in SMALL_TALK:
-            return message
-    return texts[-1]
+def _tier(intent: str | None, auto: frozenset[str]) -> int:
+    """How much a message needs the seller: complaints first, small talk last."""
+    if intent is None or intent in SMALL_TALK:
+        return 3
+    if intent in COMPLAINTS:
+        return 0
+    return 2 if intent in auto else 1
+
+
+def _main_intent(
+    messages: list[StoredMessage], current: Draft | None, auto: frozenset[str]
+) -> tuple[str | None, float | None]:
+    """What a card is about: among the pending draft and the unanswered messages, the latest
+    of the most pressing kind. A complaint is never replaced by a question an automatic
+    answer could settle ("where is my order?"), so it stays open until someone decides."""
+    candidates: list[tuple[str | None, float | None]] = []
+    if current is not None:
+        candidates.append((current.intent, current.confidence))
+    candidates += [(m.intent, m.confidence) for m in messages
+                   if m.kind == "text" and m.intent is not None]  # fmt: skip
+    if not candidates:
+        return None, None
+    best = min(_tier(intent, auto) for intent, _ in candidates)
+    return next((i, c) for i, c in reversed(candidates) if _tier(i, auto) == best)
+
+
+def _card_text(messages: list[StoredMessage]) -> str:
+    """The buyer's unanswered words for the card: the latest ones, within a bound, so a card
+    (and the cost of redrawing it) does not grow with a long conversation."""
+    texts = [m.text for m in messages if m.kind == "text" and m.text]
+    kept: list[str] = []
+    size = 0
+    for text in reversed(texts[-MAX_CARD_MESSAGES:]):
+        if size + len(text) > MAX_CARD_TEXT and kept:
+            break
+        kept.append(text[:MAX_CARD_TEXT])
+        size += len(text)
+    skipped = len(texts) - len(kept)
+    lines = list(reversed(kept))
+    return ("…\n" if skipped else "") + "\n".join(lines)

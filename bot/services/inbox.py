@@ -6,9 +6,11 @@ whose handling was cut off by a crash is still ``pending`` and is handled at the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
+from bot.domain.errors import StorageUnavailable
 from bot.domain.ports import Clock, Store
 
 log = logging.getLogger(__name__)
@@ -31,22 +33,43 @@ class InboxService:
                 new += await uow.inbox.add(update_id, payload, self.clock.now())
         return new
 
-    async def process(self, handle: Handler, after_each: Callable[[], Awaitable[object]]) -> int:
-        """Handle every pending update in order; returns how many were handled."""
+    async def process(
+        self,
+        handle: Handler,
+        after_each: Callable[[], object] | None = None,
+        on_handled: Callable[[float, bool], None] | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> int:
+        """Handle every pending update in order; returns how many were handled.
+
+        ``after_each`` runs after each update (e.g. wake the outbox relay; it must not wait
+        for sending). An update whose handler raised is stored as failed with the error; one
+        that failed because the database could not be written stays pending, and
+        :class:`StorageUnavailable` is raised so the caller can wait and try again. Once
+        ``stop`` is set, the update in hand finishes and the rest stay pending."""
         handled = 0
+        loop = asyncio.get_running_loop()
         while True:
             async with self.store.transaction() as uow:
                 batch = await uow.inbox.pending()
             if not batch:
                 return handled
             for inbox_id, payload in batch:
+                if stop is not None and stop.is_set():
+                    return handled
                 error: str | None = None
+                started = loop.time()
                 try:
                     await handle(payload)
+                except StorageUnavailable:
+                    raise
                 except Exception as exc:
                     log.exception("inbox update #%s failed", inbox_id)
-                    error = f"{type(exc).__name__}: {exc}"
+                    error = f"{type(exc).__name__}: {exc}"[:2000]
                 async with self.store.transaction() as uow:
                     await uow.inbox.finish(inbox_id, self.clock.now(), error)
                 handled += 1
-                await after_each()
+                if on_handled is not None:
+                    on_handled(loop.time() - started, error is None)
+                if after_each is not None:
+                    after_each()

@@ -1,89 +1,311 @@
-"""Delivering the outbox: every queued message reaches Telegram, in order, at least once.
+"""Delivering the outbox: every queued message reaches Telegram, in order per chat, at least once.
+
+Sending never holds up handling: :meth:`OutboxRelay.run` drains the outbox in its own task,
+one worker per chat with work, so a chat waiting for its 1 s slot (a seller console with a
+thousand cards queued) never delays another chat (a buyer waiting for an answer). Which
+send goes first among ready chats is the rate limiter's call (buyers before sellers before
+follow-ups). Handlers and jobs only :meth:`~OutboxRelay.wake` the relay.
 
 A crash between Telegram accepting a message and the row being marked ``sent`` makes the
 message go out again after restart (at-least-once). We accept that rare duplicate rather
-than risk losing a reply; edits are idempotent anyway.
+than risk losing a reply; edits are idempotent anyway. A database that cannot record a
+delivery (disk full) does not cause one: the relay remembers what it sent and records it
+before it sends anything else to that chat.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.domain.ports import Clock, Notifier, OutboxRow, RetryLater, Store, Undeliverable
+from bot.domain.errors import StorageUnavailable
+from bot.domain.ports import (
+    Clock,
+    MaybeSent,
+    Notifier,
+    OutboxRow,
+    ProbablySent,
+    RateLimited,
+    RetryLater,
+    Store,
+    Undeliverable,
+)
+from bot.services.health import Health
 
 log = logging.getLogger(__name__)
 
-INLINE_WAIT_LIMIT = 5.0  # a rate-limit pause up to this long is waited out on the spot
-MAX_ATTEMPTS = 8
+INLINE_RETRIES = 3  # a short pause (429, flaky network) is waited out in the chat's worker
+INLINE_WAIT_LIMIT = 5.0
+MAX_ATTEMPTS = 40  # with back-off capped at MAX_BACKOFF: about three hours of trying
+MAX_BACKOFF = 300.0
+EDIT_GAP = 3.0  # seconds between two edits of the same message: later ones are merged
+IDLE_CHECK = 10.0  # look for due retries at least this often
+QUEUE_BATCH = 20
+
+
+@dataclass
+class RelayStats:
+    """Counters for ``/metrics``."""
+
+    sent: int = 0
+    probably_sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    rate_limited: int = 0
 
 
 class OutboxRelay:
-    """Sends pending outbox rows through the ``Notifier`` port."""
+    """Sends pending outbox rows through the ``Notifier`` port, one task per busy chat."""
 
-    def __init__(self, store: Store, clock: Clock, notifier: Notifier) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        notifier: Notifier,
+        *,
+        health: Health | None = None,
+        priority: Callable[[int], int] = lambda chat_id: 0,
+        edit_gap: float = EDIT_GAP,
+        max_chats: int = 256,
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.notifier = notifier
-        self._lock = asyncio.Lock()
+        self.health = health or Health()
+        self.priority = priority
+        self.edit_gap = edit_gap
+        self.max_chats = max_chats
+        self.stats = RelayStats()
+        self._monotonic = monotonic or (lambda: asyncio.get_running_loop().time())
+        self._busy: dict[int, asyncio.Task[bool]] = {}
+        self._wake = asyncio.Event()
+        self._unrecorded: dict[int, tuple[int | None, str | None]] = {}
+        self._last_edit: dict[tuple[int, str], float] = {}
+        self._deferred_until: float | None = None
+        self._running = False
+
+    def wake(self) -> None:
+        """New rows are in the outbox (cheap; call after every change that queued some)."""
+        self._wake.set()
+
+    async def deliver_soon(self) -> None:
+        """Have what was just queued delivered: wake the relay task when it runs, otherwise
+        (one-shot commands, tests) deliver now."""
+        if self._running:
+            self.wake()
+        else:
+            await self.flush()
+
+    @property
+    def busy_chats(self) -> int:
+        """Chats being delivered to right now."""
+        return len(self._busy)
 
     async def flush(self) -> int:
-        """Send everything due now; returns how many rows were delivered."""
-        delivered = 0
-        async with self._lock:
+        """Deliver everything due now and wait until it is done (demo, tests, CLI); returns
+        how many rows were delivered."""
+        before = self.stats.sent + self.stats.probably_sent
+        while True:
+            progress = self.stats.sent + self.stats.probably_sent + self.stats.failed
+            await self._dispatch()
+            if not self._busy:
+                break
+            await asyncio.gather(*self._busy.values(), return_exceptions=True)
+            if self.stats.sent + self.stats.probably_sent + self.stats.failed == progress:
+                break
+        return self.stats.sent + self.stats.probably_sent - before
+
+    async def run(self, stop: asyncio.Event, grace: float = 3.0) -> None:
+        """Deliver until ``stop``; then give sends in flight ``grace`` seconds and leave the
+        rest pending for the next start."""
+        stopper = asyncio.ensure_future(stop.wait())
+        self._running = True
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    timeout = await self._dispatch()
+                except StorageUnavailable as exc:
+                    await self.health.failed(self.health.database, str(exc.__cause__ or exc))
+                    timeout = 5.0
+                waker = asyncio.ensure_future(self._wake.wait())
+                await asyncio.wait({waker, stopper}, timeout=timeout,
+                                   return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                waker.cancel()
+                await asyncio.sleep(0.02)  # gather a burst of wake-ups into one look
+        finally:
+            self._running = False
+            stopper.cancel()
+            await self.stop(grace)
+
+    async def stop(self, grace: float = 3.0) -> None:
+        """Let workers finish their send in flight for up to ``grace`` seconds, then cancel."""
+        if not self._busy:
+            return
+        tasks = list(self._busy.values())
+        _, pending = await asyncio.wait(tasks, timeout=grace)
+        for task in pending:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _dispatch(self) -> float:
+        """Start a worker for every chat with due work (buyers first); returns how long the
+        caller may sleep before looking again."""
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            heads = await uow.outbox.due_chats(now)
+            retry_at = await uow.outbox.next_retry(now)
+        free = [h for h in heads if h[0] not in self._busy]
+        free.sort(key=lambda head: (self.priority(head[0]), head[1]))
+        for chat_id, _ in free[: max(0, self.max_chats - len(self._busy))]:
+            self._busy[chat_id] = asyncio.ensure_future(self._drain_chat(chat_id))
+        timeout = IDLE_CHECK
+        if retry_at is not None:
+            timeout = min(timeout, max(0.05, (retry_at - now).total_seconds()))
+        if self._deferred_until is not None:
+            timeout = min(timeout, max(0.05, self._deferred_until - self._monotonic()))
+            self._deferred_until = None
+        return timeout
+
+    async def _drain_chat(self, chat_id: int) -> bool:
+        """Deliver one chat's due rows in order; True if anything was settled."""
+        progressed = False
+        try:
             while True:
                 async with self.store.transaction() as uow:
-                    rows = await uow.outbox.due(self.clock.now())
-                if not rows:
-                    return delivered
-                progressed = False
+                    rows = await uow.outbox.queue(chat_id, QUEUE_BATCH)
+                now = self.clock.now()
+                settled = False
                 for row in rows:
-                    if await self._deliver(row):
-                        delivered += 1
-                        progressed = True
-                if not progressed:
-                    return delivered
+                    if row.not_before is not None and row.not_before > now:
+                        if row.message.edit:
+                            continue  # a later edit may overtake a waiting one: both are
+                        break  # idempotent; anything else keeps the chat's order
+                    if row.message.edit and self._edit_too_soon(row):
+                        continue
+                    if not await self._deliver(row):
+                        break
+                    settled = True
+                if not settled:
+                    return progressed
+                progressed = True
+        except StorageUnavailable as exc:
+            await self.health.failed(self.health.database, str(exc.__cause__ or exc))
+            return progressed
+        except Exception:
+            log.exception("delivering to chat %s failed; it is retried later", chat_id)
+            return progressed
+        finally:
+            self._busy.pop(chat_id, None)
+            if progressed:
+                self._wake.set()
+
+    def _edit_too_soon(self, row: OutboxRow) -> bool:
+        message = row.message
+        if self.edit_gap <= 0 or message.ref is None:
+            return False
+        last = self._last_edit.get((message.chat_id, message.ref))
+        if last is None:
+            return False
+        ready = last + self.edit_gap
+        if ready <= self._monotonic():
+            return False
+        if self._deferred_until is None or ready < self._deferred_until:
+            self._deferred_until = ready
+        return True
 
     async def _deliver(self, row: OutboxRow) -> bool:
+        """Send one row; True when it is settled (sent or given up), False when it waits."""
+        if row.id in self._unrecorded:  # sent before the database could record it
+            message_id, note = self._unrecorded[row.id]
+            await self._record(row, message_id, note)
+            return True
         message = row.message
-        for _ in range(3):
+        for attempt in range(INLINE_RETRIES):
             try:
-                if message.edit:
-                    assert message.ref is not None
-                    async with self.store.transaction() as uow:
-                        target = await uow.outbox.sent_message_id(message.chat_id, message.ref)
-                    if target is None:
-                        raise Undeliverable(f"nothing was sent under {message.ref} to edit")
-                    await self.notifier.edit(message, target)
-                    message_id: int | None = target
-                elif message.copy_of is not None:
-                    message_id = await self.notifier.copy(message)
-                elif message.photo is not None:
-                    message_id = await self.notifier.send_photo(message)
-                else:
-                    message_id = await self.notifier.send(message)
+                message_id = await self._send(row)
+            except ProbablySent as exc:
+                log.warning("outbox %s to chat %s: %s; recorded as sent, not sent again",
+                            row.id, message.chat_id, exc)  # fmt: skip
+                self.stats.probably_sent += 1
+                await self.health.ok(self.health.api)
+                await self._record(row, None, f"probably delivered: {exc}")
+                return True
             except RetryLater as exc:
-                if exc.seconds <= INLINE_WAIT_LIMIT:
-                    await asyncio.sleep(exc.seconds)
-                    continue
+                self.stats.retried += 1
+                await self._note_failure(row, exc)
+                if exc.seconds <= INLINE_WAIT_LIMIT and attempt + 1 < INLINE_RETRIES:
+                    await asyncio.sleep(exc.seconds if not isinstance(exc, RateLimited) else 0)
+                    continue  # a 429 pause is kept by the limiter, which we queue behind
                 return await self._later(row, exc.seconds, str(exc))
             except Undeliverable as exc:
                 log.warning("outbox %s to chat %s failed: %s", row.id, message.chat_id, exc)
+                self.stats.failed += 1
                 async with self.store.transaction() as uow:
                     await uow.outbox.mark_failed(row.id, str(exc), self.clock.now())
-                return False
-            async with self.store.transaction() as uow:
-                await uow.outbox.mark_sent(row.id, message_id, self.clock.now())
+                return True
+            await self.health.ok(self.health.api)
+            self.stats.sent += 1
+            await self._record(row, message_id, None)
             return True
-        return await self._later(row, INLINE_WAIT_LIMIT, "rate limited")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _note_failure(self, row: OutboxRow, exc: RetryLater) -> None:
+        if isinstance(exc, RateLimited):
+            self.stats.rate_limited += 1
+            log.info("outbox %s to chat %s: %s", row.id, row.message.chat_id, exc)
+            return
+        if isinstance(exc, MaybeSent):
+            log.warning("outbox %s to chat %s: %s; it may have arrived, sending again",
+                        row.id, row.message.chat_id, exc)  # fmt: skip
+        else:
+            log.info("outbox %s to chat %s: %s", row.id, row.message.chat_id, exc)
+        await self.health.failed(self.health.api, str(exc))
+
+    async def _send(self, row: OutboxRow) -> int | None:
+        message = row.message
+        if message.edit:
+            assert message.ref is not None
+            async with self.store.transaction() as uow:
+                target = await uow.outbox.sent_message_id(message.chat_id, message.ref)
+            if target is None:
+                raise Undeliverable(f"nothing was sent under {message.ref} to edit")
+            await self.notifier.edit(message, target)
+            self._last_edit[(message.chat_id, message.ref)] = self._monotonic()
+            return target
+        if message.copy_of is not None:
+            return await self.notifier.copy(message)
+        if message.photo is not None:
+            return await self.notifier.send_photo(message)
+        return await self.notifier.send(message)
+
+    async def _record(self, row: OutboxRow, message_id: int | None, note: str | None) -> None:
+        self._unrecorded[row.id] = (message_id, note)
+        async with self.store.transaction() as uow:
+            await uow.outbox.mark_sent(row.id, message_id, self.clock.now(), note)
+        del self._unrecorded[row.id]
+        await self.health.ok(self.health.database)
 
     async def _later(self, row: OutboxRow, seconds: float, reason: str) -> bool:
         async with self.store.transaction() as uow:
             if row.attempts + 1 >= MAX_ATTEMPTS:
+                log.error("outbox %s to chat %s: giving up after %d attempts (%s)",
+                          row.id, row.message.chat_id, row.attempts + 1, reason)  # fmt: skip
+                self.stats.failed += 1
                 await uow.outbox.mark_failed(row.id, f"gave up: {reason}", self.clock.now())
-            else:
-                delay = max(seconds, 2.0**row.attempts)
-                at = self.clock.now() + timedelta(seconds=delay)
-                await uow.outbox.retry_later(row.id, at, reason)
+                return True
+            delay = min(MAX_BACKOFF, max(seconds, 2.0**row.attempts))
+            at = self.clock.now() + timedelta(seconds=delay)
+            await uow.outbox.retry_later(row.id, at, reason)
         return False
+
+    async def prune(self, keep: timedelta) -> int:
+        """Delete delivered and failed rows older than ``keep``; returns how many."""
+        async with self.store.transaction() as uow:
+            return await uow.outbox.prune(self.clock.now() - keep)

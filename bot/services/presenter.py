@@ -302,6 +302,7 @@ def sample_context() -> dict[str, Any]:
         "status": "sent",
         "by": "Seller",
         "error": "a value is missing",
+        "down": True,
         "kind": "refund_difference",
         "waiting": "13 h",
         "what": "order 1",

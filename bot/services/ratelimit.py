@@ -30,6 +30,8 @@ import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from enum import IntEnum
 from typing import TypeVar
 
 from bot.domain.models import OutMessage
@@ -45,8 +47,31 @@ SAFETY = 0.05
 _FORGET_AFTER = 4096  # prune per-chat stamps when more than this many chats are remembered
 
 
+class Priority(IntEnum):
+    """Who goes first when several sends are ready: lower goes earlier."""
+
+    REPLY = 0  # a buyer is waiting for this
+    SELLER = 1  # cards and alerts to the seller console
+    BULK = 2  # proactive follow-ups
+
+
+@dataclass(eq=False)
+class _Waiter:
+    priority: int
+    seq: int
+    chat_id: int
+    granted: asyncio.Future[None]
+
+
 class RateLimiter:
-    """Grants one send at a time, spaced per bot, per chat and per group chat."""
+    """Grants one send at a time, spaced per bot, per chat and per group chat.
+
+    Waiting sends are kept in a list, not woken all together: whenever a slot frees up
+    (a send stamped, a waiter arrived, a timer fired) the limiter grants the best waiter whose
+    chat is ready — lowest :class:`Priority`, then first come — or sets one timer for the
+    earliest moment someone will be. A chat waiting for its 1 s slot therefore never holds
+    up another chat, and hundreds of waiters cost nothing while they wait.
+    """
 
     def __init__(
         self,
@@ -64,12 +89,15 @@ class RateLimiter:
         self.group_gap = 60.0 / group_per_minute * factor if group_per_minute > 0 else 0.0
         self.clock = clock
         self.sleep = sleep
-        self._lock = asyncio.Lock()
+        self._held = False
+        self._holder_chat = 0
+        self._waiting: list[_Waiter] = []
+        self._timer: asyncio.Future[None] | None = None
+        self._timer_at = math.inf
         self._last_global = -math.inf
         self._last_chat: dict[int, float] = {}
         self._paused_until = -math.inf
-        self._replies: dict[int, int] = {}  # waiting non-bulk sends: token → chat
-        self._tokens = itertools.count()
+        self._seq = itertools.count()
         self.granted = 0
         self.pauses = 0
 
@@ -82,87 +110,136 @@ class RateLimiter:
         """Minimum time between two sends to ``chat_id``."""
         return self.group_gap if chat_id < 0 else self.chat_gap
 
-    def wait_for(self, chat_id: int) -> float:
-        """Seconds until a send to ``chat_id`` may start (0 if now)."""
-        ready = max(
+    def ready_at(self, chat_id: int) -> float:
+        """The moment (limiter clock) a send to ``chat_id`` may start."""
+        return max(
             self._paused_until,
             self._last_global + self.global_gap,
             self._last_chat.get(chat_id, -math.inf) + self.gap(chat_id),
         )
-        return max(0.0, ready - self.clock())
+
+    def wait_for(self, chat_id: int) -> float:
+        """Seconds until a send to ``chat_id`` may start (0 if now)."""
+        return max(0.0, self.ready_at(chat_id) - self.clock())
+
+    @property
+    def waiting(self) -> int:
+        """How many sends are waiting for their turn."""
+        return len(self._waiting)
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nothing goes out for ``seconds``."""
         self.pauses += 1
         self._paused_until = max(self._paused_until, self.clock() + seconds)
+        self._kick()
 
-    def _reply_ready(self) -> bool:
-        """Whether a reply (non-bulk send) is waiting only for the bot-wide slot."""
+    def _kick(self) -> None:
+        """Grant the turn to the best ready waiter, or arm the timer for the next one."""
+        if self._held or not self._waiting:
+            return
         now = self.clock()
-        return any(
-            self._last_chat.get(chat, -math.inf) + self.gap(chat) <= now
-            for chat in self._replies.values()
-        )
+        best: _Waiter | None = None
+        earliest = math.inf
+        for waiter in self._waiting:
+            ready = self.ready_at(waiter.chat_id)
+            if ready <= now:
+                if best is None or (waiter.priority, waiter.seq) < (best.priority, best.seq):
+                    best = waiter
+            else:
+                earliest = min(earliest, ready)
+        if best is not None:
+            self._waiting.remove(best)
+            self._held = True
+            best.granted.set_result(None)
+            return
+        if earliest < self._timer_at or self._timer is None or self._timer.done():
+            if self._timer is not None and not self._timer.done():
+                self._timer.cancel()
+            self._timer_at = earliest
+            self._timer = asyncio.ensure_future(self._alarm(earliest - now))
 
-    async def _wait_turn(self, chat_id: int, bulk: bool) -> None:
-        token = next(self._tokens)
-        if not bulk:
-            self._replies[token] = chat_id
+    async def _alarm(self, seconds: float) -> None:
+        await self.sleep(seconds)
+        self._timer_at = math.inf
+        self._kick()
+
+    def _release(self, sent: bool) -> None:
+        if sent:
+            now = self.clock()
+            self._last_global = now
+            self._last_chat[self._holder_chat] = now
+            self.granted += 1
+            if len(self._last_chat) > _FORGET_AFTER:
+                horizon = now - max(self.chat_gap, self.group_gap)
+                self._last_chat = {c: t for c, t in self._last_chat.items() if t >= horizon}
+        self._held = False
+        self._kick()
+
+    async def _wait_turn(self, chat_id: int, priority: int) -> None:
+        loop = asyncio.get_running_loop()
+        waiter = _Waiter(priority, next(self._seq), chat_id, loop.create_future())
+        self._waiting.append(waiter)
+        self._kick()
         try:
-            while True:
-                wait = self.wait_for(chat_id)
-                if wait <= 0 and bulk and self._reply_ready():
-                    wait = max(self.global_gap, 0.001)  # replies go first
-                if wait > 0:
-                    await self.sleep(wait)
-                    continue
-                await self._lock.acquire()
-                if self.wait_for(chat_id) <= 0 and not (bulk and self._reply_ready()):
-                    return
-                self._lock.release()  # someone else went first while we queued
-        finally:
-            self._replies.pop(token, None)
+            await waiter.granted
+        except BaseException:
+            if waiter in self._waiting:
+                self._waiting.remove(waiter)
+            elif waiter.granted.done() and not waiter.granted.cancelled():
+                self._held = False  # granted just as we were cancelled: pass it on
+                self._kick()
+            raise
+        self._holder_chat = chat_id
 
     @asynccontextmanager
-    async def turn(self, chat_id: int, *, bulk: bool = False) -> AsyncIterator[None]:
+    async def turn(
+        self, chat_id: int, *, bulk: bool = False, priority: int | None = None
+    ) -> AsyncIterator[None]:
         """Wait until a send to ``chat_id`` may start and hold the turn while the caller gets
         ready; leaving the block normally stamps the send (leave it right before the call).
 
-        ``bulk`` sends (proactive follow-ups) let waiting replies go first, so a burst never
-        delays the answer to a buyer or a seller's card by more than one slot."""
-        await self._wait_turn(chat_id, bulk)
+        Among sends that are ready, lower ``priority`` goes first (``bulk`` means
+        :attr:`Priority.BULK`; the default is :attr:`Priority.REPLY`)."""
+        if priority is None:
+            priority = Priority.BULK if bulk else Priority.REPLY
+        await self._wait_turn(chat_id, priority)
         try:
             yield
         except BaseException:
-            self._lock.release()  # nothing was sent: the slot stays free
+            self._release(sent=False)  # nothing was sent: the slot stays free
             raise
-        now = self.clock()
-        self._last_global = now
-        self._last_chat[chat_id] = now
-        self.granted += 1
-        if len(self._last_chat) > _FORGET_AFTER:
-            horizon = now - max(self.chat_gap, self.group_gap)
-            self._last_chat = {c: t for c, t in self._last_chat.items() if t > horizon}
-        self._lock.release()
+        self._release(sent=True)
 
 
 class RateLimitedNotifier:
     """The ``Notifier`` every outgoing message passes through: the one rate limiter, the 429
-    pause, and a hook for chats that blocked the bot (403)."""
+    pause, and a hook for chats that blocked the bot (403).
+
+    Messages to ``seller_chats`` (and to any group) queue behind messages to buyers, and
+    proactive follow-ups (:meth:`send_when_ready`) behind both.
+    """
 
     def __init__(
         self,
         inner: Notifier,
         limiter: RateLimiter,
         on_blocked: Callable[[int], Awaitable[None]] | None = None,
+        seller_chats: frozenset[int] = frozenset(),
     ) -> None:
         self.inner = inner
         self.limiter = limiter
         self.on_blocked = on_blocked
+        self.seller_chats = seller_chats
         self.rate_limited = 0
 
+    def priority(self, chat_id: int) -> Priority:
+        """How urgent a message to ``chat_id`` is (a buyer's answer first)."""
+        if chat_id < 0 or chat_id in self.seller_chats:
+            return Priority.SELLER
+        return Priority.REPLY
+
     async def send(self, message: OutMessage) -> int:
-        """Send when the limiter allows (a reply: ahead of bulk follow-ups)."""
+        """Send when the limiter allows."""
         return await self._paced(message.chat_id, lambda: self.inner.send(message))
 
     async def send_when_ready(
@@ -188,7 +265,7 @@ class RateLimitedNotifier:
         await self._paced(message.chat_id, lambda: self.inner.edit(message, message_id))
 
     async def _paced(self, chat_id: int, call: Callable[[], Awaitable[T]]) -> T:
-        async with self.limiter.turn(chat_id):
+        async with self.limiter.turn(chat_id, priority=self.priority(chat_id)):
             pass
         return await self._guard(chat_id, call())
 

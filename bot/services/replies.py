@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.entities import extract_entities
-from bot.domain.models import ConversationStatus, Draft, DraftStatus, OutMessage, Sender
+from bot.domain.models import (
+    Conversation,
+    ConversationStatus,
+    Draft,
+    DraftStatus,
+    Order,
+    OutMessage,
+    Sender,
+)
 from bot.domain.ports import StoredMessage, UnitOfWork
 from bot.services.disputes import DisputeService
 from bot.services.presenter import CardFacts, Presenter
@@ -28,6 +37,16 @@ def describe_entities(text: str) -> tuple[str, ...]:
     return described[:6]
 
 
+@dataclass(frozen=True)
+class Known:
+    """What a card shows beside the draft, when the caller has already read it."""
+
+    conversation: Conversation
+    buyer: Sender
+    order: Order | None
+    unanswered: list[StoredMessage]
+
+
 class Cards:
     """Builds and refreshes approval cards in every seller chat, and delivers approved drafts."""
 
@@ -43,21 +62,31 @@ class Cards:
         self.entities = entities
         self.disputes = disputes  # offers and choices also count in an open dispute
 
-    async def facts(self, uow: UnitOfWork, draft: Draft) -> CardFacts:
-        """Everything a card about ``draft`` shows."""
-        conversation = await uow.conversations.get(draft.conversation_id)
-        assert conversation is not None
-        buyer = await uow.chats.get(conversation.chat_id) or Sender(conversation.chat_id)
-        order = await uow.orders.get(conversation.order_id) if conversation.order_id else None
-        unanswered = await uow.conversations.unanswered(conversation.id)
-        attachments = tuple(m.kind for m in unanswered if m.kind not in ("text", "choice"))
-        return CardFacts(
-            draft, conversation, buyer, order, attachments, self.entities(draft.buyer_text)
-        )
+    async def facts(self, uow: UnitOfWork, draft: Draft, known: Known | None = None) -> CardFacts:
+        """Everything a card about ``draft`` shows (``known`` spares reading what the caller
+        already holds)."""
+        if known is None:
+            conversation = await uow.conversations.get(draft.conversation_id)
+            assert conversation is not None
+            buyer = await uow.chats.get(conversation.chat_id) or Sender(conversation.chat_id)
+            order_id = conversation.order_id
+            order = await uow.orders.get(order_id) if order_id else None
+            unanswered = await uow.conversations.unanswered(conversation.id)
+            known = Known(conversation, buyer, order, unanswered)
+        attachments = tuple(m.kind for m in known.unanswered if m.kind not in ("text", "choice"))
+        return CardFacts(draft, known.conversation, known.buyer, known.order, attachments,
+                         self.entities(draft.buyer_text))  # fmt: skip
 
-    async def post(self, uow: UnitOfWork, draft: Draft, now: datetime, decision: str = "") -> None:
+    async def post(
+        self,
+        uow: UnitOfWork,
+        draft: Draft,
+        now: datetime,
+        decision: str = "",
+        known: Known | None = None,
+    ) -> None:
         """Send a new card about ``draft`` to every seller chat."""
-        card = self.presenter.approval_card(await self.facts(uow, draft), decision)
+        card = self.presenter.approval_card(await self.facts(uow, draft, known), decision)
         for chat in self.sellers:
             await uow.outbox.add(OutMessage(chat, card.text, card.buttons, card.ref), now)
 
@@ -68,11 +97,14 @@ class Cards:
         now: datetime,
         decision: str = "",
         toggles_in: int | None = None,
+        draft: Draft | None = None,
+        known: Known | None = None,
     ) -> None:
-        """Re-render the card in every seller chat (with option toggles in ``toggles_in``)."""
-        draft = await uow.drafts.get(draft_id)
+        """Re-render the card in every seller chat (with option toggles in ``toggles_in``);
+        ``draft`` and ``known`` spare reading what the caller already holds."""
+        draft = draft or await uow.drafts.get(draft_id)
         assert draft is not None
-        facts = await self.facts(uow, draft)
+        facts = await self.facts(uow, draft, known)
         card = self.presenter.approval_card(facts, decision)  # rendered once for every chat…
         toggled = card
         if toggles_in is not None:  # …except the one showing the option toggles

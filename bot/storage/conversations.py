@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -231,6 +232,39 @@ class DraftRepo(Repo):
             conversation_id, intent, confidence, language, buyer_text, text,
             DraftStatus.PENDING.value, ts(now),
         )  # fmt: skip
+        await self._options(draft_id, options)
+        return Draft(draft_id, conversation_id, intent, confidence, language, buyer_text, text,
+                     DraftStatus.PENDING, options)  # fmt: skip
+
+    async def revise(
+        self,
+        draft: Draft,
+        intent: str,
+        confidence: float,
+        language: str,
+        buyer_text: str,
+        text: str,
+        options: tuple[Option, ...],
+    ) -> Draft | None:
+        """Rewrite a pending draft in place (the buyer wrote again before the seller decided);
+        options the seller switched off stay off. None if it is no longer pending."""
+        off = {o.kind for o in draft.options if not o.enabled}
+        options = tuple(replace(o, enabled=False) if o.kind in off else o for o in options)
+        cursor = await self.conn.execute(
+            """UPDATE drafts SET intent=?, confidence=?, language=?, buyer_text=?, text=?
+               WHERE id=? AND status='pending'""",
+            (intent, confidence, language, buyer_text, text, draft.id),
+        )
+        if cursor.rowcount != 1:
+            return None
+        await self.conn.execute("DELETE FROM draft_options WHERE draft_id=?", (draft.id,))
+        await self._options(draft.id, options)
+        return replace(draft, intent=intent, confidence=confidence, language=language,
+                       buyer_text=buyer_text, text=text, options=options)  # fmt: skip
+
+    async def _options(self, draft_id: int, options: tuple[Option, ...]) -> None:
+        if not options:
+            return
         await self.conn.executemany(
             """INSERT INTO draft_options (draft_id, idx, kind, amount, currency, needs_action,
                enabled, days) VALUES (?,?,?,?,?,?,?,?)""",
@@ -243,9 +277,6 @@ class DraftRepo(Repo):
                 for idx, o in enumerate(options)
             ],
         )  # fmt: skip
-        draft = await self.get(draft_id)
-        assert draft is not None
-        return draft
 
     async def get(self, draft_id: int) -> Draft | None:
         """A draft with its options."""

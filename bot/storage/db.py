@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
 
+from bot.domain.errors import StorageUnavailable
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.repos import Repos
 
@@ -66,16 +69,56 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repos]:
-        """A unit of work: everything inside commits together or not at all."""
+        """A unit of work: everything inside commits together or not at all.
+
+        A database that cannot be written (disk full, I/O error, locked past the busy
+        timeout, corrupt) raises :class:`StorageUnavailable`, so callers can wait and retry
+        rather than treat the work as failed."""
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise (_unavailable(exc) if _is_outage(exc) else exc) from exc
             try:
                 yield Repos(self._conn)
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    await self._conn.execute("ROLLBACK")
+                if _is_outage(exc):
+                    assert isinstance(exc, sqlite3.Error)
+                    raise _unavailable(exc) from exc
                 raise
-            await self._conn.execute("COMMIT")
+            try:
+                await self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    await self._conn.execute("ROLLBACK")
+                raise (_unavailable(exc) if _is_outage(exc) else exc) from exc
+
+    async def execute_script(self, sql: str) -> None:
+        """Run statements outside the unit-of-work machinery (maintenance, tests)."""
+        async with self._lock:
+            for statement in sql.split(";"):
+                if statement.strip():
+                    await self._conn.execute(statement)
 
     async def close(self) -> None:
         """Close the connection (checkpointing the WAL)."""
         await self._conn.close()
+
+
+_OUTAGES = frozenset({
+    sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_PROTOCOL, sqlite3.SQLITE_NOTADB,
+})  # fmt: skip
+
+
+def _is_outage(exc: BaseException) -> bool:
+    """Errors of the medium (full, I/O, locked, corrupt), not of the statement (a bug)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.Error) and code is not None and code & 0xFF in _OUTAGES
+
+
+def _unavailable(exc: sqlite3.Error) -> StorageUnavailable:
+    return StorageUnavailable(f"database unavailable: {exc}")

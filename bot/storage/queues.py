@@ -13,7 +13,7 @@ from bot.domain.models import (
     OutMessage,
 )
 from bot.domain.ports import OutboxRow
-from bot.storage.base import Repo, ts
+from bot.storage.base import Repo, dt, ts
 
 
 class InboxRepo(Repo):
@@ -50,17 +50,23 @@ class InboxRepo(Repo):
 
 
 class OutboxRepo(Repo):
-    """Messages that must reach Telegram, written with the state change that caused them."""
+    """Messages that must reach Telegram, written with the state change that caused them.
+
+    Rows of one chat go out in id order; different chats are independent. Once delivered
+    (or given up on) a row keeps only what later edits need (chat, ref, Telegram's message
+    id) and is deleted by :meth:`prune` after the retention period.
+    """
 
     async def add(self, message: OutMessage, now: datetime) -> int:
-        """Queue a message. An edit of a message still unsent just rewrites that message."""
+        """Queue a message. An edit of a message (or of an edit) still unsent rewrites it."""
         buttons = json.dumps(
             [[[b.text, b.data] for b in row] for row in message.buttons], ensure_ascii=False
         )
         if message.edit and message.ref:
             cursor = await self.conn.execute(
-                """UPDATE outbox SET text=?, buttons=? WHERE chat_id=? AND ref=? AND edit=0
-                   AND status='pending'""",
+                """UPDATE outbox SET text=?, buttons=? WHERE id=(
+                       SELECT id FROM outbox WHERE chat_id=? AND ref=? AND status='pending'
+                       ORDER BY id DESC LIMIT 1)""",
                 (message.text, buttons, message.chat_id, message.ref),
             )
             if cursor.rowcount:
@@ -81,6 +87,31 @@ class OutboxRepo(Repo):
         )  # fmt: skip
         return [_outbox(r) for r in rows]
 
+    async def due_chats(self, now: datetime) -> list[tuple[int, int]]:
+        """Chats with a due pending row, as (chat id, oldest due row id)."""
+        rows = await self._all(
+            """SELECT chat_id, MIN(id) AS head FROM outbox WHERE status='pending'
+               AND (not_before IS NULL OR not_before<=?) GROUP BY chat_id""",
+            ts(now),
+        )
+        return [(int(r["chat_id"]), int(r["head"])) for r in rows]
+
+    async def queue(self, chat_id: int, limit: int = 20) -> list[OutboxRow]:
+        """Pending rows of one chat, in queue order."""
+        rows = await self._all(
+            "SELECT * FROM outbox WHERE status='pending' AND chat_id=? ORDER BY id LIMIT ?",
+            chat_id, limit,
+        )  # fmt: skip
+        return [_outbox(r) for r in rows]
+
+    async def next_retry(self, now: datetime) -> datetime | None:
+        """The earliest future retry time of a pending row."""
+        row = await self._one(
+            "SELECT MIN(not_before) AS at FROM outbox WHERE status='pending' AND not_before>?",
+            ts(now),
+        )
+        return dt(row["at"]) if row else None
+
     async def sent_message_id(self, chat_id: int, ref: str) -> int | None:
         """Telegram's message id of the message sent under ``ref`` to ``chat_id``."""
         row = await self._one(
@@ -90,12 +121,14 @@ class OutboxRepo(Repo):
         )  # fmt: skip
         return int(row["tg_message_id"]) if row and row["tg_message_id"] is not None else None
 
-    async def mark_sent(self, row_id: int, message_id: int | None, now: datetime) -> None:
-        """Delivered."""
+    async def mark_sent(
+        self, row_id: int, message_id: int | None, now: datetime, note: str | None = None
+    ) -> None:
+        """Delivered; the body is dropped."""
         await self.conn.execute(
-            "UPDATE outbox SET status='sent', tg_message_id=?, sent_at=?, attempts=attempts+1 "
-            "WHERE id=?",
-            (message_id, ts(now), row_id),
+            """UPDATE outbox SET status='sent', tg_message_id=?, sent_at=?, error=?,
+               attempts=attempts+1, text='', buttons='[]', photo=NULL WHERE id=?""",
+            (message_id, ts(now), note, row_id),
         )
 
     async def retry_later(self, row_id: int, at: datetime, error: str) -> None:
@@ -106,11 +139,32 @@ class OutboxRepo(Repo):
         )
 
     async def mark_failed(self, row_id: int, error: str, now: datetime) -> None:
-        """Given up on (the chat blocked us, the message is invalid…)."""
+        """Given up on (the chat blocked us, the message is invalid…); the body is dropped."""
         await self.conn.execute(
-            "UPDATE outbox SET status='failed', error=?, sent_at=?, attempts=attempts+1 WHERE id=?",
+            """UPDATE outbox SET status='failed', error=?, sent_at=?, attempts=attempts+1,
+               text='', buttons='[]', photo=NULL WHERE id=?""",
             (error, ts(now), row_id),
         )
+
+    async def prune(self, before: datetime) -> int:
+        """Delete sent and failed rows finished before ``before``."""
+        cursor = await self.conn.execute(
+            "DELETE FROM outbox WHERE status IN ('sent', 'failed') AND sent_at<?", (ts(before),)
+        )
+        return cursor.rowcount
+
+    async def depth(self, now: datetime) -> list[tuple[int, int, float]]:
+        """Pending rows per chat: (chat id, count, age of the oldest in seconds)."""
+        rows = await self._all(
+            """SELECT chat_id, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox
+               WHERE status='pending' GROUP BY chat_id"""
+        )
+        result = []
+        for r in rows:
+            oldest = dt(r["oldest"])
+            age = (now - oldest).total_seconds() if oldest else 0.0
+            result.append((int(r["chat_id"]), int(r["n"]), max(0.0, age)))
+        return result
 
 
 def _outbox(row: aiosqlite.Row) -> OutboxRow:
@@ -120,6 +174,7 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
     return OutboxRow(
         id=row["id"],
         attempts=row["attempts"],
+        not_before=dt(row["not_before"]),
         message=OutMessage(
             chat_id=row["chat_id"],
             text=row["text"],

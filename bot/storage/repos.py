@@ -18,6 +18,7 @@ from bot.storage.base import Repo, dt, ts
 from bot.storage.conversations import ConversationRepo, DraftRepo
 from bot.storage.disputes import DisputeRepo
 from bot.storage.followups import FollowupRepo
+from bot.storage.gauges import GaugeRepo
 from bot.storage.queues import InboxRepo, OutboxRepo
 
 __all__ = ["ConversationRepo", "DraftRepo", "InboxRepo", "OutboxRepo", "Repos"]
@@ -164,3 +165,4 @@ class Repos:
         self.outbox = OutboxRepo(conn)
         self.disputes = DisputeRepo(conn)
         self.followups = FollowupRepo(conn)
+        self.gauges = GaugeRepo(conn)

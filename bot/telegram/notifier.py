@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -19,7 +20,15 @@ from aiogram.types import (
 )
 
 from bot.domain.models import OutMessage
-from bot.domain.ports import Blocked, MaybeSent, RateLimited, RetryLater, Undeliverable
+from bot.domain.ports import (
+    Blocked,
+    MaybeSent,
+    ProbablySent,
+    RateLimited,
+    RetryLater,
+    Undeliverable,
+)
+from bot.telegram.session import UnreadableSuccess
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -104,6 +113,10 @@ class TelegramNotifier:
 
 
 def _translate(exc: Exception) -> Exception:
+    if isinstance(exc, UnreadableSuccess):
+        return ProbablySent(f"Bot API accepted it but its answer was unreadable ({exc.message})")
+    if isinstance(exc, ClientDecodeError):
+        return RetryLater(5.0, f"Bot API answered something unreadable ({exc.message})")
     if isinstance(exc, TelegramRetryAfter):
         return RateLimited(float(exc.retry_after), f"rate limited for {exc.retry_after}s")
     if isinstance(exc, TelegramForbiddenError):

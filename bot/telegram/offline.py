@@ -12,9 +12,10 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from bot.telegram.fake_api import ApiError, FakeBotAPI
+from bot.telegram.session import StatusAwareMixin
 
 
-class OfflineSession(BaseSession):
+class OfflineSession(StatusAwareMixin, BaseSession):
     """Every Bot API call is answered by the in-memory API, with Telegram's error semantics."""
 
     def __init__(self, api: FakeBotAPI) -> None:

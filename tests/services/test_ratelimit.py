@@ -46,6 +46,8 @@ class VirtualTime:
                 await asyncio.sleep(0)
             if self._sleepers and not all(t.done() for t in tasks):
                 wake, _, future = heapq.heappop(self._sleepers)
+                if future.done():  # a cancelled timer
+                    continue
                 self.now = max(self.now, wake)
                 future.set_result(None)
         return [t.result() for t in tasks]

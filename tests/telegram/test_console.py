@@ -216,7 +216,8 @@ async def test_doubt_is_asked_not_hidden(world: World) -> None:
     await world.act(world.fake.taps(BUYER, "customs or import fees"))
     assert world.last(BUYER).endswith("✔ customs or import fees")  # question answered
     assert "Intent: customs_fees (100%)" in world.last(SELLER)
-    assert any("Replaced by a newer card" in t for t in world.fake.texts(SELLER))
+    cards = [t for t in world.fake.texts(SELLER) if "Buyer message" in t]
+    assert len(cards) == 1  # the same card, brought up to date
 
 
 async def test_card_gist_lists_what_the_buyer_mentioned(world: World) -> None:
@@ -250,3 +251,32 @@ async def test_dispute_followup_card_can_record_the_dispute(world: World) -> Non
     await world.act(world.fake.taps(SELLER, "Record a dispute"))
     await world.act(world.fake.says(SELLER, "/disputes"))
     assert ORDER_ID in world.last(SELLER)
+
+
+async def test_a_complaint_stays_open_when_the_buyer_then_asks_where_the_order_is(
+    world: World,
+) -> None:
+    await world.linked_buyer()
+    await world.act(world.fake.says(BUYER, "The shoes arrived damaged, the sole is torn"))
+    await world.act(world.fake.says(BUYER, "where is my order?"))
+    cards = [t for t in world.fake.texts(SELLER) if "Buyer message" in t]
+    assert len(cards) == 1  # one card, brought up to date, not a second one
+    assert "damaged_item" in cards[0]
+    assert "sole is torn" in cards[0] and "where is my order" in cards[0]
+    assert not any("Sent automatically" in t for t in world.fake.texts(SELLER))
+    async with world.app.db.transaction() as uow:
+        conversation = await uow.conversations.get(1)
+    assert conversation is not None and conversation.status.value == "open"
+    await world.act(world.fake.taps(SELLER, "Send"))  # the seller decides it, nobody else
+    assert "Sent by" in world.last(SELLER)
+
+
+async def test_several_messages_in_a_row_update_one_card(world: World) -> None:
+    await world.linked_buyer()
+    for text in ("the parcel has not arrived yet", "it is 20 days late already", "help pls"):
+        await world.act(world.fake.says(BUYER, text))
+    cards = [t for t in world.fake.texts(SELLER) if "Buyer message" in t]
+    assert len(cards) == 1
+    assert "20 days late" in cards[0] and "has not arrived" in cards[0]
+    acks = [t for t in world.fake.texts(BUYER) if "seller" in t.lower()]
+    assert len(acks) <= 1  # one acknowledgement, not one per message

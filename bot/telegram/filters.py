@@ -14,7 +14,8 @@ The rule (issue 10; the team-console issue will tighten the group case with a pe
     acts in their own chat.
   - the chat is a group (negative id): the sender is any human member (``from_user`` set,
     not a bot). There is no per-user seller list yet, so membership of a seller group is the
-    permission, exactly as before.
+    permission, exactly as before. Anonymous group admins write as a bot
+    (``GroupAnonymousBot``) and are refused: nobody could tell who acted.
 
   Anyone else's update in a seller chat (a buyer, a stranger, a forged post) gets no seller
   powers: messages are dropped, presses get a short refusal.

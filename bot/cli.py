@@ -194,7 +194,7 @@ async def _run(settings: Settings, webhook: str | None = None) -> int:
         followups=app.runner,
     )
     await app.runner.recover()  # rows a crash left "sending" are not sent twice
-    pump = InboxPump(app.poller.drain)
+    pump = InboxPump(app.poller.drain, health=app.health)
     http = await _serve_http(app, settings, webhook, pump)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -253,14 +253,16 @@ async def _serve_http(
     if webhook and not webhook.startswith(("https://", "http://")):
         raise ConfigError("--webhook: must be the public https:// URL Telegram will post to")
     token = settings.api_token.get_secret_value() if settings.api_token else None
-    if token is None and not webhook:
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    if token is None and metrics_token is None and not webhook:
         return None
     hook = None
     if webhook:
         assert settings.webhook_secret is not None
         hook = Webhook(webhook_path(webhook), settings.webhook_secret.get_secret_value(),
                        app.inbox, pump.wake)  # fmt: skip
-    server = HttpServer(HttpApi(app.followups, token, hook))
+    server = HttpServer(HttpApi(app.followups, token, hook, metrics=app.metrics,
+                                metrics_token=metrics_token, health=app.health))  # fmt: skip
     try:
         address = await server.start(settings.api_host, settings.api_port)
     except OSError as exc:

@@ -6,7 +6,10 @@ Endpoints (JSON in and out; the order API needs ``Authorization: Bearer <PARLEY_
 * ``POST /api/orders/{order_id}/events`` — ``{"id"?, "type", "at", "data"?}``; idempotent by
   ``id`` (201 when new, 200 when already recorded);
 * ``GET /api/orders/{order_id}`` — the order, its events and follow-ups;
-* ``GET /healthz`` — 200 when the database answers (no token; for load balancers);
+* ``GET /healthz`` — 200 when the database answers and can be written, 503 while it cannot
+  (no token; for load balancers); reports the Bot API's state too;
+* ``GET /metrics`` — Prometheus text format (bearer ``PARLEY_METRICS_TOKEN``, else the API
+  token);
 * ``POST <webhook path>`` (``parley run --webhook URL``) — Telegram updates, checked against
   ``X-Telegram-Bot-Api-Secret-Token``, stored in the inbox and answered 200 at once.
 
@@ -33,8 +36,10 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from bot.api.metrics import Metrics
 from bot.domain import jsonbody
-from bot.domain.errors import NotFound
+from bot.domain.errors import NotFound, StorageUnavailable
 from bot.domain.followups import FollowupRow
 from bot.domain.models import Order
 from bot.domain.orderevents import (
@@ -45,6 +50,7 @@ from bot.domain.orderevents import (
     parse_orders_json,
 )
 from bot.services.followups import FollowupPlanner
+from bot.services.health import Health
 from bot.services.inbox import InboxService
 
 log = logging.getLogger(__name__)
@@ -125,11 +131,17 @@ class HttpApi:
         api_token: str | None,
         webhook: Webhook | None = None,
         max_body: int = MAX_BODY,
+        metrics: Metrics | None = None,
+        metrics_token: str | None = None,
+        health: Health | None = None,
     ) -> None:
         self.planner = planner
         self.api_token = api_token
         self.webhook = webhook
         self.max_body = max_body
+        self.metrics = metrics
+        self.metrics_token = metrics_token or api_token
+        self.health = health
 
     def app(self) -> web.Application:
         """The aiohttp application."""
@@ -138,6 +150,7 @@ class HttpApi:
         app.router.add_post("/api/orders", self._authorized(self.upsert_orders))
         app.router.add_post("/api/orders/{order_id}/events", self._authorized(self.add_event))
         app.router.add_get("/api/orders/{order_id}", self._authorized(self.get_order))
+        app.router.add_get("/metrics", self._authorized(self.scrape, metrics=True))
         if self.webhook is not None:
             app.router.add_post(self.webhook.path, self.telegram)
         return app
@@ -152,17 +165,29 @@ class HttpApi:
             if exc.status >= 400:
                 return _error(exc.status, exc.reason)
             raise
+        except StorageUnavailable as exc:
+            # Telegram (and a well-behaved API client) retries a 503: nothing is lost.
+            if self.health is not None:
+                await self.health.failed(self.health.database, str(exc.__cause__ or exc))
+            else:
+                log.warning("%s %s: %s", request.method, request.path, exc)
+            response = _error(503, "the database cannot be written right now; retry later")
+            response.headers["Retry-After"] = "5"
+            return response
         except Exception:
             log.exception("%s %s failed", request.method, request.path)
             return _error(500, "internal error")
 
-    def _authorized(self, handler: Handler) -> Handler:
+    def _authorized(self, handler: Handler, metrics: bool = False) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
-            if self.api_token is None:
-                return _error(503, "the order API is off: set PARLEY_API_TOKEN")
+            token = self.metrics_token if metrics else self.api_token
+            if token is None:
+                what = "/metrics is off: set PARLEY_METRICS_TOKEN or PARLEY_API_TOKEN"
+                return _error(503, what if metrics else "the order API is off: set "
+                              "PARLEY_API_TOKEN")  # fmt: skip
             scheme, _, given = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(
-                given.strip().encode(), self.api_token.encode()
+                given.strip().encode(), token.encode()
             ):
                 response = _error(401, "missing or wrong bearer token")
                 response.headers["WWW-Authenticate"] = 'Bearer realm="parley"'
@@ -183,9 +208,24 @@ class HttpApi:
         return jsonbody.load(await request.read())
 
     async def healthz(self, request: web.Request) -> web.Response:
-        """Liveness and database check for load balancers."""
+        """Liveness and database check for load balancers: 200 while the database answers
+        and can be written, 503 otherwise; the Bot API's state is reported, not judged."""
         next_due = await self.planner.next_due()
-        return _json(200, {"status": "ok", "next_followup_due": _ts(next_due)})
+        body: dict[str, Any] = {"status": "ok", "next_followup_due": _ts(next_due)}
+        if self.health is not None:
+            body["database"] = "down" if self.health.database.down else "ok"
+            body["bot_api"] = "down" if self.health.api.down else "ok"
+            if self.health.database.down:
+                body["status"] = "degraded"
+                return _json(503, body)
+        return _json(200, body)
+
+    async def scrape(self, request: web.Request) -> web.Response:
+        """``GET /metrics`` in the Prometheus text format."""
+        if self.metrics is None:
+            return _error(404, "metrics are not collected in this process")
+        return web.Response(body=await self.metrics.render(),
+                            headers={"Content-Type": METRICS_CONTENT_TYPE})  # fmt: skip
 
     async def upsert_orders(self, request: web.Request) -> web.Response:
         """``POST /api/orders``."""
@@ -304,9 +344,12 @@ class InboxPump:
     replies) happens here, in order, one update at a time, exactly like long polling does.
     """
 
-    def __init__(self, drain: Callable[[], Awaitable[int]], every: float = 5.0) -> None:
+    def __init__(
+        self, drain: Callable[[], Awaitable[int]], every: float = 5.0, health: Health | None = None
+    ) -> None:
         self.drain = drain
         self.every = every
+        self.health = health or Health()
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -319,8 +362,12 @@ class InboxPump:
             self._wake.clear()
             try:
                 await self.drain()
+            except StorageUnavailable as exc:  # logged once per outage by Health
+                await self.health.failed(self.health.database, str(exc.__cause__ or exc))
             except Exception:
                 log.exception("handling stored updates failed; retrying")
+            else:
+                await self.health.ok(self.health.database)
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
             await asyncio.wait({waiter, stopper}, timeout=self.every,

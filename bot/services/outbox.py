@@ -108,11 +108,15 @@ class OutboxRelay:
 
     async def flush(self) -> int:
         """Deliver everything due now and wait until it is done (demo, tests, CLI); returns
-        how many rows were delivered."""
+        how many rows were delivered. A database that cannot be read ends it early."""
         before = self.stats.sent + self.stats.probably_sent
         while True:
             progress = self.stats.sent + self.stats.probably_sent + self.stats.failed
-            await self._dispatch()
+            try:
+                await self._dispatch()
+            except StorageUnavailable as exc:  # nothing can be read: try again later
+                await self.health.failed(self.health.database, str(exc.__cause__ or exc))
+                break
             if not self._busy:
                 break
             await asyncio.gather(*self._busy.values(), return_exceptions=True)

@@ -11,6 +11,7 @@ import pytest
 
 from bot.app import App, build_app
 from bot.content.loader import Content, load_content
+from bot.domain.intents import IntentMatcher
 from bot.services.clock import ManualClock
 from bot.services.linking import LinkService
 from bot.settings import Settings
@@ -47,6 +48,19 @@ def content() -> Content:
     return load_content(Settings())
 
 
+_MATCHERS: dict[tuple[int, str], tuple[Content, IntentMatcher]] = {}
+
+
+def shared_matcher(content: Content, language: str) -> IntentMatcher:
+    """One trained matcher per content and default language for the whole run: training
+    takes most of an app's start, and the matcher does not change once built."""
+    key = (id(content), language)  # the content is kept with it, so its id is never reused
+    if key not in _MATCHERS:
+        matcher = IntentMatcher(content.intents.phrases, default_language=language)
+        _MATCHERS[key] = (content, matcher)
+    return _MATCHERS[key][1]
+
+
 class World:
     """Parley with a pretend Telegram. People act, then ``deliver()`` runs the real polling path."""
 
@@ -79,8 +93,9 @@ class World:
     async def start(self) -> None:
         session = OfflineSession(self.fake)
         self._app = await build_app(
-            self.settings, clock=self.clock, session=session, content=self.content
-        )
+            self.settings, clock=self.clock, session=session, content=self.content,
+            matcher=shared_matcher(self.content, self.settings.default_language),
+        )  # fmt: skip
 
     async def restart(self) -> None:
         """Stop and start Parley again on the same database (as after a crash or deploy)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -65,6 +66,26 @@ class OutboxRow:
     message: OutMessage
     attempts: int = 0
     not_before: datetime | None = None
+    target: int | None = None  # for an edit: Telegram's id of the message it changes
+
+
+@dataclass
+class UpdateClaim:
+    """The inbox row of the update this task is handling.
+
+    While it is set in :data:`HANDLING`, the first unit of work that commits in the same task
+    also marks the update handled (``taken``), so a handler's changes and the update's "done"
+    are one transaction: a crash can neither lose them nor make them happen twice. Work a
+    handler commits in later transactions is not repeated after a crash (at most once).
+    """
+
+    inbox_id: int
+    at: datetime
+    task: object  # the asyncio task handling it; other tasks never take the claim
+    taken: bool = False
+
+
+HANDLING: ContextVar[UpdateClaim | None] = ContextVar("parley_handling", default=None)
 
 
 class Clock(Protocol):
@@ -170,6 +191,7 @@ class ConversationRepository(Protocol):
         status: ConversationStatus | None = None,
         intent: str | None = None,
         language: str | None = None,
+        waiting: bool = False,
     ) -> None: ...
     async def add_message(self, message: StoredMessage, now: datetime) -> int: ...
     async def message(self, message_id: int) -> StoredMessage | None: ...
@@ -250,16 +272,14 @@ class OutboxRepository(Protocol):
         """Pending rows whose retry time has come, oldest first (all chats)."""
         ...
 
-    async def due_chats(self, now: datetime) -> list[tuple[int, int]]:
-        """Chats with at least one due pending row, as (chat id, oldest due row id)."""
+    async def due_chats(self, now: datetime) -> tuple[list[tuple[int, int]], datetime | None]:
+        """Chats with at least one due pending row, as (chat id, oldest due row id), and the
+        earliest future retry time among pending rows (None if none waits)."""
         ...
 
     async def queue(self, chat_id: int, limit: int = 20) -> list[OutboxRow]:
-        """The pending rows of one chat in queue order, due or not."""
-        ...
-
-    async def next_retry(self, now: datetime) -> datetime | None:
-        """The earliest future retry time among pending rows, if any."""
+        """The pending rows of one chat in queue order, due or not; an edit row carries the
+        Telegram message id of its target (``target``) when that was sent."""
         ...
 
     async def sent_message_id(self, chat_id: int, ref: str) -> int | None:

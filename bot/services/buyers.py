@@ -6,6 +6,7 @@ import html
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from bot.domain import callbacks, links
 from bot.domain.choices import match_choice
@@ -35,6 +36,7 @@ SMALL_TALK = frozenset({"greeting", "thanks", "none"})
 LANGUAGES = ("en", "ru", "es", "pt", "fr")
 _ORDER_NUMBER = re.compile(r"\b\d{6,20}\b")
 MAX_STORED_TEXT = 8000
+REMEMBERED_CHATS = 10_000
 MAX_CARD_MESSAGES = 8  # the latest unanswered messages a card quotes…
 MAX_CARD_TEXT = 2500  # …within this many characters (a Telegram message holds 4096)
 
@@ -69,6 +71,7 @@ class BuyerService:
         self.presenter = presenter
         self.config = config
         self.cards = cards or Cards(presenter, config.seller_chat_ids)
+        self._remembered: dict[int, Sender] = {}  # chats whose stored name is up to date
 
     def _language(self, sender: Sender, order: Order | None) -> str:
         for candidate in (order.buyer_language if order else "", sender.language_code[:2]):
@@ -120,47 +123,64 @@ class BuyerService:
         """A buyer wrote (or sent a photo, sticker, voice…): store it and act on it."""
         now = self.clock.now()
         text = text[:MAX_STORED_TEXT]
+        fresh = self._remembered.get(sender.chat_id) != sender  # names change rarely
         async with self.store.transaction() as uow:
-            await uow.chats.remember(sender, "buyer", now)
-            order = _pick_order(await uow.orders.linked_to(sender.chat_id), text)
-            hint = self._language(sender, order)
-            conversation = await uow.conversations.open_for(
-                sender.chat_id, order.order_id if order else None
+            if fresh:
+                await uow.chats.remember(sender, "buyer", now)
+            await self._on_message(uow, sender, text, kind, message_id, now)
+        if fresh:
+            if len(self._remembered) >= REMEMBERED_CHATS:
+                self._remembered.clear()
+            self._remembered[sender.chat_id] = sender
+
+    async def _on_message(
+        self,
+        uow: UnitOfWork,
+        sender: Sender,
+        text: str,
+        kind: str,
+        message_id: int | None,
+        now: datetime,
+    ) -> None:
+        """Store a buyer's message and act on it, in the caller's transaction."""
+        order = _pick_order(await uow.orders.linked_to(sender.chat_id), text)
+        hint = self._language(sender, order)
+        conversation = await uow.conversations.open_for(
+            sender.chat_id, order.order_id if order else None
+        )
+        is_new = conversation is None
+        if conversation is None:
+            language = guess_language(text, hint, self.config.default_language)
+            conversation = await uow.conversations.create(
+                sender.chat_id, order.order_id if order else None, language, now
             )
-            is_new = conversation is None
-            if conversation is None:
-                language = guess_language(text, hint, self.config.default_language)
-                conversation = await uow.conversations.create(
-                    sender.chat_id, order.order_id if order else None, language, now
-                )
-            if conversation.taken_over_by is not None:
-                await self._relay(uow, sender, conversation, text, kind, message_id)
+        if conversation.taken_over_by is not None:
+            await self._relay(uow, sender, conversation, text, kind, message_id)
+            return
+        if kind != "text":
+            await self._non_text(uow, sender, conversation, order, kind, text, message_id)
+            return
+        if conversation.status == ConversationStatus.AWAITING_BUYER:
+            sent = await uow.drafts.last_sent(conversation.id)
+            if sent is not None and await self._choice_in_words(uow, sender, sent, order, text):
                 return
-            if kind != "text":
-                await self._non_text(uow, sender, conversation, order, kind, text, message_id)
-                return
-            if conversation.status == ConversationStatus.AWAITING_BUYER:
-                sent = await uow.drafts.last_sent(conversation.id)
-                if sent is not None and await self._choice_in_words(uow, sender, sent, order, text):
-                    return
-            result = self.matcher.classify(text, hint)
-            message_id = await uow.conversations.add_message(
-                StoredMessage(
-                    conversation.id,
-                    sender.chat_id,
-                    "in",
-                    "text",
-                    text,
-                    result.intent,
-                    result.confidence,
-                ),
-                now,
-            )
-            await uow.conversations.wait_for_seller(conversation.id, now)
-            ask = _doubt(result)
-            await self._draft(uow, sender, conversation, order, result, is_new and not ask)
-            if ask:
-                await self._ask(uow, sender, result.language, message_id, ask)
+        result = self.matcher.classify(text, hint)
+        message_id = await uow.conversations.add_message(
+            StoredMessage(
+                conversation.id,
+                sender.chat_id,
+                "in",
+                "text",
+                text,
+                result.intent,
+                result.confidence,
+            ),
+            now,
+        )
+        ask = _doubt(result)
+        await self._draft(uow, sender, conversation, order, result, is_new and not ask)
+        if ask:
+            await self._ask(uow, sender, result.language, message_id, ask)
 
     async def _relay(
         self,
@@ -280,10 +300,10 @@ class BuyerService:
                 conversation=conversation,
             )
             await self._to_sellers(uow, failed)
+            await uow.conversations.wait_for_seller(conversation.id, now)
             return
-        await uow.conversations.update(
-            conversation.id, now, status=ConversationStatus.OPEN, intent=intent, language=language
-        )
+        await uow.conversations.update(conversation.id, now, status=ConversationStatus.OPEN,
+                                       intent=intent, language=language, waiting=True)  # fmt: skip
         conversation = replace(conversation, status=ConversationStatus.OPEN, intent=intent,
                                language=language)  # fmt: skip
         known = Known(conversation, sender, order, unanswered)

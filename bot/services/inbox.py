@@ -11,11 +11,12 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 
 from bot.domain.errors import StorageUnavailable
-from bot.domain.ports import Clock, Store
+from bot.domain.ports import HANDLING, Clock, Store, UpdateClaim
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str], Awaitable[None]]
+BATCH = 100
 
 
 class InboxService:
@@ -24,6 +25,7 @@ class InboxService:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+        self._started = 0.0
 
     async def receive(self, updates: Iterable[tuple[int, str]]) -> int:
         """Store updates (``update_id``, JSON); returns how many were new."""
@@ -51,25 +53,36 @@ class InboxService:
         loop = asyncio.get_running_loop()
         while True:
             async with self.store.transaction() as uow:
-                batch = await uow.inbox.pending()
-            if not batch:
-                return handled
+                batch = await uow.inbox.pending(BATCH)
             for inbox_id, payload in batch:
                 if stop is not None and stop.is_set():
                     return handled
-                error: str | None = None
-                started = loop.time()
-                try:
-                    await handle(payload)
-                except StorageUnavailable:
-                    raise
-                except Exception as exc:
-                    log.exception("inbox update #%s failed", inbox_id)
-                    error = f"{type(exc).__name__}: {exc}"[:2000]
-                async with self.store.transaction() as uow:
-                    await uow.inbox.finish(inbox_id, self.clock.now(), error)
+                error = await self._handle_one(inbox_id, payload, handle)
                 handled += 1
                 if on_handled is not None:
-                    on_handled(loop.time() - started, error is None)
+                    on_handled(loop.time() - self._started, error is None)
                 if after_each is not None:
                     after_each()
+            if len(batch) < BATCH:  # what arrives meanwhile wakes the caller again
+                return handled
+
+    async def _handle_one(self, inbox_id: int, payload: str, handle: Handler) -> str | None:
+        """Handle one update; its "done" commits with the handler's first transaction
+        (:class:`UpdateClaim`), or here when the handler wrote nothing or failed."""
+        self._started = asyncio.get_running_loop().time()
+        claim = UpdateClaim(inbox_id, self.clock.now(), asyncio.current_task())
+        token = HANDLING.set(claim)
+        error: str | None = None
+        try:
+            await handle(payload)
+        except StorageUnavailable:
+            raise
+        except Exception as exc:
+            log.exception("inbox update #%s failed", inbox_id)
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+        finally:
+            HANDLING.reset(token)
+        if error is not None or not claim.taken:
+            async with self.store.transaction() as uow:
+                await uow.inbox.finish(inbox_id, self.clock.now(), error)
+        return error

@@ -20,7 +20,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.errors import StorageUnavailable
 from bot.domain.ports import (
@@ -45,6 +45,20 @@ MAX_BACKOFF = 300.0
 EDIT_GAP = 3.0  # seconds between two edits of the same message: later ones are merged
 IDLE_CHECK = 10.0  # look for due retries at least this often
 QUEUE_BATCH = 20
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one delivery went: sent (``message_id``, ``note``), to retry at ``retry_at``, or
+    failed for good (``reason``)."""
+
+    row: OutboxRow
+    sent: bool = False
+    message_id: int | None = None
+    note: str | None = None
+    later: bool = False
+    retry_at: datetime | None = None
+    reason: str = ""
 
 
 @dataclass
@@ -163,8 +177,7 @@ class OutboxRelay:
         caller may sleep before looking again."""
         now = self.clock.now()
         async with self.store.transaction() as uow:
-            heads = await uow.outbox.due_chats(now)
-            retry_at = await uow.outbox.next_retry(now)
+            heads, retry_at = await uow.outbox.due_chats(now)
         free = [h for h in heads if h[0] not in self._busy]
         free.sort(key=lambda head: (self.priority(head[0]), head[1]))
         for chat_id, _ in free[: max(0, self.max_chats - len(self._busy))]:
@@ -178,14 +191,15 @@ class OutboxRelay:
         return timeout
 
     async def _drain_chat(self, chat_id: int) -> bool:
-        """Deliver one chat's due rows in order; True if anything was settled."""
+        """Deliver one chat's due rows in order; True if anything was settled. Recording a
+        delivery and reading what is next share one transaction."""
         progressed = False
         try:
-            while True:
-                async with self.store.transaction() as uow:
-                    rows = await uow.outbox.queue(chat_id, QUEUE_BATCH)
+            async with self.store.transaction() as uow:
+                rows = await uow.outbox.queue(chat_id, QUEUE_BATCH)
+            while rows:
                 now = self.clock.now()
-                settled = False
+                outcome: Outcome | None = None
                 for row in rows:
                     if row.not_before is not None and row.not_before > now:
                         if row.message.edit:
@@ -193,12 +207,15 @@ class OutboxRelay:
                         break  # idempotent; anything else keeps the chat's order
                     if row.message.edit and self._edit_too_soon(row):
                         continue
-                    if not await self._deliver(row):
-                        break
-                    settled = True
-                if not settled:
+                    outcome = await self._deliver(row)
+                    break
+                if outcome is None or outcome.later:
+                    if outcome is not None:
+                        await self._settle(outcome, chat_id=None)
                     return progressed
+                rows = await self._settle(outcome, chat_id)
                 progressed = True
+            return progressed
         except StorageUnavailable as exc:
             await self.health.failed(self.health.database, str(exc.__cause__ or exc))
             return progressed
@@ -209,6 +226,26 @@ class OutboxRelay:
             self._busy.pop(chat_id, None)
             if progressed:
                 self._wake.set()
+
+    async def _settle(self, outcome: Outcome, chat_id: int | None) -> list[OutboxRow]:
+        """Record ``outcome`` and, given ``chat_id``, read that chat's queue in the same
+        transaction. A delivery the database could not record is remembered, not repeated."""
+        row = outcome.row
+        if outcome.sent:
+            self._unrecorded[row.id] = (outcome.message_id, outcome.note)
+        async with self.store.transaction() as uow:
+            now = self.clock.now()
+            if outcome.sent:
+                await uow.outbox.mark_sent(row.id, outcome.message_id, now, outcome.note)
+            elif outcome.later:
+                await uow.outbox.retry_later(row.id, outcome.retry_at or now, outcome.reason)
+            else:
+                await uow.outbox.mark_failed(row.id, outcome.reason, now)
+            rows = await uow.outbox.queue(chat_id, QUEUE_BATCH) if chat_id is not None else []
+        self._unrecorded.pop(row.id, None)
+        if outcome.sent:
+            await self.health.ok(self.health.database)
+        return rows
 
     def _edit_too_soon(self, row: OutboxRow) -> bool:
         message = row.message
@@ -224,12 +261,11 @@ class OutboxRelay:
             self._deferred_until = ready
         return True
 
-    async def _deliver(self, row: OutboxRow) -> bool:
-        """Send one row; True when it is settled (sent or given up), False when it waits."""
+    async def _deliver(self, row: OutboxRow) -> Outcome:
+        """Send one row (retrying short pauses on the spot) and say how it went."""
         if row.id in self._unrecorded:  # sent before the database could record it
             message_id, note = self._unrecorded[row.id]
-            await self._record(row, message_id, note)
-            return True
+            return Outcome(row, sent=True, message_id=message_id, note=note)
         message = row.message
         for attempt in range(INLINE_RETRIES):
             try:
@@ -239,25 +275,21 @@ class OutboxRelay:
                             row.id, message.chat_id, exc)  # fmt: skip
                 self.stats.probably_sent += 1
                 await self.health.ok(self.health.api)
-                await self._record(row, None, f"probably delivered: {exc}")
-                return True
+                return Outcome(row, sent=True, note=f"probably delivered: {exc}")
             except RetryLater as exc:
                 self.stats.retried += 1
                 await self._note_failure(row, exc)
                 if exc.seconds <= INLINE_WAIT_LIMIT and attempt + 1 < INLINE_RETRIES:
                     await asyncio.sleep(exc.seconds if not isinstance(exc, RateLimited) else 0)
                     continue  # a 429 pause is kept by the limiter, which we queue behind
-                return await self._later(row, exc.seconds, str(exc))
+                return self._later(row, exc.seconds, str(exc))
             except Undeliverable as exc:
                 log.warning("outbox %s to chat %s failed: %s", row.id, message.chat_id, exc)
                 self.stats.failed += 1
-                async with self.store.transaction() as uow:
-                    await uow.outbox.mark_failed(row.id, str(exc), self.clock.now())
-                return True
+                return Outcome(row, reason=str(exc))
             await self.health.ok(self.health.api)
             self.stats.sent += 1
-            await self._record(row, message_id, None)
-            return True
+            return Outcome(row, sent=True, message_id=message_id)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _note_failure(self, row: OutboxRow, exc: RetryLater) -> None:
@@ -275,39 +307,27 @@ class OutboxRelay:
     async def _send(self, row: OutboxRow) -> int | None:
         message = row.message
         if message.edit:
-            assert message.ref is not None
-            async with self.store.transaction() as uow:
-                target = await uow.outbox.sent_message_id(message.chat_id, message.ref)
-            if target is None:
+            if row.target is None:
                 raise Undeliverable(f"nothing was sent under {message.ref} to edit")
-            await self.notifier.edit(message, target)
+            await self.notifier.edit(message, row.target)
+            assert message.ref is not None
             self._last_edit[(message.chat_id, message.ref)] = self._monotonic()
-            return target
+            return row.target
         if message.copy_of is not None:
             return await self.notifier.copy(message)
         if message.photo is not None:
             return await self.notifier.send_photo(message)
         return await self.notifier.send(message)
 
-    async def _record(self, row: OutboxRow, message_id: int | None, note: str | None) -> None:
-        self._unrecorded[row.id] = (message_id, note)
-        async with self.store.transaction() as uow:
-            await uow.outbox.mark_sent(row.id, message_id, self.clock.now(), note)
-        del self._unrecorded[row.id]
-        await self.health.ok(self.health.database)
-
-    async def _later(self, row: OutboxRow, seconds: float, reason: str) -> bool:
-        async with self.store.transaction() as uow:
-            if row.attempts + 1 >= MAX_ATTEMPTS:
-                log.error("outbox %s to chat %s: giving up after %d attempts (%s)",
-                          row.id, row.message.chat_id, row.attempts + 1, reason)  # fmt: skip
-                self.stats.failed += 1
-                await uow.outbox.mark_failed(row.id, f"gave up: {reason}", self.clock.now())
-                return True
-            delay = min(MAX_BACKOFF, max(seconds, 2.0**row.attempts))
-            at = self.clock.now() + timedelta(seconds=delay)
-            await uow.outbox.retry_later(row.id, at, reason)
-        return False
+    def _later(self, row: OutboxRow, seconds: float, reason: str) -> Outcome:
+        if row.attempts + 1 >= MAX_ATTEMPTS:
+            log.error("outbox %s to chat %s: giving up after %d attempts (%s)",
+                      row.id, row.message.chat_id, row.attempts + 1, reason)  # fmt: skip
+            self.stats.failed += 1
+            return Outcome(row, reason=f"gave up: {reason}")
+        delay = min(MAX_BACKOFF, max(seconds, 2.0**row.attempts))
+        return Outcome(row, later=True, reason=reason,
+                       retry_at=self.clock.now() + timedelta(seconds=delay))  # fmt: skip
 
     async def prune(self, keep: timedelta) -> int:
         """Delete delivered and failed rows older than ``keep``; returns how many."""

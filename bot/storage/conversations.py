@@ -42,9 +42,7 @@ class ConversationRepo(Repo):
                updated_at) VALUES (?,?,?,?,?,?)""",
             chat_id, order_id, ConversationStatus.OPEN.value, language, ts(now), ts(now),
         )  # fmt: skip
-        conversation = await self.get(cid)
-        assert conversation is not None
-        return conversation
+        return Conversation(cid, chat_id, order_id, ConversationStatus.OPEN, language, now)
 
     async def get(self, conversation_id: int) -> Conversation | None:
         """A conversation by id."""
@@ -59,8 +57,10 @@ class ConversationRepo(Repo):
         status: ConversationStatus | None = None,
         intent: str | None = None,
         language: str | None = None,
+        waiting: bool = False,
     ) -> None:
-        """Change status / intent / language; closing stamps ``closed_at``."""
+        """Change status / intent / language; closing stamps ``closed_at``; ``waiting``
+        starts the first-response clock like :meth:`wait_for_seller`."""
         sets, args = ["updated_at=?"], [ts(now)]
         if status is not None:
             sets.append("status=?")
@@ -74,6 +74,9 @@ class ConversationRepo(Repo):
         if language is not None:
             sets.append("language=?")
             args.append(language)
+        if waiting:
+            sets.append("waiting_since=COALESCE(waiting_since, ?)")
+            args.append(ts(now))
         await self.conn.execute(
             f"UPDATE conversations SET {', '.join(sets)} WHERE id=?", (*args, conversation_id)
         )
@@ -257,8 +260,9 @@ class DraftRepo(Repo):
         )
         if cursor.rowcount != 1:
             return None
-        await self.conn.execute("DELETE FROM draft_options WHERE draft_id=?", (draft.id,))
-        await self._options(draft.id, options)
+        if options != draft.options:
+            await self.conn.execute("DELETE FROM draft_options WHERE draft_id=?", (draft.id,))
+            await self._options(draft.id, options)
         return replace(draft, intent=intent, confidence=confidence, language=language,
                        buyer_text=buyer_text, text=text, options=options)  # fmt: skip
 
@@ -286,27 +290,23 @@ class DraftRepo(Repo):
         option_rows = await self._all(
             "SELECT * FROM draft_options WHERE draft_id=? ORDER BY idx", draft_id
         )
-        return Draft(
-            id=row["id"],
-            conversation_id=row["conversation_id"],
-            intent=row["intent"],
-            confidence=row["confidence"],
-            language=row["language"],
-            buyer_text=row["buyer_text"],
-            text=row["text"],
-            status=DraftStatus(row["status"]),
-            options=tuple(_option(r) for r in option_rows),
-            decided_by=row["decided_by"],
-        )
+        return _draft(row, option_rows)
 
     async def pending_for(self, conversation_id: int) -> list[Draft]:
-        """Drafts of a conversation still waiting for the seller."""
+        """Drafts of a conversation still waiting for the seller (one query, options joined)."""
         rows = await self._all(
-            "SELECT id FROM drafts WHERE conversation_id=? AND status='pending' ORDER BY id",
+            """SELECT d.*, o.idx, o.kind, o.amount, o.currency, o.needs_action, o.enabled,
+                      o.days
+               FROM drafts d LEFT JOIN draft_options o ON o.draft_id=d.id
+               WHERE d.conversation_id=? AND d.status='pending' ORDER BY d.id, o.idx""",
             conversation_id,
         )
-        drafts = [await self.get(r["id"]) for r in rows]
-        return [d for d in drafts if d is not None]
+        drafts: dict[int, tuple[aiosqlite.Row, list[aiosqlite.Row]]] = {}
+        for row in rows:
+            _, options = drafts.setdefault(row["id"], (row, []))
+            if row["idx"] is not None:
+                options.append(row)
+        return [_draft(row, options) for row, options in drafts.values()]
 
     async def decide(
         self, draft_id: int, status: DraftStatus, by: str, now: datetime, text: str | None = None
@@ -405,3 +405,18 @@ class DraftRepo(Repo):
 def _option(row: aiosqlite.Row) -> Option:
     amount = Money(Decimal(row["amount"]), row["currency"]) if row["amount"] is not None else None
     return Option(row["kind"], amount, bool(row["needs_action"]), row["days"], bool(row["enabled"]))
+
+
+def _draft(row: aiosqlite.Row, option_rows: list[aiosqlite.Row]) -> Draft:
+    return Draft(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        intent=row["intent"],
+        confidence=row["confidence"],
+        language=row["language"],
+        buyer_text=row["buyer_text"],
+        text=row["text"],
+        status=DraftStatus(row["status"]),
+        options=tuple(_option(r) for r in option_rows),
+        decided_by=row["decided_by"],
+    )

@@ -12,6 +12,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.domain.errors import StorageUnavailable
+from bot.domain.ports import HANDLING
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.repos import Repos
 
@@ -73,14 +74,21 @@ class Database:
 
         A database that cannot be written (disk full, I/O error, locked past the busy
         timeout, corrupt) raises :class:`StorageUnavailable`, so callers can wait and retry
-        rather than treat the work as failed."""
+        rather than treat the work as failed. The update being handled in this task
+        (:data:`HANDLING`) is marked handled in the first transaction that commits."""
         async with self._lock:
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise (_unavailable(exc) if _is_outage(exc) else exc) from exc
+            repos = Repos(self._conn)
             try:
-                yield Repos(self._conn)
+                yield repos
+                claim = HANDLING.get()
+                if claim is not None and not claim.taken and claim.task is asyncio.current_task():
+                    await repos.inbox.finish(claim.inbox_id, claim.at)
+                else:
+                    claim = None
             except BaseException as exc:
                 with contextlib.suppress(sqlite3.Error):
                     await self._conn.execute("ROLLBACK")
@@ -94,6 +102,8 @@ class Database:
                 with contextlib.suppress(sqlite3.Error):
                     await self._conn.execute("ROLLBACK")
                 raise (_unavailable(exc) if _is_outage(exc) else exc) from exc
+            if claim is not None:
+                claim.taken = True
 
     async def execute_script(self, sql: str) -> None:
         """Run statements outside the unit-of-work machinery (maintenance, tests)."""

@@ -87,30 +87,31 @@ class OutboxRepo(Repo):
         )  # fmt: skip
         return [_outbox(r) for r in rows]
 
-    async def due_chats(self, now: datetime) -> list[tuple[int, int]]:
-        """Chats with a due pending row, as (chat id, oldest due row id)."""
+    async def due_chats(self, now: datetime) -> tuple[list[tuple[int, int]], datetime | None]:
+        """Chats with a due pending row as (chat id, oldest due row id), and the earliest
+        future retry time — one pass over the pending rows."""
         rows = await self._all(
-            """SELECT chat_id, MIN(id) AS head FROM outbox WHERE status='pending'
-               AND (not_before IS NULL OR not_before<=?) GROUP BY chat_id""",
-            ts(now),
-        )
-        return [(int(r["chat_id"]), int(r["head"])) for r in rows]
+            """SELECT chat_id,
+                      MIN(CASE WHEN not_before IS NULL OR not_before<=? THEN id END) AS head,
+                      MIN(CASE WHEN not_before>? THEN not_before END) AS retry
+               FROM outbox WHERE status='pending' GROUP BY chat_id""",
+            ts(now), ts(now),
+        )  # fmt: skip
+        heads = [(int(r["chat_id"]), int(r["head"])) for r in rows if r["head"] is not None]
+        retries = [r["retry"] for r in rows if r["retry"] is not None]
+        return heads, dt(min(retries)) if retries else None
 
     async def queue(self, chat_id: int, limit: int = 20) -> list[OutboxRow]:
-        """Pending rows of one chat, in queue order."""
+        """Pending rows of one chat, in queue order; an edit carries its target's message id."""
         rows = await self._all(
-            "SELECT * FROM outbox WHERE status='pending' AND chat_id=? ORDER BY id LIMIT ?",
+            """SELECT o.*, CASE WHEN o.edit=1 THEN (
+                   SELECT s.tg_message_id FROM outbox s WHERE s.chat_id=o.chat_id
+                   AND s.ref=o.ref AND s.edit=0 AND s.status='sent' ORDER BY s.id DESC LIMIT 1
+               ) END AS target
+               FROM outbox o WHERE o.status='pending' AND o.chat_id=? ORDER BY o.id LIMIT ?""",
             chat_id, limit,
         )  # fmt: skip
-        return [_outbox(r) for r in rows]
-
-    async def next_retry(self, now: datetime) -> datetime | None:
-        """The earliest future retry time of a pending row."""
-        row = await self._one(
-            "SELECT MIN(not_before) AS at FROM outbox WHERE status='pending' AND not_before>?",
-            ts(now),
-        )
-        return dt(row["at"]) if row else None
+        return [_outbox(r, r["target"]) for r in rows]
 
     async def sent_message_id(self, chat_id: int, ref: str) -> int | None:
         """Telegram's message id of the message sent under ``ref`` to ``chat_id``."""
@@ -167,7 +168,7 @@ class OutboxRepo(Repo):
         return result
 
 
-def _outbox(row: aiosqlite.Row) -> OutboxRow:
+def _outbox(row: aiosqlite.Row, target: int | None = None) -> OutboxRow:
     buttons = tuple(
         tuple(Button(text, data) for text, data in line) for line in json.loads(row["buttons"])
     )
@@ -175,6 +176,7 @@ def _outbox(row: aiosqlite.Row) -> OutboxRow:
         id=row["id"],
         attempts=row["attempts"],
         not_before=dt(row["not_before"]),
+        target=target,
         message=OutMessage(
             chat_id=row["chat_id"],
             text=row["text"],

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot.telegram.fake_api import FakeBotAPI
+from bot.telegram.fake_api import FakeBotAPI, FloodControl
 from bot.telegram.fake_server import BotAPIServer, wait_until
 from tests.conftest import BUYER, CATALOG_CSV, ORDER_ID, ORDERS_CSV, SECRET, SELLER
 
@@ -129,3 +130,51 @@ async def test_parley_run_names_a_missing_setting(tmp_path: Path) -> None:
     assert err.decode().strip() == (
         "parley: PARLEY_BOT_TOKEN: missing (the token BotFather gave the bot)"
     )
+
+
+async def test_a_buyer_is_answered_past_a_seller_backlog_and_sigterm_leaves_it_queued(
+    tmp_path: Path, api: FakeBotAPI
+) -> None:
+    """Telegram's limits enforced; 300 seller alerts queued before start; an update aiogram
+    cannot read arrives first. The buyer is answered while the alerts still trickle out at
+    the seller chat's 1 message/s; the broken update fails alone; SIGTERM exits at once and
+    leaves the rest of the alerts queued for the next start."""
+    api.limits = FloodControl()
+    server = BotAPIServer(api, TOKEN)
+    url = await server.start()
+    parley = Process(tmp_path, url)
+    try:
+        (tmp_path / "orders.csv").write_text(ORDERS_CSV)
+        await parley.command("orders", "import", "orders.csv")
+        payload = await parley.command("link", ORDER_ID, "--payload")
+        database = tmp_path / "parley.sqlite3"
+        with sqlite3.connect(database) as conn:
+            conn.executemany(
+                "INSERT INTO outbox (chat_id, text, status, created_at) VALUES (?,?,?,?)",
+                [(SELLER, f"alert {i}", "pending", "2026-05-01T00:00:00+00:00")
+                 for i in range(300)],
+            )  # fmt: skip
+        api.updates.append({"update_id": 900, "message": {"message_id": 1, "date": 0,
+                                                          "text": "a message without a chat"}})
+        await parley.start()
+        api.says(BUYER, f"/start {payload}")
+        api.says(BUYER, "The price dropped right after I ordered, I want the difference back")
+        await wait_until(lambda: any("reply shortly" in t for t in api.texts(BUYER)), 60,
+                         "the buyer's acknowledgement")  # fmt: skip
+        assert len(api.texts(SELLER)) < 100  # the alerts are still trickling out
+        assert await parley.stop() == 0
+        with sqlite3.connect(database) as conn:
+            pending = conn.execute(
+                "SELECT COUNT(*) FROM outbox WHERE status='pending'").fetchone()[0]  # fmt: skip
+            broken = conn.execute(
+                "SELECT status, payload FROM inbox WHERE update_id=900").fetchone()  # fmt: skip
+            handled = conn.execute(
+                "SELECT COUNT(*) FROM inbox WHERE status='done'").fetchone()[0]  # fmt: skip
+        assert pending > 100  # left for the next start, not sent in a hurry or dropped
+        assert broken[0] == "failed" and "without a chat" in broken[1]
+        assert handled == 2
+        assert api.limits.rejected == 0  # never a 429
+    finally:
+        if parley.run and parley.run.returncode is None:
+            parley.run.kill()
+        await server.stop()

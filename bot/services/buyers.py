@@ -27,6 +27,7 @@ from bot.domain.models import (
 from bot.domain.playbook import COMPLAINTS, INTENTS, SellerPolicy, plan_reply
 from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
 from bot.domain.text import guess_language
+from bot.logs import add_log_context
 from bot.services.presenter import Presenter
 from bot.services.replies import Cards, Known
 
@@ -154,6 +155,7 @@ class BuyerService:
             conversation = await uow.conversations.create(
                 sender.chat_id, order.order_id if order else None, language, now
             )
+        add_log_context(conversation_id=conversation.id)
         if conversation.taken_over_by is not None:
             await self._relay(uow, sender, conversation, text, kind, message_id)
             return

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -102,6 +102,7 @@ class OutboxRelay:
         self._last_edit: dict[tuple[int, str], float] = {}
         self._deferred_until: float | None = None
         self._running = False
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # inline retry waits
 
     def wake(self) -> None:
         """New rows are in the outbox (cheap; call after every change that queued some)."""
@@ -280,7 +281,7 @@ class OutboxRelay:
                 self.stats.retried += 1
                 await self._note_failure(row, exc)
                 if exc.seconds <= INLINE_WAIT_LIMIT and attempt + 1 < INLINE_RETRIES:
-                    await asyncio.sleep(exc.seconds if not isinstance(exc, RateLimited) else 0)
+                    await self.sleep(exc.seconds if not isinstance(exc, RateLimited) else 0)
                     continue  # a 429 pause is kept by the limiter, which we queue behind
                 return self._later(row, exc.seconds, str(exc))
             except Undeliverable as exc:

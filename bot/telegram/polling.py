@@ -28,6 +28,7 @@ from aiogram.methods import DeleteWebhook
 from aiogram.types import Update
 
 from bot.domain.errors import StorageUnavailable
+from bot.logs import log_context
 from bot.services.health import Health
 from bot.services.inbox import InboxService
 from bot.services.outbox import OutboxRelay
@@ -56,6 +57,17 @@ def raw_updates(items: list[Any]) -> tuple[list[tuple[int, str]], int | None]:
     return stored, (highest + 1 if highest is not None else None)
 
 
+def _chat_of(update: Update) -> int | None:
+    """The chat an update comes from, for log lines."""
+    if update.callback_query is not None:
+        message = update.callback_query.message
+        return message.chat.id if message is not None else update.callback_query.from_user.id
+    for message in (update.message, update.edited_message):
+        if message is not None:
+            return message.chat.id
+    return None
+
+
 class Poller:
     """Feeds updates from ``getUpdates`` through the inbox into the Dispatcher."""
 
@@ -82,7 +94,8 @@ class Poller:
         """Handle one stored update through the Dispatcher (an unparseable one raises, and
         the inbox records it as failed)."""
         update = Update.model_validate_json(payload, context={"bot": self.bot})
-        await self.dispatcher.feed_update(self.bot, update)
+        with log_context(update_id=update.update_id, chat_id=_chat_of(update)):
+            await self.dispatcher.feed_update(self.bot, update)
 
     async def drain(self) -> int:
         """Handle every pending update; the relay is woken after each, never waited for."""

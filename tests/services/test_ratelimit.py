@@ -205,3 +205,27 @@ async def test_replies_go_before_a_burst_of_bulk_follow_ups() -> None:
     slot = next(i for i, (t, _) in enumerate(recorder.sent) if t >= 0.2)
     assert order[slot] == 99  # the first slot after the reply arrived is the reply's
     assert [t for t, _ in recorder.sent] == at(*(i * GLOBAL for i in range(21)))
+
+
+async def test_buyers_go_before_the_seller_console_and_a_waiting_chat_blocks_nobody() -> None:
+    time = VirtualTime()
+    recorder = Recorder(time)
+    limiter = RateLimiter(clock=time.clock, sleep=time.sleep)
+    notifier = RateLimitedNotifier(recorder, limiter, seller_chats=frozenset({42}))
+
+    async def seller_backlog() -> None:
+        for _ in range(5):  # a thousand alerts, in miniature: 1 per second at best
+            await notifier.send(OutMessage(42, "alert"))
+
+    async def buyers_write_later() -> None:
+        await time.sleep(0.5)
+        await asyncio.gather(*(notifier.send(OutMessage(chat, "ack")) for chat in range(1, 21)))
+
+    await time.run(seller_backlog(), buyers_write_later())
+    buyer_times = [t for t, chat in recorder.sent if chat != 42]
+    seller_times = [t for t, chat in recorder.sent if chat == 42]
+    assert len(buyer_times) == 20
+    assert max(buyer_times) < 0.5 + 21 * GLOBAL  # every buyer within ~one global slot each
+    assert len(seller_times) == 5
+    assert all(b - a >= CHAT - 1e-9 for a, b in zip(seller_times, seller_times[1:]))
+    assert not any(0.5 < t < max(buyer_times) for t in seller_times)  # buyers first

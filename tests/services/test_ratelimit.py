@@ -227,5 +227,5 @@ async def test_buyers_go_before_the_seller_console_and_a_waiting_chat_blocks_nob
     assert len(buyer_times) == 20
     assert max(buyer_times) < 0.5 + 21 * GLOBAL  # every buyer within ~one global slot each
     assert len(seller_times) == 5
-    assert all(b - a >= CHAT - 1e-9 for a, b in zip(seller_times, seller_times[1:]))
+    assert all(b - a >= CHAT - 1e-9 for a, b in itertools.pairwise(seller_times))
     assert not any(0.5 < t < max(buyer_times) for t in seller_times)  # buyers first

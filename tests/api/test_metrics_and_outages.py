@@ -6,6 +6,7 @@ current size answers SQLITE_FULL exactly like a full file system), not a patched
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import sqlite3
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.api.server import HttpApi, Webhook
 from bot.content.loader import Content
+from bot.telegram.fake_server import wait_until
 from tests.conftest import BUYER, SELLER, World
 
 TOKEN = "api-token-0123456789abcdef"
@@ -150,3 +152,30 @@ async def test_a_delivery_the_database_could_not_record_is_not_sent_twice(site: 
     async with world.app.db.transaction() as uow:
         assert await uow.outbox.due(world.clock.now()) == []
     locker.close()
+
+
+async def test_polling_stops_confirming_while_the_disk_is_full_and_catches_up(
+    site: Site,
+) -> None:
+    world = site.world
+    await world.linked_buyer()
+    poller = world.app.poller
+    poller.polling_timeout = 0
+    stop = asyncio.Event()
+    await _disk_full(world, True)
+    world.fake.says(BUYER, COMPLAINT + " " + "really " * 2000)
+    running = asyncio.ensure_future(poller.run(stop))
+    try:
+        await wait_until(lambda: world.app.health.database.down, 10, "the outage noticed")
+        await asyncio.sleep(0.3)  # a few more polls while full
+        kept = [u for u in world.fake.updates if "really" in u["message"].get("text", "")]
+        assert len(kept) == 1  # never confirmed: Telegram keeps it
+        await _disk_full(world, False)
+        await wait_until(lambda: not world.fake.updates, 20, "the update confirmed")
+        await wait_until(lambda: not world.app.health.database.down, 20, "recovery noticed")
+    finally:
+        stop.set()
+        await running
+    await world.app.relay.flush()
+    cards = [t for t in world.fake.texts(SELLER) if "Buyer message" in t]
+    assert len(cards) == 1

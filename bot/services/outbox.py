@@ -312,7 +312,11 @@ class OutboxRelay:
                 raise Undeliverable(f"nothing was sent under {message.ref} to edit")
             await self.notifier.edit(message, row.target)
             assert message.ref is not None
-            self._last_edit[(message.chat_id, message.ref)] = self._monotonic()
+            now = self._monotonic()
+            if len(self._last_edit) > 10_000:  # only the last few seconds matter
+                self._last_edit = {k: t for k, t in self._last_edit.items()
+                                   if t > now - self.edit_gap}  # fmt: skip
+            self._last_edit[(message.chat_id, message.ref)] = now
             return row.target
         if message.copy_of is not None:
             return await self.notifier.copy(message)

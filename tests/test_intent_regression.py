@@ -1,7 +1,9 @@
 """Regression guard for the intent engine on the held-out dev set, through the CLI code.
 
-Also guards the dev set's independence: no dev line may be a copy or near-copy of an example
-phrase or keyword (otherwise the figures would measure memory, not understanding).
+Also guards the independence of the evaluation sets: no line of the dev set, nor of the
+outside writer's set (``../shared/data/intents_outside_writer.jsonl`` next to the checkout, when
+present), may be a copy or near-copy of an example phrase or keyword (otherwise the figures would
+measure memory, not understanding).
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from bot.domain.text import normalize
 from bot.settings import SUPPORTED_LANGUAGES
 
 DEV = Path(__file__).parent / "data" / "intents_dev.jsonl"
+# Written by someone outside the team; lives beside the checkout, not in it (may be absent).
+OUTSIDE = (
+    Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "intents_outside_writer.jsonl"
+)
 SETTINGS = SimpleNamespace(intents_dir=None, default_language="en")
 
 # Targets from the intent-engine issue (the dev set is held out from the example phrases).
@@ -63,18 +69,38 @@ def test_dev_set_shape() -> None:
     assert sum(r["intent"] == "none" for r in records) >= 40
 
 
-def test_no_dev_line_is_a_near_copy_of_an_example() -> None:
+def _near_copies(path: Path) -> list[tuple[int, str, int]]:
+    """(line number, example phrase, ratio) for each line of ``path`` that nearly copies one.
+
+    Only our own phrase is reported, never the evaluation line: the message of a failing test
+    must not leak an evaluation set into the examples.
+    """
     catalog = load_intents(shipped_dir("intents"), SUPPORTED_LANGUAGES)
     phrases = [normalize(p.text) for p in catalog.phrases]
+    originals = [p.text for p in catalog.phrases]
     copies = []
-    for line in DEV.read_text("utf-8").splitlines():
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
         text = normalize(json.loads(line)["text"])
         if len(text.split()) < NEAR_COPY_MIN_WORDS:
             continue
         hit = process.extractOne(text, phrases, scorer=fuzz.ratio, score_cutoff=NEAR_COPY_RATIO)
         if hit is not None:
-            copies.append((text, hit[0], round(hit[1])))
-    assert not copies, copies
+            copies.append((number, originals[hit[2]], round(hit[1])))
+    return copies
+
+
+def test_no_dev_line_is_a_near_copy_of_an_example() -> None:
+    copies = _near_copies(DEV)
+    assert not copies, f"{DEV.name}: (line, example phrase, ratio) {copies}"
+
+
+def test_no_outside_writer_line_is_a_near_copy_of_an_example() -> None:
+    if not OUTSIDE.is_file():
+        pytest.skip(f"{OUTSIDE.resolve()} is absent (it lives beside the checkout, not in it)")
+    copies = _near_copies(OUTSIDE)
+    assert not copies, f"{OUTSIDE.name}: (line, example phrase, ratio) {copies}"
 
 
 async def test_classify_prints_json(capsys: pytest.CaptureFixture[str]) -> None:

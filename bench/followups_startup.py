@@ -178,7 +178,6 @@ def _pending(path: Path) -> int:
 async def pickup_child(path: Path, watch: float) -> None:
     """Child process: only the follow-up machinery (storage, planner, runner, limiter) with a
     Bot API stub; prints FIRST at the first send, then the figures after ``watch`` seconds."""
-    from bot.content.followups import planning_config
     from bot.content.paths import shipped_dir
     from bot.content.templates import TemplateRenderer
     from bot.domain.models import OutMessage
@@ -187,6 +186,7 @@ async def pickup_child(path: Path, watch: float) -> None:
     from bot.services.followups import FollowupPlanner
     from bot.services.ratelimit import RateLimitedNotifier, RateLimiter
     from bot.settings import Settings
+    from bot.wiring import planning_config
 
     class Stub:
         def __init__(self) -> None:

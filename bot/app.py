@@ -9,19 +9,13 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.api.metrics import Metrics, Sources
-from bot.content.followups import planning_config
-from bot.content.loader import Content, load_content
+from bot.content.loader import Content
 from bot.domain.intents import IntentMatcher
-from bot.domain.playbook import COMPLAINTS, SellerPolicy
+from bot.domain.playbook import SellerPolicy
 from bot.domain.ports import Clock, GaugeSnapshot
 from bot.services.buyers import BuyerConfig, BuyerService
 from bot.services.clock import SystemClock
-from bot.services.disputes import (
-    DisputeConfig,
-    DisputeService,
-    rules_from_settings,
-    seller_timezone,
-)
+from bot.services.disputes import DisputeService
 from bot.services.followup_runner import FollowupRunner, RunnerConfig
 from bot.services.followups import FollowupPlanner
 from bot.services.health import Health, SellerAlarm
@@ -32,7 +26,7 @@ from bot.services.presenter import Presenter
 from bot.services.ratelimit import RateLimitedNotifier, RateLimiter
 from bot.services.replies import Cards
 from bot.services.sellers import SellerService
-from bot.services.stats import StatsConfig, StatsService
+from bot.services.stats import StatsService
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.telegram.disputes import build_dispute_router
@@ -40,6 +34,7 @@ from bot.telegram.handlers import build_routers
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.polling import Poller
 from bot.telegram.session import StatusAwareSession
+from bot.wiring import dispute_config, load_content, planning_config, stats_config
 
 
 @dataclass
@@ -101,9 +96,8 @@ async def build_app(
         coupon_value=rules.coupon_value,
         wait_days=rules.wait_days,
     )
-    dispute_rules = rules_from_settings(settings.disputes)
-    zone = seller_timezone(settings.disputes.timezone)
-    disputes = DisputeService(db, clock, DisputeConfig(dispute_rules, sellers_ids, zone), presenter)
+    disputes = DisputeService(db, clock, dispute_config(settings), presenter)
+    dispute_rules = disputes.config.rules
     cards = Cards(presenter, sellers_ids, disputes=disputes)
     config = BuyerConfig(
         sellers_ids, secret, settings.default_language, policy, frozenset(rules.auto_approve),
@@ -115,9 +109,7 @@ async def build_app(
     if session is None:
         session = StatusAwareSession(api=TelegramAPIServer.from_base(settings.telegram_api))
     bot = Bot(token=token, session=session)
-    stats = StatsService(db, clock, StatsConfig(
-        dispute_rules, sellers_ids, COMPLAINTS, settings.disputes.odr_threshold_percent,
-        settings.disputes.odr_min_orders, zone), presenter)  # fmt: skip
+    stats = StatsService(db, clock, stats_config(settings), presenter)
     dispatcher = Dispatcher(buyers=buyers, sellers=sellers, disputes=disputes, stats=stats)
     dispatcher.include_routers(build_dispute_router(sellers_ids), *build_routers(sellers_ids))
     inbox = InboxService(db, clock)

@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command in ("backup", "restore"):
         return await _backup_or_restore(args.command, args.file, settings.database)
-    from bot.content.loader import load_content
+    from bot.wiring import load_content
 
     if args.command == "check":
         content = load_content(settings)
@@ -112,8 +112,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
             hook = None
             if args.command == "orders":  # re-imported status/tracking changes plan follow-ups
-                from bot.content.followups import planning_config
                 from bot.services.followups import FollowupPlanner
+                from bot.wiring import planning_config
 
                 hook = FollowupPlanner(db, SystemClock(), planning_config(settings))
             service = ImportService(db, SystemClock(), hook)
@@ -168,8 +168,8 @@ async def _bot_username(settings: Settings) -> str:
 
 
 async def _run(settings: Settings, webhook: str | None = None) -> int:
-    from bot.content.loader import load_content
     from bot.domain.intents import IntentMatcher
+    from bot.wiring import load_content
 
     started = time.perf_counter()
     # Content and the matcher are built before aiogram is imported: the matcher's transient

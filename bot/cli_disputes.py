@@ -111,15 +111,12 @@ def _presenter(settings: Settings) -> Presenter:
 
 async def _stats(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     from bot.domain.metrics import WINDOWS
-    from bot.domain.playbook import COMPLAINTS
     from bot.services.clock import SystemClock
-    from bot.services.disputes import rules_from_settings, seller_timezone
-    from bot.services.stats import StatsConfig, StatsService, report_text
+    from bot.services.stats import StatsService, report_text
+    from bot.wiring import stats_config
 
-    s = settings.disputes
-    zone = seller_timezone(s.timezone)
-    config = StatsConfig(rules_from_settings(s), tuple(settings.seller_chat_ids), COMPLAINTS,
-                         s.odr_threshold_percent, s.odr_min_orders, zone)  # fmt: skip
+    config = stats_config(settings)
+    zone = config.timezone
     report = await StatsService(db, SystemClock(), config, _presenter(settings)).report(
         tuple(sorted(set(args.days))) if args.days else WINDOWS
     )
@@ -133,17 +130,12 @@ async def _stats(args: argparse.Namespace, settings: Settings, db: Database) -> 
 async def _dispute(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     from bot.domain.disputes import AnswerKind, BadCommand, parse_date
     from bot.services.clock import SystemClock
-    from bot.services.disputes import (
-        DisputeConfig,
-        DisputeService,
-        rules_from_settings,
-        seller_timezone,
-    )
+    from bot.services.disputes import DisputeService
     from bot.services.evidence import render
+    from bot.wiring import dispute_config
 
-    zone = seller_timezone(settings.disputes.timezone)
-    config = DisputeConfig(rules_from_settings(settings.disputes),
-                           tuple(settings.seller_chat_ids), zone)  # fmt: skip
+    config = dispute_config(settings)
+    zone = config.timezone
     service = DisputeService(db, SystemClock(), config, _presenter(settings))
     action = args.action
     if action == "open":

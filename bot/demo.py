@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import App, build_app
-from bot.content.loader import load_content
 from bot.services.clock import ManualClock
 from bot.services.linking import LinkService
 from bot.settings import Settings
 from bot.telegram.fake_api import FakeBotAPI, plain
 from bot.telegram.offline import OfflineSession
+from bot.wiring import load_content
 
 SELLER, BUYER = 7000001, 5550001
 DEMO_SECRET = "demo-link-secret-not-for-production"

@@ -17,11 +17,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.content.paths import shipped_file
 from bot.domain.errors import ContentError
-from bot.domain.followups import RULES, FollowupRules, QuietHours, Rule, default_rules
-from bot.services.followups import PlanningConfig
-from bot.settings import Settings
+from bot.domain.followups import RULES, FollowupRules, Rule, default_rules
 
 GLOBAL_KEYS = {"handling_time", "protection", "complaint_recheck"}
 COMMON_KEYS = {"enabled", "after", "expires"}
@@ -126,14 +123,3 @@ def _rule(path: Path, raw: str, name: str, table: dict[str, Any], default: Rule)
             changes[key] = _duration(path, raw, value, key, name)
     return replace(default, **changes)
 
-
-def planning_config(settings: Settings, rules: FollowupRules | None = None) -> PlanningConfig:
-    """Planning settings: the rules file (loaded and validated unless given), quiet hours and
-    the buyers' fallback time zone."""
-    if rules is None:
-        rules = load_followup_rules(settings.followups_file or shipped_file("followups.toml"))
-    return PlanningConfig(
-        rules=rules,
-        quiet=QuietHours.parse(settings.quiet_hours),
-        fallback_zone=settings.buyer_timezone,
-    )

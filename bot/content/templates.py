@@ -7,7 +7,7 @@ template is escaped; a value a template needs but does not get raises :class:`Re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -67,9 +67,13 @@ class TemplateRenderer:
         except jinja2.TemplateSyntaxError as exc:
             raise RenderError(f"{path}:{exc.lineno}: {exc.message}") from None
 
-    def validate(self, required: Iterable[tuple[str, str, str]], sample: dict[str, Any]) -> None:
+    def validate(
+        self,
+        required: Iterable[tuple[str, str, str]],
+        sample: Callable[[str], dict[str, Any]],
+    ) -> None:
         """Check every template file compiles, the ``required`` (audience, language, name)
-        templates exist, and each renders with ``sample`` under StrictUndefined."""
+        templates exist, and each renders with ``sample(name)`` under StrictUndefined."""
         for file in sorted(self.directory.rglob(f"*{SUFFIX}")):
             relative = file.relative_to(self.directory).as_posix()
             try:
@@ -81,6 +85,6 @@ class TemplateRenderer:
             if not self.exists(audience, language, name):
                 raise ContentError(f"{self.directory / path}: template missing")
             try:
-                self.render(audience, language, name, sample)
+                self.render(audience, language, name, sample(name))
             except RenderError as exc:
                 raise ContentError(f"{self.directory}/{exc}") from None

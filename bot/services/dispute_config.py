@@ -1,4 +1,5 @@
-"""Dispute settings as the services need them, and the facts an order event carries."""
+"""Dispute settings as the services need them (plain values the composition root builds
+from the settings, see :mod:`bot.wiring`), and the facts an order event carries."""
 
 from __future__ import annotations
 
@@ -6,12 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.domain.disputes import BadCommand, DisputeRules
-
-if TYPE_CHECKING:
-    from bot.settings import DisputeSettings
 
 ORDER_EVENTS = frozenset({"refund_requested", "dispute_opened"})
 DISPUTE_FOLLOWUP = "dispute_followup"
@@ -24,20 +22,6 @@ class DisputeConfig:
     rules: DisputeRules
     seller_chat_ids: tuple[int, ...]
     timezone: tzinfo = UTC
-
-
-def rules_from_settings(settings: DisputeSettings) -> DisputeRules:
-    """The domain rules from the ``[disputes]`` settings."""
-    return DisputeRules(
-        answer_days=settings.answer_days,
-        window_opens_day=settings.window_opens_day,
-        window_closes_day=settings.window_closes_day,
-        escalation_day=settings.escalation_day,
-        return_shipping_days=settings.return_shipping_days,
-        protection_days=settings.protection_days,
-        warn_days_before_close=tuple(settings.warn_days_before_close),
-        answer_warning_hours=settings.answer_warning_hours,
-    )
 
 
 def seller_timezone(name: str) -> tzinfo:

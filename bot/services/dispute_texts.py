@@ -6,15 +6,14 @@ listing; ``macros`` holds the shared time-left and deadline words), rendered thr
 values (dates in the seller's timezone, days, amounts, what comes next); button labels and
 the short answers to button presses are in :data:`DISPUTE_TEXT`.
 
-Every function takes an optional ``presenter``; without one the shipped English templates
-are used (the command line and tests that need no language).
+Every function takes the ``presenter`` of the seller console (injected by the composition
+root); its language picks the words.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from functools import cache
 from html import escape
 from typing import Any
 
@@ -37,6 +36,11 @@ from bot.domain.disputes import (
 )
 from bot.domain.models import Button, Order
 from bot.services.presenter import Presenter
+
+TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("seller", "dispute/card"), ("seller", "dispute/reminder"), ("seller", "dispute/listing"),
+)
+"""(audience, name) of the templates this module renders (required at start-up)."""
 
 LATE_NOTE_AFTER = timedelta(hours=1)
 LISTING_LIMIT = 3600  # characters of /disputes lines, well under Telegram's 4096
@@ -124,32 +128,19 @@ DISPUTE_TEXT: dict[str, dict[str, str]] = {
 """Short dispute words per seller language: button labels, states, toasts, offer kinds."""
 
 
-@cache
-def english() -> Presenter:
-    """A Presenter over the shipped templates in English (when no presenter is given)."""
-    from bot.content.paths import shipped_dir
-    from bot.content.templates import TemplateRenderer
-
-    return Presenter(TemplateRenderer(shipped_dir("replies")), "en")
-
-
-def _p(presenter: Presenter | None) -> Presenter:
-    return presenter or english()
-
-
-def word(key: str, presenter: Presenter | None = None, **values: str) -> str:
+def word(key: str, presenter: Presenter, **values: str) -> str:
     """A short dispute word in the seller's language (English when the key is missing)."""
-    lang = _p(presenter).seller_language
+    lang = presenter.seller_language
     text = DISPUTE_TEXT.get(lang, {}).get(key) or DISPUTE_TEXT["en"][key]
     return text.format(**values) if values else text
 
 
-def event_label(event: DisputeEvent, presenter: Presenter | None = None) -> str:
+def event_label(event: DisputeEvent, presenter: Presenter) -> str:
     """The button label of a dispute step."""
     return word(f"event.{event.value}", presenter)
 
 
-def state_label(state: DisputeState, presenter: Presenter | None = None) -> str:
+def state_label(state: DisputeState, presenter: Presenter) -> str:
     """The dispute state as the seller reads it."""
     return word(f"state.{state.value}", presenter)
 
@@ -187,12 +178,12 @@ def span(at: datetime, now: datetime) -> dict[str, Any]:
     return {"days": days, "hours": hours, "ahead": delta >= timedelta(0)}
 
 
-def offer_text(offer: Offer | None, presenter: Presenter | None = None) -> str:
+def offer_text(offer: Offer | None, presenter: Presenter) -> str:
     """``partial refund US$8.00 («…»)`` — plain text (templates escape it)."""
     if offer is None:
         return word("no_offer", presenter)
     plain_kind = offer.kind.replace("_", " ")
-    lang = _p(presenter).seller_language
+    lang = presenter.seller_language
     text = DISPUTE_TEXT.get(lang, {}).get(f"kind.{offer.kind}") or plain_kind
     if offer.amount is not None:
         text += f" {offer.amount}"
@@ -201,12 +192,12 @@ def offer_text(offer: Offer | None, presenter: Presenter | None = None) -> str:
     return text
 
 
-def offer_label(offer: Offer | None, presenter: Presenter | None = None) -> str:
+def offer_label(offer: Offer | None, presenter: Presenter) -> str:
     """:func:`offer_text`, escaped for Telegram HTML."""
     return escape(offer_text(offer, presenter), quote=False)
 
 
-def _best(view: DisputeView, presenter: Presenter | None) -> dict[str, str]:
+def _best(view: DisputeView, presenter: Presenter) -> dict[str, str]:
     best = best_offer(view.offers)
     status = best.status.value if best and best.status.value != "open" else ""
     return {
@@ -215,7 +206,7 @@ def _best(view: DisputeView, presenter: Presenter | None) -> dict[str, str]:
     }
 
 
-def buttons(dispute: Dispute, presenter: Presenter | None = None) -> tuple[tuple[Button, ...], ...]:
+def buttons(dispute: Dispute, presenter: Presenter) -> tuple[tuple[Button, ...], ...]:
     """The steps the dispute can take now, two buttons a row."""
     steps = [Button(event_label(e, presenter), step_data(dispute.id, e))
              for e in allowed_events(dispute.state)]  # fmt: skip
@@ -250,7 +241,7 @@ def card_context(
     rules: DisputeRules,
     tz: tzinfo,
     now: datetime,
-    presenter: Presenter | None = None,
+    presenter: Presenter,
 ) -> dict[str, Any]:
     """The values the ``dispute/card`` template formats."""
     d, order = view.dispute, view.order
@@ -314,11 +305,11 @@ def card(
     rules: DisputeRules,
     tz: tzinfo,
     now: datetime,
-    presenter: Presenter | None = None,
+    presenter: Presenter,
 ) -> str:
     """The dispute card: state, order, claim, timeline with time left, offers, what to do."""
     context = card_context(view, rules, tz, now, presenter)
-    return _p(presenter).seller("dispute/card", dispute_card=context)
+    return presenter.seller("dispute/card", dispute_card=context)
 
 
 def reminder(
@@ -327,7 +318,7 @@ def reminder(
     rules: DisputeRules,
     tz: tzinfo,
     now: datetime,
-    presenter: Presenter | None = None,
+    presenter: Presenter,
 ) -> str:
     """The text of a due reminder: the edge, the deadline, what to do, the best offer."""
     d = view.dispute
@@ -346,7 +337,7 @@ def reminder(
         "late": local(row.due_at, tz) if now - row.due_at > LATE_NOTE_AFTER else "",
         "best": _best(view, presenter),
     }
-    return _p(presenter).seller("dispute/reminder", dispute_reminder=context)
+    return presenter.seller("dispute/reminder", dispute_reminder=context)
 
 
 def listing(
@@ -355,14 +346,14 @@ def listing(
     tz: tzinfo,
     now: datetime,
     limit: int | None = LISTING_LIMIT,
-    presenter: Presenter | None = None,
+    *,
+    presenter: Presenter,
 ) -> str:
     """``/disputes``: open disputes, nearest deadline first, with time left (at most
     ``limit`` characters of lines; None for no limit)."""
-    p = _p(presenter)
 
     def part(name: str, **values: Any) -> str:
-        return p.seller("dispute/listing", dispute_listing={"part": name, **values})
+        return presenter.seller("dispute/listing", dispute_listing={"part": name, **values})
 
     if not views:
         return part("empty")
@@ -391,39 +382,3 @@ def listing(
     lines.append("\n" + part("foot"))
     return "\n".join(lines)
 
-
-def sample_context() -> dict[str, Any]:
-    """Values for every variable the dispute templates use (start-up validation)."""
-    left = {"days": 3, "hours": 4, "ahead": True}
-    best = {"label": "partial refund US$8.00", "status": "accepted"}
-    return {
-        "dispute_card": {
-            "order_id": "8000000000000001", "state": "negotiating", "day": 6,
-            "order": {"buyer": "Sample Buyer", "item": "Handmade cloth shoes",
-                      "paid": "US$29.90", "carrier": "Cainiao", "tracking": "LP00123456789012"},
-            "claim": ["US$29.90", "not as described"], "zone": "UTC",
-            "opened": "2026-05-01 09:30", "answer_by": "2026-05-04 09:30", "answer_passed": True,
-            "answered": "2026-05-02 10:00", "window_opens": "2026-05-04 09:30",
-            "window_opens_passed": True, "window_closes": "2026-05-16 09:30",
-            "escalates_at": "2026-05-16 09:30", "escalation_passed": False,
-            "done": [{"what": "agreed", "at": "2026-05-06 12:00"}],
-            "next": {"label": "window closes", "at": "2026-05-16 09:30", "left": left},
-            "offers": [{"at": "2026-05-05 12:00", "party": "seller",
-                        "label": "partial refund US$8.00", "status": "open"}],
-            "best": best,
-            "advice": {"step": "agreed", "answer_by": "2026-05-04 09:30",
-                       "window_closes": "2026-05-16 09:30", "return_by": "2026-05-21 12:00"},
-        },
-        "dispute_reminder": {
-            "kind": "answer_deadline", "order_id": "8000000000000001", "claim": "US$29.90",
-            "answer_by": "2026-05-04 09:30", "answer_left": left,
-            "window_closes": "2026-05-16 09:30", "window_left": left, "escalation_day": 15,
-            "return_days": 7, "late": "2026-05-04 09:30", "best": best,
-        },
-        "dispute_listing": {
-            "part": "line", "count": 2, "zone": "UTC", "number": 1,
-            "order_id": "8000000000000001", "state": "opened", "day": 1,
-            "due": {"label": "answer", "at": "2026-05-04 09:30", "left": left},
-            "best": "partial refund US$8.00",
-        },
-    }  # fmt: skip

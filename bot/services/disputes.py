@@ -68,7 +68,6 @@ from bot.services.dispute_config import (
     ORDER_EVENTS,
     DisputeConfig,
     event_facts,
-    rules_from_settings,
     seller_timezone,
 )
 from bot.services.dispute_texts import DisputeView
@@ -82,7 +81,6 @@ __all__ = [
     "ORDER_EVENTS",
     "DisputeConfig",
     "DisputeService",
-    "rules_from_settings",
     "seller_timezone",
 ]
 
@@ -98,14 +96,14 @@ class DisputeService:
         store: Store,
         clock: Clock,
         config: DisputeConfig,
-        presenter: Presenter | None = None,
+        presenter: Presenter,
     ) -> None:
         self.store = store
         self.clock = clock
         self.config = config
         self.rules = config.rules
         self.tz = config.timezone
-        self.presenter = presenter or texts.english()  # the seller console's language
+        self.presenter = presenter  # the seller console's language
 
     # --- helpers ----------------------------------------------------------------------------
     def _check(self, seller: Sender) -> None:
@@ -348,7 +346,7 @@ class DisputeService:
         """The ``/disputes`` text (``limit`` None: every open dispute, for the CLI)."""
         now = self.clock.now()
         views = await self.open_views()
-        return texts.listing(views, self.rules, self.tz, now, limit, self.presenter)
+        return texts.listing(views, self.rules, self.tz, now, limit, presenter=self.presenter)
 
     async def open_views(self) -> list[DisputeView]:
         """Every open dispute with its order and offers."""

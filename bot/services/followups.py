@@ -8,11 +8,9 @@ keeps one ``followups`` row per (order, rule) in line with :func:`bot.domain.fol
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any
+from datetime import datetime
 
 from bot.domain.errors import NotFound
 from bot.domain.followups import (
@@ -26,11 +24,9 @@ from bot.domain.followups import (
     RowStatus,
     Timing,
     buyer_zone,
-    message_facts,
     plan,
 )
-from bot.domain.models import Order, OrderStatus
-from bot.domain.money import Money
+from bot.domain.models import Order
 from bot.domain.orderevents import (
     EventConflict,
     OrderEvent,
@@ -220,31 +216,9 @@ async def _store(uow: UnitOfWork, order_id: str, decision: Decision, now: dateti
                                  decision.reason, now)  # fmt: skip
 
 
-def followup_sample_context() -> dict[str, Any]:
-    """Every variable a follow-up template may use (for start-up validation)."""
-    now = datetime(2026, 5, 20, 12, tzinfo=UTC)
-    order = Order(
-        order_id="8000000000000001",
-        unit_price=Money(Decimal("29.90"), "USD"),
-        quantity=1,
-        paid_at=datetime(2026, 4, 28, tzinfo=UTC),
-        status=OrderStatus.SHIPPED,
-        buyer_name="Sample Buyer",
-        item_title="Handmade cloth shoes",
-        carrier="Cainiao",
-        tracking_number="LP00123456789012",
-        shipped_at=datetime(2026, 4, 30, tzinfo=UTC),
-        promised_delivery_by=datetime(2026, 5, 18, tzinfo=UTC),
-    )
-    facts = OrderFacts(order)
-    rules = FollowupRules()
-    return {"buyer_name": "Sample Buyer", "order": order, "has_chat": True,
-            **message_facts("late_delivery", facts, rules, now)}  # fmt: skip
-
-
-def followup_templates(
-    buyer_languages: Collection[str], seller_languages: Collection[str]
-) -> list[tuple[str, str, str]]:
-    """(audience, language, name) of every template follow-ups need."""
-    required = [("buyer", lang, f"followup/{rule}") for lang in buyer_languages for rule in RULES]
-    return required + [("seller", lang, "followup_note") for lang in seller_languages]
+TEMPLATES: tuple[tuple[str, str], ...] = (
+    *(("buyer", f"followup/{rule}") for rule in RULES),
+    ("seller", "followup_note"),
+)
+"""(audience, name) of every template follow-ups render (:mod:`bot.services.followup_runner`),
+required at start-up."""

@@ -18,6 +18,7 @@ from bot.domain.models import (
     OutMessage,
     Sender,
 )
+from bot.domain.playbook import INTENTS, OPTION_KINDS
 from bot.domain.ports import Renderer
 from bot.domain.text import strip_html
 
@@ -25,6 +26,22 @@ BUYER = "buyer"
 SELLER = "seller"
 SELLER_LANGUAGES = ("en", "zh")
 CARD_TEXT_LIMIT = 1200  # buyer words and draft are shortened on cards to stay under 4096
+
+BUYER_TEMPLATES = ("welcome", "linked", "link_refused", "ack", "non_text", "need_order",
+                   "chosen", "from_seller", "clarify", "topic", *INTENTS)  # fmt: skip
+SELLER_TEMPLATES = ("approval_card", "render_failed", "decision", "action_card", "help",
+                    "edit_prompt", "edit_preview", "edit_stale", "non_text_notice",
+                    "resolved_notice", "gist", "takeover_started", "takeover_ended",
+                    "takeover_busy", "relay_from_buyer", "inbox", "order_card", "reminder",
+                    "not_found", "storage_outage")  # fmt: skip
+TEMPLATES: tuple[tuple[str, str], ...] = (
+    *((BUYER, name) for name in BUYER_TEMPLATES),
+    *((BUYER, f"{folder}/{kind}") for kind in OPTION_KINDS for folder in ("option", "done")),
+    *((SELLER, name) for name in SELLER_TEMPLATES),
+)
+"""(audience, name) of the buyer replies and seller-console texts rendered through the
+:class:`Presenter` (by the buyer, seller and card use cases and the Telegram handlers);
+required at start-up in every buyer language / every seller-console language."""
 
 SELLER_TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -222,94 +239,3 @@ def waited(delta: timedelta) -> str:
 def _clip(text: str) -> str:
     return text if len(text) <= CARD_TEXT_LIMIT else text[: CARD_TEXT_LIMIT - 1] + "…"
 
-
-def sample_context() -> dict[str, Any]:
-    """A context with every variable any shipped template may use (for start-up validation)."""
-    from datetime import UTC, datetime
-    from decimal import Decimal
-
-    from bot.domain.models import ConversationStatus, DraftStatus, OrderStatus
-    from bot.domain.money import Money
-    from bot.domain.playbook import OPTION_KINDS
-    from bot.domain.ports import StoredMessage
-    from bot.services.dispute_texts import sample_context as dispute_sample_context
-    from bot.services.stats import sample_context as stats_sample_context
-
-    paid = Money(Decimal("29.90"), "USD")
-    order = Order(
-        order_id="8000000000000001",
-        unit_price=paid,
-        quantity=1,
-        paid_at=datetime(2026, 4, 28, tzinfo=UTC),
-        status=OrderStatus.SHIPPED,
-        buyer_name="Sample Buyer",
-        item_title="Handmade cloth shoes",
-        sku="SHOE-1",
-        carrier="Cainiao",
-        tracking_number="LP00123456789012",
-        shipped_at=datetime(2026, 4, 30, tzinfo=UTC),
-        promised_delivery_by=datetime(2026, 5, 20, tzinfo=UTC),
-        buyer_country="US",
-    )
-    item = CatalogItem(
-        "SHOE-1",
-        Money(Decimal("21.90"), "USD"),
-        "Handmade cloth shoes",
-        "May Day Labor Day sale",
-        datetime(2026, 5, 5, tzinfo=UTC),
-        "EU 38 = 24 cm",
-    )
-    options = tuple(Option(kind, Money(Decimal(8), "USD"), days=15) for kind in OPTION_KINDS)
-    draft = Draft(1, 1, "price_drop", 0.9, "en", "text", "reply", DraftStatus.PENDING, options)
-    conversation = Conversation(
-        1, 10, order.order_id, ConversationStatus.OPEN, "en", order.paid_at, "price_drop"
-    )
-    buyer = Sender(10, "Sample Buyer", "sample")
-    return {
-        "buyer_name": "Sample Buyer",
-        "order": order,
-        "item": item,
-        "paid": paid,
-        "total": paid,
-        "current": item.price,
-        "promotion": item.promotion,
-        "promotion_ends": item.promotion_ends,
-        "difference": Money(Decimal(8), "USD"),
-        "intent": "price_drop",
-        "stage": "late",
-        "days_late": 4,
-        "days_since_paid": 3,
-        "size_chart": item.size_chart,
-        "ask_photo": True,
-        "amount": Money(Decimal(8), "USD"),
-        "days": 15,
-        "dispute_day": 6,
-        "days_left": 9,
-        "timeline": "Dispute #1 · negotiating",
-        "label": "Refund",
-        "text": "Hello from the seller",
-        "draft": draft,
-        "draft_id": 1,
-        "conversation": conversation,
-        "buyer": buyer,
-        "buyer_text": "text",
-        "draft_text": "reply",
-        "gist": "wants a refund",
-        "entities": ["US$8.00"],
-        "attachments": ["photo"],
-        "options": [{"label": "Refund", "enabled": True}],
-        "decision": "",
-        "status": "sent",
-        "by": "Seller",
-        "error": "a value is missing",
-        "down": True,
-        "kind": "refund_difference",
-        "waiting": "13 h",
-        "what": "order 1",
-        "items": [
-            {"conversation": conversation, "buyer": buyer, "status": "open", "waiting": "2 h"}
-        ],
-        "history": [StoredMessage(1, 10, "in", "text", "hello")],
-        **dispute_sample_context(),
-        **stats_sample_context(),
-    }

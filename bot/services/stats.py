@@ -27,7 +27,6 @@ from bot.domain.metrics import (
 )
 from bot.domain.models import OutMessage, Sender
 from bot.domain.ports import Clock, Store
-from bot.services.dispute_texts import english
 from bot.services.presenter import Presenter
 
 log = logging.getLogger(__name__)
@@ -36,6 +35,10 @@ ALERT = "adverse_rate_30d"
 ALERT_WINDOW = 30
 TREND_DAYS = 90
 TREND_WINDOW = 30
+TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("seller", "stats/report"), ("seller", "stats/caption"), ("seller", "stats/alert"),
+)
+"""(audience, name) of the templates the metrics use cases render (required at start-up)."""
 
 
 @dataclass(frozen=True)
@@ -132,40 +135,22 @@ def report_context(report: StatsReport, tz: tzinfo) -> dict[str, Any]:
     }
 
 
-def report_text(report: StatsReport, tz: tzinfo, presenter: Presenter | None = None) -> str:
+def report_text(report: StatsReport, tz: tzinfo, presenter: Presenter) -> str:
     """The ``/stats`` message (Telegram HTML) and ``parley stats`` output (after stripping),
-    in the seller's language (English without a ``presenter``)."""
-    p = presenter or english()
-    return p.seller("stats/report", stats_report=report_context(report, tz))
-
-
-def sample_context() -> dict[str, Any]:
-    """Values for every variable the ``stats/`` templates use (start-up validation)."""
-    return {
-        "stats_report": {
-            "stamp": "2026-05-20 09:30", "zone": "UTC", "days": [30, 60, 90],
-            "rows": [("orders_shipped", ["10", "11", "11"])], "first_days": 30,
-            "intents": [("price_drop", 2)], "alert": True, "threshold": "5",
-            "alert_window": ALERT_WINDOW, "min_orders": 20,
-        },
-        "stats_caption": {"days": 90, "window": TREND_WINDOW},
-        "stats_alert": {
-            "direction": "up", "rate": "6.0 %", "window": ALERT_WINDOW, "threshold": "5",
-            "adverse": 3, "shipped": 50,
-        },
-    }  # fmt: skip
+    in the seller's language."""
+    return presenter.seller("stats/report", stats_report=report_context(report, tz))
 
 
 class StatsService:
     """Computes the metrics from the store and tells the seller."""
 
     def __init__(
-        self, store: Store, clock: Clock, config: StatsConfig, presenter: Presenter | None = None
+        self, store: Store, clock: Clock, config: StatsConfig, presenter: Presenter
     ) -> None:
         self.store = store
         self.clock = clock
         self.config = config
-        self.presenter = presenter or english()
+        self.presenter = presenter
 
     async def report(
         self, windows: Sequence[int] = WINDOWS, trend_days: int = TREND_DAYS

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from bot.content.followups import load_followup_rules, parse_duration
-from bot.content.loader import load_content
 from bot.content.paths import shipped_dir, shipped_file
 from bot.domain.errors import ContentError
 from bot.domain.followups import RULES, default_rules
 from bot.settings import Settings
+from bot.wiring import load_content
 
 
 def test_shipped_rules_are_the_documented_defaults() -> None:

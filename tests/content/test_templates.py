@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.loader import load_content
 from bot.content.paths import shipped_dir
 from bot.content.templates import TemplateRenderer
 from bot.domain.errors import ContentError, RenderError
 from bot.settings import Settings
+from bot.wiring import load_content
 
 
 def _copy(tmp_path: Path) -> Path:

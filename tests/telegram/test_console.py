@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.loader import Content, load_content
+from bot.content.loader import Content
 from bot.content.paths import shipped_dir
 from bot.settings import Policy, Settings
+from bot.wiring import load_content
 from tests.conftest import BUYER, ORDER_ID, ORDERS_HEADER, SELLER, World
 
 COMPLAINT = "The price dropped right after I ordered, I want the difference back"

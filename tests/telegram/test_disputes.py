@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 
+from bot.content.loader import Content
 from bot.domain.disputes import DAY, DisputeState, open_data
 from bot.domain.models import Option, Sender
 from bot.domain.money import Money
 from bot.scheduling.jobs import check_adverse_rate, run_dispute_reminders
 from bot.services import dispute_texts
+from bot.services.presenter import Presenter
 from bot.services.stats import StatsService
 from tests.conftest import BUYER, ORDER_ID, SELLER, SELLER_2, START, STRANGER, World
 
@@ -381,7 +383,8 @@ async def test_threshold_warning_is_sent_once_per_crossing(world: World) -> None
     (world.folder / "orders.csv").write_text(STATS_ORDERS)
     await world.app.imports.orders(world.folder / "orders.csv")
     await world.act(world.fake.says(SELLER, "/start"))
-    stats = StatsService(world.app.db, world.clock, replace(world.app.stats.config, min_orders=5))
+    config = replace(world.app.stats.config, min_orders=5)
+    stats = StatsService(world.app.db, world.clock, config, world.app.stats.presenter)
     assert await stats.check_threshold() is None  # 0 % — below; remembered silently
     for order_id in ("900001", "900002", "900003"):
         await world.app.disputes.open(order_id, source="cli")
@@ -418,14 +421,15 @@ async def test_reminders_missed_while_down_go_out_late_once_each(world: World) -
     assert "due 2026-05-05 09:30" in fired[0]
 
 
-def test_listing_stays_under_telegram_limit() -> None:
+def test_listing_stays_under_telegram_limit(content: Content) -> None:
     from bot.domain.disputes import Dispute, DisputeRules
 
     views = [dispute_texts.DisputeView(Dispute(i, f"ORDER{i:012d}", DisputeState.OPENED, START),
                                        None) for i in range(200)]  # fmt: skip
-    text = dispute_texts.listing(views, DisputeRules(), UTC, START)
+    english = Presenter(content.renderer, "en")
+    text = dispute_texts.listing(views, DisputeRules(), UTC, START, presenter=english)
     assert len(text) < 4096 and "more (parley dispute list)" in text
-    full = dispute_texts.listing(views, DisputeRules(), UTC, START, limit=None)
+    full = dispute_texts.listing(views, DisputeRules(), UTC, START, limit=None, presenter=english)
     assert full.count("<code>ORDER0") == 200
 
 

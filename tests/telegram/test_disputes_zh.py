@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from bot.content.loader import SELLER_LANGUAGES, Content
+from bot.content.loader import Content
+from bot.content.samples import sample_context
 from bot.domain.disputes import DAY, Dispute, DisputeRules, DisputeState
 from bot.scheduling.jobs import run_dispute_reminders
 from bot.services import dispute_texts
-from bot.services.presenter import SELLER, Presenter, sample_context
+from bot.services.presenter import SELLER, SELLER_LANGUAGES, Presenter
 from bot.settings import Policy
 from tests.conftest import ORDER_ID, START, World
 from tests.conftest import SELLER as SELLER_CHAT

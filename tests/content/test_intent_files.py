@@ -102,8 +102,10 @@ def test_negative_phrases_load(copy: Path) -> None:
         path.read_text("utf-8") + '\n[negative]\nen = ["thanks but it arrived broken"]\n', "utf-8"
     )
     catalog = load_intents(copy, SUPPORTED_LANGUAGES)
-    negatives = [p for p in catalog.phrases if p.negative]
+    negatives = [p for p in catalog.phrases if p.negative and p.intent == "thanks"]
     assert [(p.intent, p.text) for p in negatives] == [("thanks", "thanks but it arrived broken")]
+    # the shipped files' own negative phrases load too (e.g. "don't cancel" under cancel_order)
+    assert any(p.negative and p.intent == "cancel_order" for p in catalog.phrases)
 
 
 def test_broken_toml_and_wrong_intent_id(copy: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from bot.content.followups import load_followup_rules
@@ -42,6 +43,6 @@ def load_content(
     """
     catalog = load_intents(intents_dir, languages)
     renderer = TemplateRenderer(replies_dir)
-    renderer.validate(templates, sample_context)
+    renderer.validate(templates, cache(sample_context))  # one context per template name
     followups = load_followup_rules(followups_file)
     return Content(catalog, renderer, followups)

@@ -34,6 +34,7 @@ from bot.telegram.handlers import build_routers
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.polling import Poller
 from bot.telegram.session import StatusAwareSession
+from bot.telegram.texts import Texts
 from bot.wiring import dispute_config, load_content, planning_config, stats_config
 
 
@@ -110,7 +111,11 @@ async def build_app(
         session = StatusAwareSession(api=TelegramAPIServer.from_base(settings.telegram_api))
     bot = Bot(token=token, session=session)
     stats = StatsService(db, clock, stats_config(settings), presenter)
-    dispatcher = Dispatcher(buyers=buyers, sellers=sellers, disputes=disputes, stats=stats)
+    texts = Texts(content.renderer, db, sellers_ids, settings.policy.seller_language,
+                  settings.default_language)  # refusals and toasts, in the reader's language
+    dispatcher = Dispatcher(
+        buyers=buyers, sellers=sellers, disputes=disputes, stats=stats, texts=texts
+    )
     dispatcher.include_routers(build_dispute_router(sellers_ids), *build_routers(sellers_ids))
     inbox = InboxService(db, clock)
     sellers_set = frozenset(sellers_ids)

@@ -491,16 +491,10 @@ def time_left(at: datetime, now: datetime) -> str:
 
 
 class BadCommand(ParleyError):
-    """A seller command could not be understood; the message says how to write it."""
+    """A seller command could not be understood; its ``key`` names the seller template
+    (``refusal/<key>``) that says how to write it."""
 
 
-DISPUTE_USAGE = (
-    "/dispute ORDER_ID [YYYY-MM-DD] [amount] [reason] — record a dispute (opened today "
-    "unless a date is given)\n"
-    "/dispute ORDER_ID — show its timeline and buttons\n"
-    "/dispute ORDER_ID offer AMOUNT [what] — record your offer\n"
-    "/dispute ORDER_ID buyer accept|reject|counter [AMOUNT] [words] — record the buyer's answer"
-)
 _AMOUNT = re.compile(r"^(?:[A-Za-z]{0,3}\$|[€£¥₽])?(\d+(?:[.,]\d{1,2})?)(?:[A-Za-z]{3}|[€£¥₽])?$")
 
 
@@ -549,10 +543,11 @@ def parse_command(args: str | None) -> DisputeCommand:
     """Split ``/dispute`` arguments; :class:`BadCommand` without an order id."""
     words = (args or "").split()
     if not words:
-        raise BadCommand(f"Usage:\n{DISPUTE_USAGE}")
+        raise BadCommand("no order id (Usage: /dispute ORDER_ID …)", key="dispute_usage")
     order_id = words[0].strip().lstrip("#")
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", order_id):
-        raise BadCommand(f"{order_id[:40]!r} is not an order id.\nUsage:\n{DISPUTE_USAGE}")
+        raise BadCommand(f"{order_id[:40]!r} is not an order id", key="not_an_order_id",
+                         word=order_id[:40])  # fmt: skip
     return DisputeCommand(order_id, tuple(words[1:]))
 
 
@@ -591,9 +586,9 @@ def parse_open(words: Sequence[str], now: datetime, seller_tz: tzinfo) -> OpenRe
     if rest and re.match(r"^\d{4}-\d{2}-\d{2}", rest[0]):
         opened_at = parse_date(rest[0], seller_tz)
         if opened_at is None:
-            raise BadCommand(f"{rest[0]!r} is not a date (write YYYY-MM-DD)")
+            raise BadCommand(f"{rest[0]!r} is not a date", key="not_a_date", word=rest[0][:40])
         if opened_at > now:
-            raise BadCommand(f"{rest[0]} is in the future")
+            raise BadCommand(f"{rest[0]} is in the future", key="date_in_future", word=rest[0][:40])
         rest.pop(0)
     amount = parse_amount(rest[0]) if rest else None
     if amount is not None:
@@ -608,14 +603,14 @@ def parse_offer(words: Sequence[str]) -> OfferRequest:
     if amount is not None:
         rest.pop(0)
     if amount is None and not rest:
-        raise BadCommand("Say what you offer: /dispute ORDER_ID offer 8.00 partial refund")
+        raise BadCommand("an offer needs an amount or words", key="offer_missing")
     return OfferRequest(amount, " ".join(rest)[:500])
 
 
 def parse_answer(words: Sequence[str]) -> AnswerRequest:
     """Words after ``buyer``: accept / reject / counter, an optional amount, the buyer's words."""
     if not words or words[0].lower() not in {a.value for a in AnswerKind}:
-        raise BadCommand("Write: /dispute ORDER_ID buyer accept|reject|counter [AMOUNT] [words]")
+        raise BadCommand("a buyer answer needs accept, reject or counter", key="answer_missing")
     rest = list(words[1:])
     amount = parse_amount(rest[0]) if rest else None
     if amount is not None:

@@ -1,22 +1,50 @@
-"""Typed domain errors. The Telegram error handler and the CLI turn them into messages."""
+"""Typed domain errors. The Telegram error handler and the CLI turn them into messages.
+
+An error says *what* went wrong in machine-readable form: ``key`` (e.g. ``"no_open_dispute"``)
+and ``values`` (e.g. ``order="8175…"``). The Telegram side renders the template
+``refusal/<key>`` of the reader's audience and language with those values
+(:mod:`bot.telegram.texts`); ``str(exc)`` is an English line for logs and the command line,
+never shown in a chat. An error raised without a key gets its class's :attr:`default_key`
+(a generic refusal such as "nothing to do") and keeps its message as :attr:`detail`, which
+only the English templates show (older call sites that still raise English sentences).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ParleyError(Exception):
-    """Base of every error Parley raises on purpose."""
+    """Base of every error Parley raises on purpose.
+
+    ``ParleyError("English line for the log", key="reason", name=value, …)``.
+    """
+
+    default_key = "error"
+
+    def __init__(self, message: str = "", /, *, key: str = "", **values: Any) -> None:
+        super().__init__(message or key or self.default_key)
+        self.key = key or self.default_key
+        self.values: dict[str, Any] = values
+        self.detail = "" if key else message
 
 
 class NotFound(ParleyError):
     """A referenced object (order, draft, conversation) does not exist."""
 
+    default_key = "not_found"
+
 
 class NotAllowed(ParleyError):
     """The chat that asked is not allowed to do this."""
 
+    default_key = "not_allowed"
+
 
 class StaleAction(ParleyError):
     """A button was pressed for something that was already handled."""
+
+    default_key = "stale"
 
 
 class LinkRefused(ParleyError):
@@ -42,7 +70,10 @@ class InvalidTransition(ParleyError):
         self.event = event
         self.allowed = allowed
         hint = f" (possible now: {', '.join(allowed)})" if allowed else " (it is finished)"
-        super().__init__(f"a dispute that is {state} cannot {event}{hint}")
+        super().__init__(
+            f"a dispute that is {state} cannot {event}{hint}",
+            key="invalid_transition", state=state, event=event, allowed=list(allowed),
+        )  # fmt: skip
 
 
 class ContentError(ParleyError):

@@ -27,7 +27,6 @@ import logging
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from html import escape
 from typing import Any
 
 from bot.domain.disputes import (
@@ -63,6 +62,7 @@ from bot.domain.models import Option, Order, OutMessage, Sender
 from bot.domain.money import Money
 from bot.domain.ports import Clock, Store, UnitOfWork
 from bot.services import dispute_texts as texts
+from bot.services import refusals
 from bot.services.dispute_config import (
     DISPUTE_FOLLOWUP,
     ORDER_EVENTS,
@@ -108,7 +108,7 @@ class DisputeService:
     # --- helpers ----------------------------------------------------------------------------
     def _check(self, seller: Sender) -> None:
         if seller.chat_id not in self.config.seller_chat_ids:
-            raise NotAllowed("only the seller can do this")
+            raise NotAllowed("only the seller can do this", key="seller_only")
 
     async def _view(self, uow: UnitOfWork, dispute: Dispute) -> DisputeView:
         order = await uow.orders.get(dispute.order_id)
@@ -145,7 +145,7 @@ class DisputeService:
         for event in events:
             target = transition(state, event)
             if not await uow.disputes.record(dispute.id, event, state, target, cause, now, note):
-                raise StaleAction("the dispute changed meanwhile; look at its card again")
+                raise StaleAction("the dispute changed meanwhile", key="dispute_changed")
             state = target
             if target is DisputeState.AGREED:
                 await self._on_agreed(uow, dispute.id, now)
@@ -181,7 +181,8 @@ class DisputeService:
         async with self.store.transaction() as uow:
             order = await uow.orders.get(order_id)
             if order is None:
-                raise NotFound(f"order {order_id} is not imported (parley orders import)")
+                raise NotFound(f"order {order_id} is not imported (parley orders import)",
+                               key="order_not_imported", order_id=order_id)  # fmt: skip
             active = await uow.disputes.active_for(order_id)
             if active is not None:
                 return active, False
@@ -206,7 +207,7 @@ class DisputeService:
         if opened_at.tzinfo is None:
             raise ValueError("opened_at must be timezone-aware")
         if opened_at > now:
-            raise BadCommand("a dispute cannot be opened in the future")
+            raise BadCommand("a dispute cannot be opened in the future", key="opened_in_future")
         money = Money(amount, order.unit_price.currency) if amount is not None else None
         dispute = await uow.disputes.create(
             order.order_id, opened_at, source, money, reason, conversation_id, cause, now
@@ -261,12 +262,15 @@ class DisputeService:
         async with self.store.transaction() as uow:
             conversation = await uow.conversations.get(conversation_id)
             if conversation is None:
-                raise NotFound(f"conversation {conversation_id}")
+                raise NotFound(f"conversation {conversation_id}", key="unknown_conversation",
+                               conversation_id=conversation_id)  # fmt: skip
             if conversation.order_id is None:
-                raise BadCommand("this conversation is not about a known order")
+                raise BadCommand("this conversation is not about a known order",
+                                 key="no_order_in_conversation")  # fmt: skip
             order = await uow.orders.get(conversation.order_id)
             if order is None:
-                raise NotFound(f"order {conversation.order_id}")
+                raise NotFound(f"order {conversation.order_id}", key="unknown_order",
+                               order_id=conversation.order_id)  # fmt: skip
             active = await uow.disputes.active_for(order.order_id)
             if active is not None:
                 await self._cards(uow, active, now, new_in={seller.chat_id})
@@ -286,7 +290,12 @@ class DisputeService:
         try:
             await self._command(seller, args)
         except ParleyError as exc:
-            await self._tell(seller.chat_id, f"⚠️ {escape(str(exc), quote=False)}")
+            log.info("/dispute by %s refused: %s", seller.chat_id, exc)
+            await self._tell(seller.chat_id, self._refusal(exc))
+
+    def _refusal(self, exc: ParleyError) -> str:
+        """A problem with a command, in the seller console's language."""
+        return refusals.command(self.presenter.renderer, self.presenter.seller_language, exc)
 
     async def _command(self, seller: Sender, args: str | None) -> None:
         cmd = parse_command(args)
@@ -296,8 +305,8 @@ class DisputeService:
             order = await uow.orders.get(cmd.order_id)
             active = await uow.disputes.active_for(cmd.order_id)
             if cmd.action is not None and active is None:
-                raise NotFound(f"order {cmd.order_id} has no open dispute; record one with "
-                               f"/dispute {cmd.order_id}")  # fmt: skip
+                raise NotFound(f"order {cmd.order_id} has no open dispute",
+                               key="no_open_dispute", order_id=cmd.order_id)  # fmt: skip
             if cmd.action == "offer" and active is not None:
                 request = parse_offer(cmd.words[1:])
                 kind = offer_kind(request.note, request.amount)
@@ -314,16 +323,15 @@ class DisputeService:
             elif active is not None:
                 if cmd.words:
                     raise BadCommand(
-                        f"order {cmd.order_id} already has an open dispute (opened "
-                        f"{texts.local(active.opened_at, self.tz)}). Record offers with "
-                        f"/dispute {cmd.order_id} offer …, answers with /dispute "
-                        f"{cmd.order_id} buyer …, or use the card's buttons."
-                    )
+                        f"order {cmd.order_id} already has an open dispute",
+                        key="already_open", order_id=cmd.order_id,
+                        opened=texts.local(active.opened_at, self.tz),
+                    )  # fmt: skip
                 dispute = active
             else:
                 if order is None:
-                    raise NotFound(f"order {cmd.order_id} is not imported "
-                                   f"(parley orders import)")  # fmt: skip
+                    raise NotFound(f"order {cmd.order_id} is not imported",
+                                   key="order_not_imported", order_id=cmd.order_id)  # fmt: skip
                 opening = parse_open(cmd.words, now, self.tz)
                 await self._create(uow, order, opening.opened_at or now, opening.amount,
                                    opening.reason, "command", cause, None, now)  # fmt: skip
@@ -360,7 +368,8 @@ class DisputeService:
         async with self.store.transaction() as uow:
             dispute = await uow.disputes.get(dispute_id)
             if dispute is None:
-                raise NotFound(f"dispute {dispute_id}")
+                raise NotFound(f"dispute {dispute_id}", key="unknown_dispute",
+                               dispute_id=dispute_id)  # fmt: skip
             label = texts.EVENT_LABELS[event]
             dispute = await self._apply(uow, dispute, [event], f"{label} by {seller.label}", now)
             await self._cards(uow, dispute, now, new_in=())
@@ -405,8 +414,8 @@ class DisputeService:
                      if o.party is Party.SELLER and o.status is OfferStatus.OPEN]  # fmt: skip
             target = max(open_, key=lambda o: (o.at, o.id)) if open_ else None
         if answer is AnswerKind.ACCEPT and target is None:
-            raise NotFound(f"no open offer to accept; record it first with /dispute "
-                           f"{dispute.order_id} offer …")  # fmt: skip
+            raise NotFound("no open offer to accept", key="no_offer_to_accept",
+                           order_id=dispute.order_id)  # fmt: skip
         if target is not None:
             status = OfferStatus.ACCEPTED if answer is AnswerKind.ACCEPT else OfferStatus.REJECTED
             await uow.disputes.set_offer_status(target.id, status)
@@ -467,7 +476,8 @@ class DisputeService:
     async def _active(self, uow: UnitOfWork, order_id: str) -> Dispute:
         dispute = await uow.disputes.active_for(order_id)
         if dispute is None:
-            raise NotFound(f"order {order_id} has no open dispute")
+            raise NotFound(f"order {order_id} has no open dispute", key="no_open_dispute",
+                           order_id=order_id)  # fmt: skip
         return dispute
 
     async def note_options_offered(

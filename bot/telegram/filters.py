@@ -18,7 +18,8 @@ The rule (issue 10; the team-console issue will tighten the group case with a pe
     (``GroupAnonymousBot``) and are refused: nobody could tell who acted.
 
   Anyone else's update in a seller chat (a buyer, a stranger, a forged post) gets no seller
-  powers: messages are dropped, presses get a short refusal.
+  powers: messages are dropped, presses get a short refusal in the presser's language
+  (``refusal/seller_only``, see :mod:`bot.telegram.texts`).
 * **Buyer buttons** (``pick``, ``clar``) act for the person who pressed them, and only on a
   message in that person's own private chat (``callback_query.message.chat.id ==
   from_user.id``). The services then check that the conversation is that chat's.
@@ -38,14 +39,16 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Chat, Message, User
 
 from bot.domain import callbacks
+from bot.domain.errors import NotAllowed
 from bot.domain.models import Sender
+from bot.telegram.texts import Texts
 
 log = logging.getLogger(__name__)
 
 Event = Message | CallbackQuery
 
-SELLER_ONLY = "Only the seller can use this button."
-OTHER_CHAT = "Not allowed: this button belongs to another chat"
+SELLER_ONLY = "seller_only"  # refusal/seller_only: a seller-console button, pressed by another
+OTHER_CHAT = "not_yours"  # refusal/not_yours: a button of another person's chat
 
 
 def sender(chat_id: int, user: User | None) -> Sender:
@@ -120,8 +123,9 @@ class OwnChat(Filter):
         return {"buyer": sender(user.id, user)}
 
 
-async def refuse(event: Event, why: str, alert: str = SELLER_ONLY) -> None:
-    """Turn an update away: log who tried (ids only) and, for a button, show a short alert.
+async def refuse(event: Event, why: str, texts: Texts, reason: str = SELLER_ONLY) -> None:
+    """Turn an update away: log who tried (ids only) and, for a button, show a short alert
+    (the template ``refusal/<reason>``) in the presser's audience and language.
 
     A refused message gets no answer: it would go to the chat it claims, which may be the
     seller's."""
@@ -135,4 +139,6 @@ async def refuse(event: Event, why: str, alert: str = SELLER_ONLY) -> None:
         user.id if user is not None else None,
     )
     if isinstance(event, CallbackQuery):
-        await event.answer(alert, show_alert=True)
+        reader = await texts.reader(user)
+        text = texts.refusal(reader, NotAllowed(why, key=reason))
+        await event.answer(texts.toast(text), show_alert=True)

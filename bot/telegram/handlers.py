@@ -1,29 +1,61 @@
 """Routers and handlers. Thin: parse the update, call one service, answer what it returns.
 
 Services arrive through aiogram's dependency injection (``Dispatcher(buyers=..., sellers=...)``).
+Every word a handler shows by itself (refusals, error answers, toasts) comes from a template,
+through :class:`~bot.telegram.texts.Texts` (``texts``), in the reader's audience and language.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.domain import callbacks
-from bot.domain.errors import NotAllowed, NotFound, ParleyError, StaleAction
+from bot.domain.errors import NotAllowed, ParleyError
 from bot.domain.models import Sender
+from bot.domain.text import strip_html
 from bot.services.buyers import BuyerService
+from bot.services.refusals import MESSAGE_LIMIT
 from bot.services.sellers import SellerService
-from bot.telegram.filters import OTHER_CHAT, InSellerChat, OwnChat, Press, SellerGate, refuse
+from bot.telegram.filters import (
+    OTHER_CHAT,
+    InSellerChat,
+    OwnChat,
+    Press,
+    SellerGate,
+    chat_of,
+    refuse,
+)
+from bot.telegram.texts import Texts
 
 log = logging.getLogger(__name__)
 
 
 def _content_kind(message: Message) -> str:
     return str(message.content_type).removeprefix("ContentType.").lower()
+
+
+@contextmanager
+def _not_yours() -> Iterator[None]:
+    """A buyer press refused as not allowed, in the presser's own chat, is a button of
+    another chat (``refusal/not_yours``), whatever generic reason the service gave."""
+    try:
+        yield
+    except NotAllowed as exc:
+        if exc.key != NotAllowed.default_key:
+            raise
+        raise NotAllowed(str(exc), key=OTHER_CHAT) from exc
+
+
+async def _chosen(texts: Texts, query: CallbackQuery, label: str) -> str:
+    """The toast confirming what a buyer picked (``label`` is rendered text already)."""
+    reader = await texts.buyer(query.from_user)
+    return texts.toast(texts.text(reader, "toast/chosen", label=strip_html(label)))
 
 
 def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
@@ -41,12 +73,12 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
     guard.callback_query.filter(InSellerChat(seller_chat_ids), ~gate)
 
     @guard.message()
-    async def not_a_seller_message(message: Message) -> None:
-        await refuse(message, "in a seller chat from a non-seller")
+    async def not_a_seller_message(message: Message, texts: Texts) -> None:
+        await refuse(message, "in a seller chat from a non-seller", texts)
 
     @guard.callback_query()
-    async def not_a_seller_press(query: CallbackQuery) -> None:
-        await refuse(query, "in a seller chat from a non-seller")
+    async def not_a_seller_press(query: CallbackQuery, texts: Texts) -> None:
+        await refuse(query, "in a seller chat from a non-seller", texts)
 
     seller = Router(name="seller")
     seller.message.filter(gate)
@@ -109,8 +141,8 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
     buyer.message.filter(F.chat.type == "private")
 
     @buyer.message(~OwnChat())
-    async def not_own_chat(message: Message) -> None:
-        await refuse(message, "in a private chat that is not the sender's")
+    async def not_own_chat(message: Message, texts: Texts) -> None:
+        await refuse(message, "in a private chat that is not the sender's", texts)
 
     @buyer.message(CommandStart(), OwnChat())
     async def buyer_start(
@@ -130,45 +162,58 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
 
     @buyer.callback_query(Press({"pick"}), OwnChat())
     async def buyer_pick(
-        query: CallbackQuery, press: callbacks.Callback, buyer: Sender, buyers: BuyerService
+        query: CallbackQuery,
+        press: callbacks.Callback,
+        buyer: Sender,
+        buyers: BuyerService,
+        texts: Texts,
     ) -> None:
-        label = await buyers.pick(buyer, press.target, press.index)
-        await query.answer(f"✔ {label}"[:200])
+        with _not_yours():
+            label = await buyers.pick(buyer, press.target, press.index)
+        await query.answer(await _chosen(texts, query, label))
 
     @buyer.callback_query(Press({"clar"}), OwnChat())
     async def buyer_clarify(
-        query: CallbackQuery, press: callbacks.Callback, buyer: Sender, buyers: BuyerService
+        query: CallbackQuery,
+        press: callbacks.Callback,
+        buyer: Sender,
+        buyers: BuyerService,
+        texts: Texts,
     ) -> None:
-        topic = await buyers.clarify(buyer, press.target, press.index)
-        await query.answer(f"✔ {topic}"[:200])
+        with _not_yours():
+            topic = await buyers.clarify(buyer, press.target, press.index)
+        await query.answer(await _chosen(texts, query, topic))
 
     @buyer.callback_query(Press(callbacks.BUYER_VERBS))
-    async def not_own_press(query: CallbackQuery) -> None:
-        await refuse(query, "on a buyer message not in the presser's chat", OTHER_CHAT)
+    async def not_own_press(query: CallbackQuery, texts: Texts) -> None:
+        await refuse(query, "on a buyer message not in the presser's chat", texts, OTHER_CHAT)
 
     @buyer.callback_query()
-    async def foreign_button(query: CallbackQuery) -> None:
-        await refuse(query, "not ours or seller-only")
+    async def foreign_button(query: CallbackQuery, texts: Texts) -> None:
+        await refuse(query, "not ours or seller-only", texts)
 
     errors = Router(name="errors")
 
     @errors.error()
-    async def on_error(event: ErrorEvent) -> bool:
+    async def on_error(event: ErrorEvent, texts: Texts) -> bool:
+        """A typed error from a service: tell the person who acted why, in their audience
+        and language (``refusal/<key>``, see :mod:`bot.services.refusals`)."""
         exc = event.exception
         if not isinstance(exc, ParleyError):
             return False  # unexpected: let the inbox record it as failed
-        query = event.update.callback_query
-        if isinstance(exc, StaleAction | NotFound):
-            text = f"Nothing to do: {exc}"
-        elif isinstance(exc, NotAllowed):
-            text = f"Not allowed: {exc}"
+        log.info("update %s: %s (%s)", event.update.update_id, exc, exc.key)
+        update = event.update
+        source: CallbackQuery | Message | None = update.callback_query or update.message
+        if source is None:
+            return True
+        chat = chat_of(source)
+        # Only the seller gets past the guard in a seller chat, so an error there is theirs.
+        as_seller = chat is not None and chat.id in gate.seller_chat_ids
+        text = texts.refusal(await texts.reader(source.from_user, as_seller=as_seller), exc)
+        if isinstance(source, CallbackQuery):
+            await source.answer(texts.toast(text), show_alert=True)
         else:
-            text = str(exc)
-        log.info("update %s: %s", event.update.update_id, exc)
-        if query is not None:
-            await query.answer(text[:200], show_alert=True)
-        elif event.update.message is not None:
-            await event.update.message.answer(text[:4000])
+            await source.answer(text[:MESSAGE_LIMIT], parse_mode="HTML")
         return True
 
     return [errors, guard, seller, buyer]

@@ -22,8 +22,9 @@ import pytest
 
 from bot.app import build_app
 from bot.content.loader import Content
+from bot.content.paths import shipped_dir
+from bot.content.templates import TemplateRenderer
 from bot.domain.intents import IntentMatcher
-from bot.telegram.filters import OTHER_CHAT, SELLER_ONLY
 from bot.telegram.offline import OfflineSession
 from tests.conftest import BUYER, ORDER_ID, SELLER, SELLER_2, STRANGER, World
 
@@ -33,6 +34,16 @@ MEMBER = 5550777  # a member of both groups, a seller of neither private chat
 OTHER_BUYER = 5550002
 OTHER_ORDER = "8175342209985555"
 COMPLAINT = "The price dropped right after I ordered, I want the difference back"
+SHIPPED = TemplateRenderer(shipped_dir("replies"))
+LANGUAGE = {OTHER_BUYER: "ru"}  # linked to OTHER_ORDER, a Russian buyer's; everyone else: en
+
+
+def refusal(key: str, user: int) -> str:
+    """What ``user`` is told when refused for ``key``, in their language."""
+    return SHIPPED.render("buyer", LANGUAGE.get(user, "en"), f"refusal/{key}", {})
+
+
+SELLER_ONLY = refusal("seller_only", BUYER)
 REFUSALS = (SELLER_ONLY, "Not allowed", "Nothing to do")
 
 
@@ -301,7 +312,7 @@ async def test_seller_commands_and_buttons(
         return
     assert state(world) == before, "a refused action changed something"
     if action.button is not None:
-        assert new_toasts == [SELLER_ONLY]
+        assert new_toasts == [refusal("seller_only", role.user)]
     else:
         assert new_toasts == []
     if action.button is not None or role.chat in (SELLER, GROUP):
@@ -328,4 +339,4 @@ async def test_buyer_buttons(
         assert len(new_toasts) == 1 and new_toasts[0].startswith("✔")
         return
     assert state(world) == before, "another person's press changed something"
-    assert new_toasts == [OTHER_CHAT]
+    assert new_toasts == [refusal("not_yours", presser)]

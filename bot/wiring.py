@@ -15,7 +15,7 @@ from bot.content.paths import shipped_dir, shipped_file
 from bot.domain.disputes import DisputeRules
 from bot.domain.followups import FollowupRules, QuietHours
 from bot.domain.playbook import COMPLAINTS
-from bot.services import dispute_texts, followups, presenter, stats
+from bot.services import dispute_texts, followups, presenter, refusals, stats
 from bot.services.dispute_config import DisputeConfig, seller_timezone
 from bot.services.followups import PlanningConfig
 from bot.services.presenter import BUYER, SELLER, SELLER_LANGUAGES
@@ -27,6 +27,7 @@ DECLARED_TEMPLATES: tuple[tuple[str, str], ...] = (
     *dispute_texts.TEMPLATES,
     *stats.TEMPLATES,
     *followups.TEMPLATES,
+    *refusals.TEMPLATES,
 )
 """(audience, name) of every template a use case renders, as each module declares them."""
 

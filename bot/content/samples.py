@@ -39,7 +39,26 @@ def sample_context(name: str = "") -> dict[str, Any]:
     context = {**console_sample(), **dispute_sample(), **stats_sample()}
     if name.startswith(FOLLOWUP_PREFIX):
         context.update(followup_sample())
+    if name.startswith(("refusal/", "toast/")):
+        context.update(refusal_sample())
     return context
+
+
+def refusal_sample() -> dict[str, Any]:
+    """Refusals and error answers (``refusal/<key>``) and a buyer's toast (``toast/<name>``)."""
+    return {
+        "detail": "already sent by Li",
+        "label": "Refund the price difference",
+        "problem": "order 8000000000000001 has no open dispute",
+        "state": "responded",
+        "event": "respond",
+        "allowed": ["negotiate", "agree", "escalate"],
+        "word": "2026-13-45",
+        "order_id": "8000000000000001",
+        "opened": "2026-05-01 09:30",
+        "conversation_id": 1,
+        "dispute_id": 1,
+    }
 
 
 def console_sample() -> dict[str, Any]:

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from bot.domain.errors import ContentError, ParleyError, RenderError
+from bot.domain.errors import ParleyError, RenderError
 from bot.domain.ports import Renderer
 from bot.domain.text import strip_html
 
@@ -71,34 +71,6 @@ def required(
     """(audience, language, name) of every template in :data:`TEMPLATES`."""
     languages = {BUYER: tuple(buyer_languages), SELLER: tuple(seller_languages)}
     return [(aud, lang, name) for aud, name in TEMPLATES for lang in languages[aud]]
-
-
-def sample_context() -> dict[str, Any]:
-    """A value for every variable the templates of :data:`TEMPLATES` use."""
-    return {
-        "detail": "already sent by Li",
-        "label": "Refund the price difference",
-        "problem": "order 8000000000000001 has no open dispute",
-        "state": "responded",
-        "event": "respond",
-        "allowed": ["negotiate", "agree", "escalate"],
-        "word": "2026-13-45",
-        "order_id": "8000000000000001",
-        "opened": "2026-05-01 09:30",
-        "conversation_id": 1,
-        "dispute_id": 1,
-    }
-
-
-def validate(renderer: Renderer, templates: Iterable[tuple[str, str, str]]) -> None:
-    """Render each (audience, language, name) with :func:`sample_context` under
-    StrictUndefined; :class:`ContentError` names a missing or broken template."""
-    sample = sample_context()
-    for audience, language, name in templates:
-        try:
-            renderer.render(audience, language, name, sample)
-        except RenderError as exc:
-            raise ContentError(str(exc)) from None
 
 
 def _generic(error: ParleyError) -> str:

@@ -55,7 +55,6 @@ class Texts:
         self.seller_chat_ids = frozenset(seller_chat_ids)
         self.seller_language = seller_language if seller_language in SELLER_LANGUAGES else "en"
         self.default_language = default_language if default_language in LANGUAGES else "en"
-        refusals.validate(renderer, refusals.required(LANGUAGES, SELLER_LANGUAGES))
 
     # --- who reads ------------------------------------------------------------------------
     async def reader(self, user: User | None, *, as_seller: bool = False) -> Reader:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.content.paths import shipped_dir
+from bot.content.samples import sample_context
 from bot.content.templates import SUFFIX, TemplateRenderer
 from bot.domain.disputes import BadCommand, parse_answer, parse_command, parse_offer, parse_open
 from bot.domain.errors import (
@@ -24,7 +25,8 @@ from bot.domain.errors import (
 )
 from bot.services import refusals
 from bot.services.refusals import BUYER, SELLER, TEMPLATES, refusal
-from bot.settings import SUPPORTED_LANGUAGES
+from bot.settings import SUPPORTED_LANGUAGES, Settings
+from bot.wiring import load_content
 
 SELLER_LANGUAGES = ("en", "zh")
 LANGUAGES = {BUYER: SUPPORTED_LANGUAGES, SELLER: SELLER_LANGUAGES}
@@ -34,7 +36,7 @@ CASES = [(audience, lang, name) for audience, name in TEMPLATES for lang in LANG
 
 @pytest.mark.parametrize(("audience", "language", "name"), CASES, ids=["/".join(c) for c in CASES])
 def test_every_refusal_renders_in_every_language(audience: str, language: str, name: str) -> None:
-    text = RENDERER.render(audience, language, name, refusals.sample_context())
+    text = RENDERER.render(audience, language, name, sample_context(name))
     assert text.strip()
     assert "{{" not in text and "{%" not in text
 
@@ -56,10 +58,12 @@ def test_a_missing_refusal_stops_start_up(tmp_path: Path) -> None:
     shutil.copytree(shipped_dir("replies"), replies)
     (replies / "seller/zh/refusal/dispute_usage.html.j2").unlink()
     with pytest.raises(ContentError, match=r"seller/zh/refusal/dispute_usage\.html\.j2"):
-        refusals.validate(TemplateRenderer(replies), refusals.required(("en",), ("en", "zh")))
+        load_content(Settings(replies_dir=replies))
+    shutil.copy(shipped_dir("replies") / "seller/zh/refusal/dispute_usage.html.j2",
+                replies / "seller/zh/refusal/dispute_usage.html.j2")  # fmt: skip
     (replies / "buyer/pt/refusal/stale.html.j2").write_text("Nada {{ nickname }}")
     with pytest.raises(ContentError, match=r"buyer/pt/refusal/stale\.html\.j2: 'nickname'"):
-        refusals.validate(TemplateRenderer(replies), refusals.required(("pt",), ()))
+        load_content(Settings(replies_dir=replies))
 
 
 def _parse_errors() -> list[BadCommand]:

@@ -28,6 +28,7 @@ from bot.domain.money import Money
 from bot.domain.playbook import OPTION_KINDS
 from bot.domain.ports import StoredMessage
 
+WORD_PREFIXES = ("word/", "dispute/word/", "command/")
 FOLLOWUP_PREFIX = "followup"  # ``followup/<rule>`` (buyer) and ``followup_note`` (seller)
 _ALERT_WINDOW = 30  # days of the adverse-rate warning (bot.services.stats.ALERT_WINDOW)
 _TREND_WINDOW = 30  # days of the trend's rolling estimate (bot.services.stats.TREND_WINDOW)
@@ -41,7 +42,15 @@ def sample_context(name: str = "") -> dict[str, Any]:
         context.update(followup_sample())
     if name.startswith(("refusal/", "toast/")):
         context.update(refusal_sample())
+    if name.startswith(WORD_PREFIXES):
+        context.update(word_sample())
     return context
+
+
+def word_sample() -> dict[str, Any]:
+    """Short console words (``word/<key>``, ``dispute/word/<key>``) and command descriptions
+    (``command/<name>``): the few that take values."""
+    return {"order": "8000000000000001", "state": "negotiating"}
 
 
 def refusal_sample() -> dict[str, Any]:

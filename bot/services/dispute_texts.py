@@ -3,8 +3,9 @@
 The wording lives in templates under ``replies/seller/<lang>/dispute/`` (card, reminder,
 listing; ``macros`` holds the shared time-left and deadline words), rendered through the
 :class:`~bot.services.presenter.Presenter` with autoescape. This module only computes the
-values (dates in the seller's timezone, days, amounts, what comes next); button labels and
-the short answers to button presses are in :data:`DISPUTE_TEXT`.
+values (dates in the seller's timezone, days, amounts, what comes next); button labels,
+states, offer kinds and the short answers to button presses are one template each under
+``dispute/word/`` (:data:`WORDS`).
 
 Every function takes the ``presenter`` of the seller console (injected by the composition
 root); its language picks the words.
@@ -23,6 +24,8 @@ from bot.domain.disputes import (
     DisputeRules,
     DisputeState,
     Offer,
+    OfferStatus,
+    Party,
     StoredReminder,
     allowed_events,
     best_offer,
@@ -35,104 +38,52 @@ from bot.domain.disputes import (
     timeline,
 )
 from bot.domain.models import Button, Order
+from bot.domain.playbook import OPTION_KINDS
+from bot.domain.text import strip_html
 from bot.services.presenter import Presenter
-
-TEMPLATES: tuple[tuple[str, str], ...] = (
-    ("seller", "dispute/card"), ("seller", "dispute/reminder"), ("seller", "dispute/listing"),
-)
-"""(audience, name) of the templates this module renders (required at start-up)."""
 
 LATE_NOTE_AFTER = timedelta(hours=1)
 LISTING_LIMIT = 3600  # characters of /disputes lines, well under Telegram's 4096
 
-DISPUTE_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "event.respond": "Answered",
-        "event.negotiate": "Negotiating",
-        "event.agree": "Agreed",
-        "event.execute": "Executed",
-        "event.close": "Closed",
-        "event.withdraw": "Buyer withdrew",
-        "event.escalate": "Escalated",
-        "event.rule_buyer": "Ruled for buyer",
-        "event.rule_seller": "Ruled for seller",
-        "event.lapse": "Lapsed (no answer)",
-        "state.opened": "opened",
-        "state.responded": "responded",
-        "state.negotiating": "negotiating",
-        "state.agreed": "agreed",
-        "state.executed": "executed",
-        "state.closed": "closed",
-        "state.escalated": "escalated",
-        "state.ruled_for_buyer": "ruled for buyer",
-        "state.ruled_for_seller": "ruled for seller",
-        "party.seller": "seller",
-        "party.buyer": "buyer",
-        "status.open": "open",
-        "status.accepted": "accepted",
-        "status.rejected": "rejected",
-        "no_offer": "no offer recorded yet",
-        "already_open": "Order {order} already has an open dispute",
-        "recorded": "Dispute recorded for order {order}",
-        "stepped": "Dispute on {order}: {state}",
-    },
-    "zh": {
-        "event.respond": "已答复",
-        "event.negotiate": "协商中",
-        "event.agree": "已达成一致",
-        "event.execute": "已执行",
-        "event.close": "已关闭",
-        "event.withdraw": "买家已撤诉",
-        "event.escalate": "已升级",
-        "event.rule_buyer": "裁定买家胜",
-        "event.rule_seller": "裁定卖家胜",
-        "event.lapse": "已超时（未答复）",
-        "state.opened": "已开启",
-        "state.responded": "已答复",
-        "state.negotiating": "协商中",
-        "state.agreed": "已达成一致",
-        "state.executed": "已执行",
-        "state.closed": "已关闭",
-        "state.escalated": "已升级至平台",
-        "state.ruled_for_buyer": "裁定买家胜",
-        "state.ruled_for_seller": "裁定卖家胜",
-        "party.seller": "卖家",
-        "party.buyer": "买家",
-        "status.open": "待定",
-        "status.accepted": "已接受",
-        "status.rejected": "已拒绝",
-        "no_offer": "尚无方案记录",
-        "already_open": "订单 {order} 已有进行中的纠纷",
-        "recorded": "已为订单 {order} 登记纠纷",
-        "stepped": "订单 {order} 的纠纷：{state}",
-        "kind.refund_difference": "退差价",
-        "kind.coupon": "优惠券",
-        "kind.cancel_reorder": "取消并重新下单",
-        "kind.keep_order": "保留订单",
-        "kind.keep_waiting": "继续等待",
-        "kind.wait_extend": "延长等待",
-        "kind.reship": "重新发货",
-        "kind.partial_refund": "部分退款",
-        "kind.full_refund": "全额退款",
-        "kind.replacement": "换货",
-        "kind.send_missing": "补发缺件",
-        "kind.return_full_refund": "退货并全额退款",
-        "kind.return_refund": "退货退款",
-        "kind.exchange_size": "换尺码",
-        "kind.cancel_full_refund": "取消并全额退款",
-        "kind.apply_change": "修改订单",
-        "kind.coupon_next_order": "下单优惠券",
-        "kind.other": "其他",
-    },
-}
-"""Short dispute words per seller language: button labels, states, toasts, offer kinds."""
+OFFER_KINDS = (*OPTION_KINDS, "return_refund", "other")
+"""Every kind an offer can have (:func:`bot.domain.disputes.offer_kind` adds the last two)."""
+WORDS = (
+    *(f"event.{event.value}" for event in DisputeEvent if event is not DisputeEvent.OPEN),
+    *(f"state.{state.value}" for state in DisputeState),
+    *(f"party.{party.value}" for party in Party),
+    *(f"status.{status.value}" for status in OfferStatus),
+    *(f"kind.{kind}" for kind in OFFER_KINDS),
+    "no_offer", "already_open", "recorded", "stepped",
+)  # fmt: skip
+"""Short dispute words (button labels, states, offer kinds, answers to presses); the key
+``group.name`` is the template ``dispute/word/group/name`` in every console language."""
+
+
+def _template(key: str) -> str:
+    return "dispute/word/" + key.replace(".", "/")
+
+
+TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("seller", "dispute/card"), ("seller", "dispute/reminder"), ("seller", "dispute/listing"),
+    *(("seller", _template(key)) for key in WORDS),
+)
+"""(audience, name) of the templates this module renders (required at start-up)."""
+
+# English labels for what is *recorded* (the cause of a dispute step in its history, like a
+# log line), never rendered to a reader: the console words are the templates above.
+EVENT_LABELS = {
+    DisputeEvent.RESPOND: "Answered", DisputeEvent.NEGOTIATE: "Negotiating",
+    DisputeEvent.AGREE: "Agreed", DisputeEvent.EXECUTE: "Executed", DisputeEvent.CLOSE: "Closed",
+    DisputeEvent.WITHDRAW: "Buyer withdrew", DisputeEvent.ESCALATE: "Escalated",
+    DisputeEvent.RULE_FOR_BUYER: "Ruled for buyer",
+    DisputeEvent.RULE_FOR_SELLER: "Ruled for seller",
+    DisputeEvent.LAPSE: "Lapsed (no answer)",
+}  # fmt: skip
 
 
 def word(key: str, presenter: Presenter, **values: str) -> str:
-    """A short dispute word in the seller's language (English when the key is missing)."""
-    lang = presenter.seller_language
-    text = DISPUTE_TEXT.get(lang, {}).get(key) or DISPUTE_TEXT["en"][key]
-    return text.format(**values) if values else text
+    """A short dispute word of :data:`WORDS` in the seller's language, plain text."""
+    return strip_html(presenter.seller(_template(key), **values))
 
 
 def event_label(event: DisputeEvent, presenter: Presenter) -> str:
@@ -144,10 +95,6 @@ def state_label(state: DisputeState, presenter: Presenter) -> str:
     """The dispute state as the seller reads it."""
     return word(f"state.{state.value}", presenter)
 
-
-EVENT_LABELS = {event: DISPUTE_TEXT["en"][f"event.{event.value}"] for event in DisputeEvent
-                if f"event.{event.value}" in DISPUTE_TEXT["en"]}  # fmt: skip
-STATE_LABELS = {state: DISPUTE_TEXT["en"][f"state.{state.value}"] for state in DisputeState}
 
 
 @dataclass(frozen=True)
@@ -183,8 +130,8 @@ def offer_text(offer: Offer | None, presenter: Presenter) -> str:
     if offer is None:
         return word("no_offer", presenter)
     plain_kind = offer.kind.replace("_", " ")
-    lang = presenter.seller_language
-    text = DISPUTE_TEXT.get(lang, {}).get(f"kind.{offer.kind}") or plain_kind
+    known = offer.kind in OFFER_KINDS
+    text = word(f"kind.{offer.kind}", presenter) if known else plain_kind
     if offer.amount is not None:
         text += f" {offer.amount}"
     if offer.note and offer.note.strip().lower() != plain_kind:

@@ -28,67 +28,26 @@ SELLER_LANGUAGES = ("en", "zh")
 CARD_TEXT_LIMIT = 1200  # buyer words and draft are shortened on cards to stay under 4096
 
 BUYER_TEMPLATES = ("welcome", "linked", "link_refused", "ack", "non_text", "need_order",
-                   "chosen", "from_seller", "clarify", "topic", *INTENTS)  # fmt: skip
+                   "chosen", "chosen_mark", "from_seller", "clarify", "topic",
+                   *INTENTS)  # fmt: skip
 SELLER_TEMPLATES = ("approval_card", "render_failed", "decision", "action_card", "help",
                     "edit_prompt", "edit_preview", "edit_stale", "non_text_notice",
                     "resolved_notice", "gist", "takeover_started", "takeover_ended",
                     "takeover_busy", "relay_from_buyer", "inbox", "order_card", "reminder",
                     "not_found", "storage_outage")  # fmt: skip
+WORDS = ("send", "open_dispute", "edit", "dism", "opts", "take", "back", "esend", "ecancel",
+         "done", "end", "sent", "dismissed", "type", "cancelled", "told", "taken", "ended",
+         "toggled", "no_options")  # fmt: skip
+"""Short seller-console words (button labels, answers to presses): ``word/<key>``."""
 TEMPLATES: tuple[tuple[str, str], ...] = (
     *((BUYER, name) for name in BUYER_TEMPLATES),
     *((BUYER, f"{folder}/{kind}") for kind in OPTION_KINDS for folder in ("option", "done")),
     *((SELLER, name) for name in SELLER_TEMPLATES),
+    *((SELLER, f"word/{key}") for key in WORDS),
 )
 """(audience, name) of the buyer replies and seller-console texts rendered through the
 :class:`Presenter` (by the buyer, seller and card use cases and the Telegram handlers);
 required at start-up in every buyer language / every seller-console language."""
-
-SELLER_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "send": "Send",
-        "open_dispute": "Record a dispute",
-        "edit": "Edit",
-        "dism": "Dismiss",
-        "opts": "Options",
-        "take": "Take over",
-        "back": "Back",
-        "esend": "Send edited",
-        "ecancel": "Cancel",
-        "done": "Done",
-        "end": "End",
-        "sent": "Sent to the buyer",
-        "dismissed": "Dismissed",
-        "type": "Type the new text",
-        "cancelled": "Edit cancelled; the draft is unchanged",
-        "told": "Done — the buyer has been told",
-        "taken": "You are talking to the buyer now",
-        "ended": "Handed back to Parley",
-        "toggled": "Options updated",
-        "no_options": "Keep at least one option, or Dismiss",
-    },
-    "zh": {
-        "send": "发送",
-        "open_dispute": "登记纠纷",
-        "edit": "编辑",
-        "dism": "忽略",
-        "opts": "方案",
-        "take": "接管",
-        "back": "返回",
-        "esend": "发送修改后的回复",
-        "ecancel": "取消",
-        "done": "完成",
-        "end": "结束",
-        "sent": "已发送给买家",
-        "dismissed": "已忽略",
-        "type": "请输入新的回复",
-        "cancelled": "已取消编辑，草稿未改动",
-        "told": "已完成，已通知买家",
-        "taken": "您现在直接与买家对话",
-        "ended": "已交还给 Parley",
-        "toggled": "方案已更新",
-        "no_options": "请至少保留一个方案，或点忽略",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -119,8 +78,9 @@ class Presenter:
         return self.renderer.render(SELLER, self.seller_language, name, context)
 
     def word(self, key: str) -> str:
-        """A short seller-console word (button label or pop-up)."""
-        return SELLER_TEXT[self.seller_language][key]
+        """A short seller-console word (button label or pop-up), plain text: the template
+        ``word/<key>`` (one of :data:`WORDS`) in the seller's language."""
+        return strip_html(self.seller(f"word/{key}"))
 
     def seller_button(self, verb: str, target: int, index: int | None = None) -> Button:
         """A seller-console button."""

@@ -41,9 +41,9 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.offline.fake_api import FakeBotAPI, FloodControl
 from bot.storage.db import Database
-from bot.telegram.fake_api import FakeBotAPI, FloodControl
-from bot.telegram.fake_server import BotAPIServer, wait_until
+from tests.support.fake_server import BotAPIServer, wait_until
 
 TOKEN = "123456:BENCH-burst"
 SECRET = "bench-webhook-secret-0123"
@@ -281,9 +281,9 @@ async def sql_per_message(folder: Path, buyers: int, per_buyer: int) -> None:
     one at a time (the worst case, and whether it grows with the conversation), then the
     burst workload with the relay running beside the handling, as in ``parley run``."""
     from bot.app import build_app
+    from bot.offline.session import OfflineSession
     from bot.services.clock import SystemClock
     from bot.settings import Settings
-    from bot.telegram.offline import OfflineSession
     from bot.telegram.polling import raw_updates
 
     path = folder / "sql.sqlite3"

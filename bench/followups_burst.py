@@ -24,8 +24,8 @@ from typing import Any
 
 from followups_startup import SELLER, TOKEN, build_db, parley_env
 
-from bot.telegram.fake_api import FakeBotAPI, FloodControl
-from bot.telegram.fake_server import BotAPIServer, wait_until
+from bot.offline.fake_api import FakeBotAPI, FloodControl
+from tests.support.fake_server import BotAPIServer, wait_until
 
 
 async def burst(folder: Path, count: int) -> dict[str, float]:

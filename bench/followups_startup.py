@@ -25,10 +25,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.offline.fake_api import FakeBotAPI, FloodControl
 from bot.storage.db import Database
 from bot.storage.followups import DUE_SQL, utc
-from bot.telegram.fake_api import FakeBotAPI, FloodControl
-from bot.telegram.fake_server import BotAPIServer, wait_until
+from tests.support.fake_server import BotAPIServer, wait_until
 
 TOKEN = "123456:BENCH-followups"
 SELLER = 42

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.telegram.fake_api import FakeBotAPI
-from bot.telegram.fake_server import BotAPIServer, wait_until
+from bot.offline.fake_api import FakeBotAPI
+from tests.support.fake_server import BotAPIServer, wait_until
 
 TOKEN = "123456:BENCH-startup"
 SELLER = 42

@@ -11,7 +11,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 
-from bot.telegram.fake_api import ApiError, FakeBotAPI
+from bot.offline.fake_api import ApiError, FakeBotAPI
 from bot.telegram.session import StatusAwareMixin
 
 

@@ -18,8 +18,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.api.server import HttpApi, Webhook
 from bot.content.loader import Content
-from bot.telegram.fake_server import wait_until
 from tests.conftest import BUYER, SELLER, World
+from tests.support.fake_server import wait_until
 
 TOKEN = "api-token-0123456789abcdef"
 SECRET = "webhook-secret-0123456789"

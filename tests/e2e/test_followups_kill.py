@@ -25,12 +25,12 @@ import aiohttp
 from aiohttp import web
 
 from bot.domain.models import Sender
+from bot.offline.fake_api import FakeBotAPI, FloodControl
 from bot.services.followup_runner import INTERRUPTED
 from bot.storage.db import Database
-from bot.telegram.fake_api import FakeBotAPI, FloodControl
-from bot.telegram.fake_server import BotAPIServer, wait_until
 from tests.conftest import ORDERS_HEADER
 from tests.e2e.test_parley_run import TOKEN, Process
+from tests.support.fake_server import BotAPIServer, wait_until
 
 BUYERS = 40
 API_TOKEN = "e2e-api-token-0123456789"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram.fake_api import FakeBotAPI, FloodControl
-from bot.telegram.fake_server import BotAPIServer, wait_until
+from bot.offline.fake_api import FakeBotAPI, FloodControl
 from tests.conftest import BUYER, CATALOG_CSV, ORDER_ID, ORDERS_CSV, SECRET, SELLER
+from tests.support.fake_server import BotAPIServer, wait_until
 
 TOKEN = "987654:ABCdefGhIJKlmNoPQRsTUVwxyZ-e2e"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.telegram.fake_api import FakeBotAPI
-from bot.telegram.fake_server import BotAPIServer, wait_until
+from bot.offline.fake_api import FakeBotAPI
 from tests.conftest import SELLER
 from tests.e2e.test_parley_run import TOKEN, Process, _parley
+from tests.support.fake_server import BotAPIServer, wait_until
 
 SECRET = "webhook-secret-0123456789"
 

@@ -20,8 +20,8 @@ from bot.domain.followups import RowStatus
 from bot.domain.models import OutMessage
 from bot.domain.orderevents import parse_event
 from bot.domain.ports import MaybeSent, RateLimited
+from bot.offline.fake_api import plain
 from bot.services.followup_runner import INTERRUPTED
-from bot.telegram.fake_api import plain
 from tests.conftest import ORDERS_HEADER, SELLER, World
 
 BUYER = 5551234

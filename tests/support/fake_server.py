@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.telegram.fake_api import ApiError, FakeBotAPI
+from bot.offline.fake_api import ApiError, FakeBotAPI
 
 
 class BotAPIServer:

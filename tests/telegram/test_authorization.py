@@ -25,7 +25,7 @@ from bot.content.loader import Content
 from bot.content.paths import shipped_dir
 from bot.content.templates import TemplateRenderer
 from bot.domain.intents import IntentMatcher
-from bot.telegram.offline import OfflineSession
+from bot.offline.session import OfflineSession
 from tests.conftest import BUYER, ORDER_ID, SELLER, SELLER_2, STRANGER, World
 
 GROUP = -1001000000001  # a seller team's group, configured as a seller chat

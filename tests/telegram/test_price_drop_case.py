@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.telegram.fake_api import FakeBotAPI
+from bot.offline.fake_api import FakeBotAPI
 from tests.conftest import BUYER, ORDER_ID, SELLER, World
 
 COMPLAINT = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services.disputes import DisputeService
@@ -63,6 +64,14 @@ async def run_due_followups(runner: FollowupRunner, relay: OutboxRelay | None = 
         await relay.deliver_soon()
 
 
+def log_job_error(event: JobExecutionEvent) -> None:
+    """The scheduler's one error listener: a failed job is logged with its id (and traceback);
+    the job stays scheduled and runs again at its next time."""
+    exc = event.exception
+    trace = (type(exc), exc, exc.__traceback__) if exc is not None else None
+    log.error("scheduled job %s failed: %s", event.job_id, exc, exc_info=trace)
+
+
 def build_scheduler(
     relay: OutboxRelay,
     outbox_keep_days: float = 30.0,
@@ -74,8 +83,10 @@ def build_scheduler(
     followups: FollowupRunner | None = None,
     followups_every_seconds: float = 5.0,
 ) -> AsyncIOScheduler:
-    """A scheduler with Parley's recurring jobs (not started)."""
+    """A scheduler with Parley's recurring jobs (not started); failures go to
+    :func:`log_job_error`."""
     scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_listener(log_job_error, EVENT_JOB_ERROR)
     scheduler.add_job(
         prune_outbox, "interval", hours=1, id=OUTBOX_JOB_ID, args=[relay, outbox_keep_days],
         max_instances=1, coalesce=True, replace_existing=True,

@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
-from bot.domain.entities import Entities, mask_entities, scan_entities
+from bot.domain.entities import PLACEHOLDERS, Entities, mask_entities, scan_entities
 from bot.domain.features import Featurizer
 from bot.domain.language import LanguageDetector
 from bot.domain.text import (
@@ -46,6 +46,8 @@ from bot.domain.text import (
     normalize,
     stem_words,
 )
+
+_PLACEHOLDER_WORDS = frozenset(PLACEHOLDERS.values())  # entity stand-ins, not words
 
 NONE = "none"
 LATE = "late_delivery"
@@ -293,8 +295,11 @@ class IntentMatcher:
         entities, spans = scan_entities(text)
         text = mask_entities(text, spans) if spans else text
         words = normalize(text).split()
+        # The language comes from the buyer's own words: placeholders like "qqsizeqq" are
+        # Latin letters and would make "Есть 42 размер?" look Portuguese.
+        own = [w for w in words if w not in _PLACEHOLDER_WORDS]
         language, latin_russian = self.detector.detect(
-            text, hint, self.default_language, tokens=words
+            raw, hint, self.default_language, tokens=own or words
         )
         if not words:
             return IntentResult(NONE, 1.0, language, (), "no words in the message",

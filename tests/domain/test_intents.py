@@ -206,3 +206,12 @@ def test_language_detector_on_short_messages() -> None:
 )  # fmt: skip
 def test_counting_the_wait_means_it_is_late(matcher: IntentMatcher, text: str, intent: str) -> None:
     assert matcher.classify(text).intent == intent
+
+
+@pytest.mark.parametrize("text", ["Есть 42 размер?", "А 38 размер будет?", "Есть в 44?"])
+def test_a_size_does_not_change_the_language_of_a_russian_question(
+    matcher: IntentMatcher, text: str
+) -> None:
+    result = matcher.classify(text)
+    assert result.language == "ru"
+    assert result.intent == "product_question"

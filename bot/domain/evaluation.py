@@ -17,6 +17,7 @@ class Sample:
     gold: str
     predicted: str
     language: str = ""
+    confidence: float | None = None  # what the engine said its prediction's probability is
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Report:
     confusions: list[tuple[str, str, int]]
     none_false_accept: float
     none_false_reject: float
+    ece: float | None = None
+    misses: tuple[Sample, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready view."""
@@ -63,6 +66,16 @@ class Report:
             ],
             "none_false_accept": self.none_false_accept,
             "none_false_reject": self.none_false_reject,
+            "ece": self.ece,
+            "misses": [
+                {
+                    "text": m.text,
+                    "intent": m.gold,
+                    "predicted": m.predicted,
+                    "confidence": m.confidence,
+                }
+                for m in self.misses
+            ],
         }
 
 
@@ -131,6 +144,25 @@ def none_false_reject(samples: Sequence[Sample]) -> float:
     return sum(s.predicted == NONE for s in real) / len(real) if real else 0.0
 
 
+def expected_calibration_error(samples: Sequence[Sample], bins: int = 10) -> float | None:
+    """How far stated confidence is from observed accuracy: the sample-weighted mean, over
+    ``bins`` equal-width confidence bins, of |accuracy − mean confidence|. None when no
+    sample carries a confidence. 0 is perfectly calibrated."""
+    rated = [s for s in samples if s.confidence is not None]
+    if not rated:
+        return None
+    groups: dict[int, list[Sample]] = {}
+    for sample in rated:
+        confidence = min(max(float(sample.confidence or 0.0), 0.0), 1.0)
+        groups.setdefault(min(int(confidence * bins), bins - 1), []).append(sample)
+    total = 0.0
+    for group in groups.values():
+        hit = sum(s.gold == s.predicted for s in group) / len(group)
+        mean = sum(float(s.confidence or 0.0) for s in group) / len(group)
+        total += len(group) * abs(hit - mean)
+    return total / len(rated)
+
+
 def evaluate(samples: Sequence[Sample], top_confusions: int = 10) -> Report:
     """All metrics at once."""
     return Report(
@@ -142,6 +174,8 @@ def evaluate(samples: Sequence[Sample], top_confusions: int = 10) -> Report:
         confusions=confusions(samples, top_confusions),
         none_false_accept=none_false_accept(samples),
         none_false_reject=none_false_reject(samples),
+        ece=expected_calibration_error(samples),
+        misses=tuple(s for s in samples if s.gold != s.predicted),
     )
 
 
@@ -153,6 +187,7 @@ def format_report(report: Report) -> str:
         f"macro-F1: {report.macro_f1:.3f}",
         f"none false-accept: {report.none_false_accept:.3f}   "
         f"none false-reject: {report.none_false_reject:.3f}",
+        *([f"expected calibration error: {report.ece:.3f}"] if report.ece is not None else []),
         "",
         "per language:",
     ]

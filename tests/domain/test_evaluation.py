@@ -82,3 +82,16 @@ def test_report_json_and_text() -> None:
     assert data["per_intent"]["cancel_order"]["recall"] == 0.5
     text = format_report(report)
     assert "accuracy: 0.625" in text and "cancel_order -> change_order" in text
+
+
+def test_calibration_error_compares_stated_confidence_with_observed_accuracy() -> None:
+    from bot.domain.evaluation import Sample, evaluate, expected_calibration_error
+
+    right = [Sample(f"r{i}", "a", "a", "en", 0.95) for i in range(9)]
+    wrong = [Sample("w", "a", "b", "en", 0.95)]
+    assert abs((expected_calibration_error(right + wrong) or 0) - 0.05) < 1e-9
+    overconfident = [Sample(f"o{i}", "a", "a" if i < 5 else "b", "en", 0.99) for i in range(10)]
+    assert abs((expected_calibration_error(overconfident) or 0) - 0.49) < 1e-9
+    assert expected_calibration_error([Sample("x", "a", "a")]) is None
+    report = evaluate(right + wrong).as_dict()
+    assert report["misses"] == [{"text": "w", "intent": "a", "predicted": "b", "confidence": 0.95}]

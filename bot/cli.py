@@ -205,7 +205,10 @@ async def _run(settings: Settings, webhook: str | None = None) -> int:
         me = await _wait_for_api(app.bot, stop)
         if me is None:
             return 0
-        await _register_commands(app.bot, settings.seller_chat_ids)
+        from bot.telegram.commands import register_commands
+
+        await register_commands(app.bot, settings.seller_chat_ids, renderer=content.renderer,
+                                seller_language=settings.policy.seller_language)  # fmt: skip
         app.poller.stop = stop  # a stop request ends the drain after the update in hand
         sender = asyncio.ensure_future(app.relay.run(stop))  # sending never blocks handling
         scheduler.start()

@@ -15,7 +15,7 @@ from bot.content.paths import shipped_dir, shipped_file
 from bot.domain.disputes import DisputeRules
 from bot.domain.followups import FollowupRules, QuietHours
 from bot.domain.playbook import COMPLAINTS
-from bot.services import dispute_texts, followups, presenter, refusals, stats
+from bot.services import commands, dispute_texts, followups, presenter, refusals, stats
 from bot.services.dispute_config import DisputeConfig, seller_timezone
 from bot.services.followups import PlanningConfig
 from bot.services.presenter import BUYER, SELLER, SELLER_LANGUAGES
@@ -28,6 +28,7 @@ DECLARED_TEMPLATES: tuple[tuple[str, str], ...] = (
     *stats.TEMPLATES,
     *followups.TEMPLATES,
     *refusals.TEMPLATES,
+    *commands.TEMPLATES,
 )
 """(audience, name) of every template a use case renders, as each module declares them."""
 

@@ -67,6 +67,12 @@ def refusal_sample() -> dict[str, Any]:
         "opened": "2026-05-01 09:30",
         "conversation_id": 1,
         "dispute_id": 1,
+        "draft_id": 1,
+        "message_id": 1,
+        "choice_id": 1,
+        "option": 2,
+        "status": "taken_over",
+        "by": "Li",
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from dataclasses import dataclass, field, replace
@@ -347,20 +346,22 @@ class BuyerService:
     async def clarify(self, sender: Sender, message_id: int, intent_index: int) -> str:
         """The buyer said which of two close intents their message is about: draft again."""
         if not 0 <= intent_index < len(INTENTS):
-            raise StaleAction("unknown topic")
+            raise StaleAction(f"unknown topic {intent_index}", key="unknown_topic")
         intent = INTENTS[intent_index]
         async with self.store.transaction() as uow:
             message = await uow.conversations.message(message_id)
             if message is None or message.conversation_id is None:
-                raise NotFound(f"message {message_id}")
+                raise NotFound(f"message {message_id}", key="unknown_message",
+                               message_id=message_id)  # fmt: skip
             if message.chat_id != sender.chat_id:
-                raise NotAllowed("this button belongs to another chat")
+                raise NotAllowed("the button belongs to another chat", key="not_yours")
             conversation = await uow.conversations.get(message.conversation_id)
             if conversation is None or conversation.status != ConversationStatus.OPEN:
-                raise StaleAction("the seller has already answered")
+                raise StaleAction("the seller has already answered", key="already_answered")
             topic = self.presenter.buyer(conversation.language, "topic", intent=intent)
             question = self.presenter.buyer(conversation.language, "clarify")
-            answered = f"{question}\n✔ {html.escape(topic, quote=False)}"
+            mark = self.presenter.buyer(conversation.language, "chosen_mark", label=topic)
+            answered = f"{question}\n{mark}"
             await uow.outbox.add(
                 OutMessage(sender.chat_id, answered, ref=f"clar:{message_id}", edit=True),
                 self.clock.now(),
@@ -376,7 +377,7 @@ class BuyerService:
         async with self.store.transaction() as uow:
             draft = await uow.drafts.get(draft_id)
             if draft is None:
-                raise NotFound(f"draft {draft_id}")
+                raise NotFound(f"draft {draft_id}", key="unknown_draft", draft_id=draft_id)
             return await self._pick(uow, sender, draft, index)
 
     async def _pick(self, uow: UnitOfWork, sender: Sender, draft: Draft, index: int) -> str:
@@ -384,21 +385,22 @@ class BuyerService:
         conversation = await uow.conversations.get(draft.conversation_id)
         assert conversation is not None
         if conversation.chat_id != sender.chat_id:
-            raise NotAllowed("this button belongs to another chat")
+            raise NotAllowed("the button belongs to another chat", key="not_yours")
         if draft.status != DraftStatus.SENT or not 0 <= index < len(draft.options):
-            raise StaleAction("this offer is no longer open")
+            raise StaleAction("the offer is no longer open", key="offer_closed")
         option = draft.options[index]
         if not option.enabled:
-            raise StaleAction("this offer is no longer open")
+            raise StaleAction("the offer is no longer open", key="offer_closed")
         if not await uow.drafts.choose(draft.id, index, sender.chat_id, option.needs_action, now):
-            raise StaleAction("you have already chosen")
+            raise StaleAction("the buyer has already chosen", key="already_chosen")
         if self.cards.disputes is not None:
             await self.cards.disputes.note_option_chosen(uow, conversation.order_id, option, now)
         choice = await uow.drafts.choice_for(draft.id)
         assert choice is not None
         order = await uow.orders.get(conversation.order_id) if conversation.order_id else None
         label = self.presenter.option_label(draft.language, option, order)
-        marked = f"{draft.text}\n\n✔ {html.escape(label, quote=False)}"
+        mark = self.presenter.buyer(draft.language, "chosen_mark", label=label)
+        marked = f"{draft.text}\n\n{mark}"
         await uow.outbox.add(
             OutMessage(sender.chat_id, marked, ref=f"reply:{draft.id}", edit=True), now
         )

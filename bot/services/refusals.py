@@ -36,8 +36,16 @@ COMMON = (
     "refusal/not_found",  # NotFound without a key of its own
     "refusal/not_allowed",  # NotAllowed without a key of its own
     "refusal/error",  # any other ParleyError
+    "refusal/unknown_draft",  # draft_id
 )
-BUYER_ONLY = ("toast/chosen",)  # ✔ and the option or topic the buyer picked
+BUYER_ONLY = (
+    "toast/chosen",  # ✔ and the option or topic the buyer picked
+    "refusal/unknown_topic",
+    "refusal/unknown_message",  # message_id
+    "refusal/already_answered",
+    "refusal/offer_closed",
+    "refusal/already_chosen",
+)
 SELLER_ONLY = (
     "refusal/command",  # frames a /dispute problem: ⚠️ problem
     "refusal/invalid_transition",  # state, event, allowed
@@ -57,6 +65,13 @@ SELLER_ONLY = (
     "refusal/unknown_conversation",  # conversation_id
     "refusal/unknown_order",  # order_id
     "refusal/unknown_dispute",  # dispute_id
+    "refusal/already_decided",  # status, by
+    "refusal/unknown_option",  # option (its number)
+    "refusal/no_edit_waiting",
+    "refusal/already_talking",  # conversation_id
+    "refusal/nothing_taken_over",
+    "refusal/unknown_choice",  # choice_id
+    "refusal/already_done",  # by
 )
 TEMPLATES: tuple[tuple[str, str], ...] = (
     *((BUYER, name) for name in (*COMMON, *BUYER_ONLY)),

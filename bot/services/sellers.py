@@ -43,7 +43,7 @@ class SellerService:
 
     def _check(self, seller: Sender) -> None:
         if not self.is_seller(seller.chat_id):
-            raise NotAllowed("only the seller can do this")
+            raise NotAllowed("only the seller can do this", key="seller_only")
 
     async def _say(self, uow: UnitOfWork, chat_id: int, name: str, **context: Any) -> None:
         text = self.presenter.seller(name, **context)
@@ -59,10 +59,11 @@ class SellerService:
     async def _pending(self, uow: UnitOfWork, draft_id: int) -> Draft:
         draft = await uow.drafts.get(draft_id)
         if draft is None:
-            raise NotFound(f"draft {draft_id}")
+            raise NotFound(f"draft {draft_id}", key="unknown_draft", draft_id=draft_id)
         if draft.status != DraftStatus.PENDING:
-            who = f" by {draft.decided_by}" if draft.decided_by else ""
-            raise StaleAction(f"already {draft.status.value.replace('_', ' ')}{who}")
+            status, by = draft.status.value, draft.decided_by
+            raise StaleAction(f"draft {draft_id} already {status} by {by or '?'}",
+                              key="already_decided", status=status, by=by)  # fmt: skip
         return draft
 
     async def send(self, seller: Sender, draft_id: int, text: str | None = None) -> str:
@@ -106,7 +107,7 @@ class SellerService:
         async with self.store.transaction() as uow:
             draft = await self._pending(uow, draft_id)
             if not 0 <= index < len(draft.options):
-                raise NotFound(f"option {index + 1}")
+                raise NotFound(f"option {index + 1}", key="unknown_option", option=index + 1)
             option = draft.options[index]
             if option.enabled and sum(o.enabled for o in draft.options) == 1:
                 return self.presenter.word("no_options")
@@ -178,7 +179,7 @@ class SellerService:
         async with self.store.transaction() as uow:
             editing = await uow.drafts.edit_in_progress(seller.chat_id)
         if editing is None or editing[0] != draft_id or editing[1] is None:
-            raise StaleAction("no edited text waiting for this draft")
+            raise StaleAction(f"no edited text waiting for draft {draft_id}", key="no_edit_waiting")
         return await self.send(seller, draft_id, editing[1])
 
     async def cancel_edit(self, seller: Sender, draft_id: int | None = None) -> str:
@@ -197,7 +198,8 @@ class SellerService:
             busy = await uow.conversations.taken_over_by(seller.chat_id)
             if busy is not None:
                 await self._say(uow, seller.chat_id, "takeover_busy", conversation=busy)
-                raise StaleAction(f"you are already talking in conversation #{busy.id}")
+                raise StaleAction(f"already talking in conversation #{busy.id}",
+                                  key="already_talking", conversation_id=busy.id)  # fmt: skip
             facts = await self.cards.facts(uow, draft)
             await self.cards.decide(uow, draft, DraftStatus.TAKEN_OVER, seller.label, now)
             await uow.conversations.take_over(draft.conversation_id, seller.chat_id)
@@ -215,7 +217,7 @@ class SellerService:
         async with self.store.transaction() as uow:
             conversation = await uow.conversations.taken_over_by(seller.chat_id)
             if conversation is None or (conversation_id and conversation.id != conversation_id):
-                raise StaleAction("no conversation is taken over here")
+                raise StaleAction("no conversation is taken over here", key="nothing_taken_over")
             await uow.conversations.take_over(conversation.id, None)
             await uow.conversations.update(conversation.id, now, status=ConversationStatus.RESOLVED)
             buyer = await uow.chats.get(conversation.chat_id) or Sender(conversation.chat_id)
@@ -231,10 +233,10 @@ class SellerService:
         async with self.store.transaction() as uow:
             choice = await uow.drafts.choice(choice_id)
             if choice is None:
-                raise NotFound(f"choice {choice_id}")
+                raise NotFound(f"choice {choice_id}", key="unknown_choice", choice_id=choice_id)
             if not await uow.drafts.complete(choice_id, seller.label, now):
-                who = f" by {choice.done_by}" if choice.done_by else ""
-                raise StaleAction(f"already done{who}")
+                raise StaleAction(f"choice {choice_id} already done by {choice.done_by or '?'}",
+                                  key="already_done", by=choice.done_by)  # fmt: skip
             draft = await uow.drafts.get(choice.draft_id)
             assert draft is not None
             facts = await self.cards.facts(uow, draft)

@@ -172,7 +172,7 @@ class StatsService:
     async def send(self, seller: Sender) -> None:
         """``/stats``: the numbers, then the trend chart as a photo (both via the outbox)."""
         if seller.chat_id not in self.config.seller_chat_ids:
-            raise NotAllowed("only the seller can do this")
+            raise NotAllowed("only the seller can do this", key="seller_only")
         from bot.services.charts import trend_png
 
         report = await self.report()

@@ -8,15 +8,14 @@ through :class:`~bot.telegram.texts.Texts` (``texts``), in the reader's audience
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.domain import callbacks
-from bot.domain.errors import NotAllowed, ParleyError
+from bot.domain.errors import ParleyError
 from bot.domain.models import Sender
 from bot.domain.text import strip_html
 from bot.services.buyers import BuyerService
@@ -38,18 +37,6 @@ log = logging.getLogger(__name__)
 
 def _content_kind(message: Message) -> str:
     return str(message.content_type).removeprefix("ContentType.").lower()
-
-
-@contextmanager
-def _not_yours() -> Iterator[None]:
-    """A buyer press refused as not allowed, in the presser's own chat, is a button of
-    another chat (``refusal/not_yours``), whatever generic reason the service gave."""
-    try:
-        yield
-    except NotAllowed as exc:
-        if exc.key != NotAllowed.default_key:
-            raise
-        raise NotAllowed(str(exc), key=OTHER_CHAT) from exc
 
 
 async def _chosen(texts: Texts, query: CallbackQuery, label: str) -> str:
@@ -168,8 +155,7 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
         buyers: BuyerService,
         texts: Texts,
     ) -> None:
-        with _not_yours():
-            label = await buyers.pick(buyer, press.target, press.index)
+        label = await buyers.pick(buyer, press.target, press.index)
         await query.answer(await _chosen(texts, query, label))
 
     @buyer.callback_query(Press({"clar"}), OwnChat())
@@ -180,8 +166,7 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
         buyers: BuyerService,
         texts: Texts,
     ) -> None:
-        with _not_yours():
-            topic = await buyers.clarify(buyer, press.target, press.index)
+        topic = await buyers.clarify(buyer, press.target, press.index)
         await query.answer(await _chosen(texts, query, topic))
 
     @buyer.callback_query(Press(callbacks.BUYER_VERBS))

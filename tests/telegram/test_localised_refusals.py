@@ -130,8 +130,8 @@ async def test_stale_press_of_a_russian_buyer_is_answered_in_russian(world: Worl
     await world.act(world.fake.presses(RU_BUYER, reply, first["callback_data"]))
     assert world.fake.toasts(RU_BUYER)[-1] == f"✔ {first['text']}"  # the option, in Russian
     await world.act(world.fake.presses(RU_BUYER, reply, first["callback_data"]))
-    assert world.fake.toasts(RU_BUYER)[-1] == expected("buyer", "ru", "stale")
-    assert world.fake.toasts(RU_BUYER)[-1] == "Ничего делать не нужно: это уже сделано"
+    assert world.fake.toasts(RU_BUYER)[-1] == expected("buyer", "ru", "already_chosen")
+    assert world.fake.toasts(RU_BUYER)[-1] == "Ничего делать не нужно: вы уже сделали выбор"
 
 
 async def test_stale_presses_in_a_chinese_console_are_answered_in_chinese(
@@ -143,8 +143,11 @@ async def test_stale_presses_in_a_chinese_console_are_answered_in_chinese(
     card, send = card_button(world, SELLER, "发送")
     await world.act(world.fake.presses(SELLER, card, send))
     await world.act(world.fake.presses(SELLER, card, send))
-    assert world.fake.toasts(SELLER)[-1] == expected("seller", "zh", "stale")
-    assert world.fake.toasts(SELLER)[-1] == "无需操作：此事已处理"
+    by = "Li @li_shoes"
+    assert world.fake.toasts(SELLER)[-1] == expected(
+        "seller", "zh", "already_decided", status="sent", by=by
+    )
+    assert world.fake.toasts(SELLER)[-1] == f"无需操作：已由 {by} 发送"  # who, in Chinese
     # An old dispute button: the dispute is no longer in the state it was made for.
     await world.act(world.fake.says(SELLER, f"/dispute {ORDER_ID}"))
     old, answered = card_button(world, SELLER, "已答复")

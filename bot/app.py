@@ -1,14 +1,25 @@
-"""The composition root: builds settings-driven content, storage, services, bot and dispatcher."""
+"""The composition root: settings → database → content → services → bot and dispatcher →
+scheduler → HTTP server → start and stop, in that order.
+
+The command line only parses arguments and calls in here (:func:`run` for ``parley run``,
+:func:`bot_username` for ``parley link``) or, for commands that need use cases but no
+Telegram, into :func:`bot.wiring.open_services`; :func:`build_app` serves the demo, the
+offline chat and the tests. aiogram, aiohttp, APScheduler and
+prometheus_client are imported inside the functions that build the bot, the HTTP server and
+the scheduler: ``parley dispute``/``stats``/``orders`` never load them, and ``parley run``
+loads content and trains the matcher before importing aiogram (their peaks do not add up).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from aiogram import Bot, Dispatcher
-from aiogram.client.session.base import BaseSession
-from aiogram.client.telegram import TelegramAPIServer
-
-from bot.api.metrics import Metrics, Sources
 from bot.content.loader import Content
 from bot.domain.intents import IntentMatcher
 from bot.domain.playbook import SellerPolicy
@@ -27,15 +38,50 @@ from bot.services.ratelimit import RateLimitedNotifier, RateLimiter
 from bot.services.replies import Cards
 from bot.services.sellers import SellerService
 from bot.services.stats import StatsService
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
 from bot.storage.db import Database
-from bot.telegram.disputes import build_dispute_router
-from bot.telegram.handlers import build_routers
-from bot.telegram.notifier import TelegramNotifier
-from bot.telegram.polling import Poller
-from bot.telegram.session import StatusAwareSession
-from bot.telegram.texts import Texts
-from bot.wiring import dispute_config, load_content, planning_config, stats_config
+from bot.wiring import (
+    dispute_config,
+    intent_matcher,
+    load_content,
+    planning_config,
+    stats_config,
+)
+
+if TYPE_CHECKING:
+    from aiogram import Bot, Dispatcher
+    from aiogram.client.session.base import BaseSession
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.api.metrics import Metrics
+    from bot.api.server import HttpServer, InboxPump
+    from bot.telegram.polling import Poller
+
+log = logging.getLogger("parley")
+
+# --- the command line's one Telegram call ---------------------------------------------------
+
+
+async def bot_username(settings: Settings) -> str:
+    """``PARLEY_BOT_USERNAME``, or the Bot API's getMe (ConfigError if that fails)."""
+    if settings.bot_username:
+        return settings.bot_username.lstrip("@")
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api))
+    async with Bot(settings.require_token().get_secret_value(), session=session) as bot:
+        try:
+            me = await bot.get_me()
+        except Exception as exc:  # noqa: BLE001 - explained to the user
+            raise ConfigError(
+                f"PARLEY_BOT_USERNAME: not set, and asking the Bot API failed ({exc})"
+            ) from None
+    return me.username or str(me.id)
+
+
+# --- the running bot ------------------------------------------------------------------------
 
 
 @dataclass
@@ -79,15 +125,24 @@ async def build_app(
 ) -> App:
     """Wire the whole application. ``session`` replaces the HTTP session (offline demo, tests);
     ``limiter`` defaults to Telegram's limits, or to none with an offline ``session``."""
+    from aiogram import Bot, Dispatcher
+    from aiogram.client.telegram import TelegramAPIServer
+
+    from bot.api.metrics import Metrics, Sources
+    from bot.telegram.disputes import build_dispute_router
+    from bot.telegram.handlers import build_routers
+    from bot.telegram.notifier import TelegramNotifier
+    from bot.telegram.polling import Poller
+    from bot.telegram.session import StatusAwareSession
+    from bot.telegram.texts import Texts
+
     clock = clock or SystemClock()
     content = content or load_content(settings)
     token = settings.require_token().get_secret_value()
     secret = settings.require_link_secret().get_secret_value().encode()
     db = await Database.open(settings.database)
     sellers_ids = tuple(settings.seller_chat_ids)
-    matcher = matcher or IntentMatcher(
-        content.intents.phrases, default_language=settings.default_language
-    )
+    matcher = matcher or intent_matcher(content.intents.phrases, settings.default_language)
     presenter = Presenter(content.renderer, settings.policy.seller_language)
     rules = settings.policy
     policy = SellerPolicy(
@@ -141,3 +196,164 @@ async def build_app(
     return App(settings, db, clock, content, buyers, sellers, ImportService(db, clock, planner),
                inbox, relay, bot, dispatcher, poller, disputes, stats, planner,
                runner, health, limiter, metrics)  # fmt: skip
+
+
+async def run(settings: Settings, webhook: str | None = None) -> int:
+    """``parley run``: build everything, serve until SIGTERM/SIGINT, stop in order. Long
+    polling, or Telegram posts to ``webhook``. ConfigError for what the user must fix (a
+    rejected token, a port in use, webhook settings)."""
+    started = time.perf_counter()
+    # Content and the matcher are built before aiogram is imported: the matcher's transient
+    # build memory and aiogram's large import then do not add up in the peak.
+    content = load_content(settings)
+    matcher = intent_matcher(content.intents.phrases, settings.default_language)
+    app = await build_app(settings, content=content, matcher=matcher)
+    runner = AppRunner(app, webhook)
+    try:
+        me = await runner.start()
+        if me is None:  # stopped while waiting for the Bot API
+            return 0
+        log.info("Parley is running as @%s (ready in %.0f ms); sellers: %s",
+                 me, (time.perf_counter() - started) * 1000,
+                 ", ".join(map(str, settings.seller_chat_ids)) or "none configured")  # fmt: skip
+        await runner.serve()
+        log.info("stopping: nothing is lost, pending work resumes at the next start")
+        return 0
+    finally:
+        await runner.stop()
+
+
+@dataclass
+class AppRunner:
+    """The running bot's start, serve and stop hooks around a built :class:`App`."""
+
+    app: App
+    webhook: str | None
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+    scheduler: AsyncIOScheduler | None = None
+    pump: InboxPump | None = None
+    http: HttpServer | None = None
+    sender: asyncio.Future[None] | None = None
+
+    async def start(self) -> str | None:
+        """Scheduler, HTTP server, signals, the Bot API, commands, the relay task, the
+        scheduler's start and the webhook; the bot's username, or None if stopped while the
+        Bot API was unreachable."""
+        from aiogram.exceptions import TelegramUnauthorizedError
+
+        from bot.api.server import InboxPump
+        from bot.scheduling.jobs import build_scheduler
+
+        app, settings, stop = self.app, self.app.settings, self.stop_event
+        self.scheduler = build_scheduler(
+            app.relay,
+            sellers=app.sellers,
+            first_response_hours=settings.policy.first_response_hours,
+            disputes=app.disputes,
+            stats=app.stats,
+            disputes_every_seconds=settings.disputes.check_every_seconds,
+            followups=app.runner,
+        )
+        await app.runner.recover()  # rows a crash left "sending" are not sent twice
+        self.pump = InboxPump(app.poller.drain, health=app.health)
+        self.http = await serve_http(app, self.webhook, self.pump)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            me = await wait_for_api(app.bot, stop)
+        except TelegramUnauthorizedError:
+            raise ConfigError("PARLEY_BOT_TOKEN: the Bot API rejected the token") from None
+        if me is None:
+            return None
+        from bot.telegram.commands import register_commands
+
+        await register_commands(app.bot, settings.seller_chat_ids, renderer=app.content.renderer,
+                                seller_language=settings.policy.seller_language)  # fmt: skip
+        app.poller.stop = stop  # a stop request ends the drain after the update in hand
+        self.sender = asyncio.ensure_future(app.relay.run(stop))  # sending never blocks handling
+        self.scheduler.start()
+        if self.webhook:
+            from bot.telegram.webhook import set_webhook
+
+            secret = settings.webhook_secret
+            assert secret is not None  # checked by serve_http
+            await set_webhook(app.bot, self.webhook, secret.get_secret_value(),
+                              app.dispatcher.resolve_used_update_types())  # fmt: skip
+        return me
+
+    async def serve(self) -> None:
+        """Handle updates until a stop request: the webhook's pump, or long polling."""
+        if self.webhook:
+            assert self.pump is not None
+            log.info("webhook mode: Telegram posts updates to %s", self.webhook)
+            await self.pump.run(self.stop_event)
+        else:
+            await self.app.poller.run(self.stop_event)
+
+    async def stop(self) -> None:
+        """Stop in order: sends in flight get a few seconds, follow-ups in flight finish,
+        the scheduler and the HTTP server stop, the database and the bot session close.
+        Whatever was not done stays pending for the next start."""
+        self.stop_event.set()
+        if self.sender is not None:
+            await asyncio.gather(self.sender, return_exceptions=True)
+        await self.app.runner.stop()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.http is not None:
+            await self.http.stop()
+        await self.app.close()
+
+
+async def serve_http(app: App, webhook: str | None, pump: InboxPump) -> HttpServer | None:
+    """Start the HTTP server (order API, /healthz, /metrics, webhook) if a token or webhook
+    mode asks for it; None otherwise."""
+    from bot.api.server import HttpApi, HttpServer, Webhook, webhook_path
+
+    settings = app.settings
+    if webhook and settings.webhook_secret is None:
+        raise ConfigError("PARLEY_WEBHOOK_SECRET: required with --webhook (16+ chars of "
+                          "A-Z a-z 0-9 _ -); Telegram sends it with every update")  # fmt: skip
+    if webhook and not webhook.startswith(("https://", "http://")):
+        raise ConfigError("--webhook: must be the public https:// URL Telegram will post to")
+    token = settings.api_token.get_secret_value() if settings.api_token else None
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    if token is None and metrics_token is None and not webhook:
+        return None
+    hook = None
+    if webhook:
+        assert settings.webhook_secret is not None
+        hook = Webhook(webhook_path(webhook), settings.webhook_secret.get_secret_value(),
+                       app.inbox, pump.wake)  # fmt: skip
+    server = HttpServer(HttpApi(app.followups, token, hook, metrics=app.metrics,
+                                metrics_token=metrics_token, health=app.health))  # fmt: skip
+    try:
+        address = await server.start(settings.api_host, settings.api_port)
+    except OSError as exc:
+        await server.stop()
+        raise ConfigError(f"PARLEY_API_PORT: cannot listen on {settings.api_host}:"
+                          f"{settings.api_port} ({exc.strerror or exc})") from None  # fmt: skip
+    log.info("HTTP server on %s (order API %s%s)", address, "on" if token else "off",
+             f", webhook {hook.path}" if hook else "")  # fmt: skip
+    return server
+
+
+async def wait_for_api(bot: Bot, stop: asyncio.Event) -> str | None:
+    """getMe until the Bot API answers (it may start after us); None if stopped meanwhile.
+    A rejected token (TelegramUnauthorizedError) is not retried."""
+    from aiogram.exceptions import TelegramUnauthorizedError
+
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            me = await bot.get_me()
+            return me.username or str(me.id)
+        except TelegramUnauthorizedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - retried
+            log.warning("Bot API not reachable yet (%s); retrying in %.1fs", exc, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 15.0)
+    return None

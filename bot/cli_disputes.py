@@ -1,6 +1,7 @@
 """``parley dispute …`` and ``parley stats``: the dispute clock and the metrics from a shell.
 
-Imports stay light at module level (no aiogram, no matplotlib) so ``parley --help`` is fast.
+Imports stay light at module level (no aiogram, no matplotlib) so ``parley --help`` is fast;
+the use cases come from the composition root (:func:`bot.wiring.open_services`, no aiogram).
 Whatever these commands send to the seller (a new dispute's card, reminders) is written to
 the outbox and delivered by the running ``parley run``.
 """
@@ -20,9 +21,8 @@ from typing import TYPE_CHECKING, Any
 from bot.domain.errors import ParleyError
 
 if TYPE_CHECKING:
-    from bot.services.presenter import Presenter
     from bot.settings import Settings
-    from bot.storage.db import Database
+    from bot.wiring import Services
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -88,55 +88,35 @@ async def run_dispute_command(args: argparse.Namespace, settings: Settings) -> i
     """Run ``dispute`` / ``stats``; None when ``args`` is another command."""
     if args.command not in ("dispute", "stats"):
         return None
-    from bot.storage.db import Database
+    from bot.wiring import open_services
 
-    db = await Database.open(settings.database)
-    try:
+    async with open_services(settings) as services:
         if args.command == "stats":
-            return await _stats(args, settings, db)
-        return await _dispute(args, settings, db)
-    finally:
-        await db.close()
+            return await _stats(args, services)
+        return await _dispute(args, services)
 
 
-def _presenter(settings: Settings) -> Presenter:
-    """Seller texts in the console's language, from the configured replies folder."""
-    from bot.content.paths import shipped_dir
-    from bot.content.templates import TemplateRenderer
-    from bot.services.presenter import Presenter
-
-    folder = settings.replies_dir or shipped_dir("replies")
-    return Presenter(TemplateRenderer(Path(folder)), settings.policy.seller_language)
-
-
-async def _stats(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+async def _stats(args: argparse.Namespace, services: Services) -> int:
     from bot.domain.metrics import WINDOWS
-    from bot.services.clock import SystemClock
-    from bot.services.stats import StatsService, report_text
-    from bot.wiring import stats_config
+    from bot.services.stats import report_text
 
-    config = stats_config(settings)
-    zone = config.timezone
-    report = await StatsService(db, SystemClock(), config, _presenter(settings)).report(
+    zone = services.stats.config.timezone
+    report = await services.stats.report(
         tuple(sorted(set(args.days))) if args.days else WINDOWS
     )
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
-        print(plain(report_text(report, zone, _presenter(settings))))
+        print(plain(report_text(report, zone, services.presenter)))
     return 0
 
 
-async def _dispute(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+async def _dispute(args: argparse.Namespace, services: Services) -> int:
     from bot.domain.disputes import AnswerKind, BadCommand, parse_date
-    from bot.services.clock import SystemClock
-    from bot.services.disputes import DisputeService
     from bot.services.evidence import render
-    from bot.wiring import dispute_config
 
-    config = dispute_config(settings)
-    zone = config.timezone
-    service = DisputeService(db, SystemClock(), config, _presenter(settings))
+    service = services.disputes
+    zone = service.config.timezone
     action = args.action
     if action == "open":
         at: datetime | None = None

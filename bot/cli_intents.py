@@ -1,4 +1,5 @@
-"""``parley classify``, ``parley intents export`` and ``parley eval`` (no aiogram imports).
+"""``parley classify``, ``parley intents export`` and ``parley eval`` (no aiogram imports);
+the catalog and the matcher come from the builders in :mod:`bot.wiring`.
 
 Wired into :mod:`bot.cli` with :func:`add_intent_commands` (parser) and
 :func:`run_intent_command` (dispatch; returns None for commands that are not ours).
@@ -13,13 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.content.intents import IntentCatalog, load_intents
-from bot.content.paths import shipped_dir
+from bot.content.intents import IntentCatalog
 from bot.domain.errors import ContentError
 from bot.domain.evaluation import Sample, evaluate, format_report
 from bot.domain.intents import IntentMatcher
-
-_SUPPORTED = ("en", "ru", "es", "pt", "fr")
+from bot.wiring import intent_matcher, load_intent_catalog
 
 
 def add_intent_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -57,25 +56,14 @@ async def run_intent_command(args: argparse.Namespace, settings: Any) -> int | N
     return 0
 
 
-def _languages(settings: Any) -> tuple[str, ...]:
-    try:
-        from bot.settings import SUPPORTED_LANGUAGES
-    except ImportError:  # pragma: no cover - settings always exist in the package
-        return _SUPPORTED
-    return tuple(SUPPORTED_LANGUAGES)
-
-
 def load_catalog(settings: Any) -> IntentCatalog:
     """The intents the settings point at (the shipped ones by default)."""
-    directory = getattr(settings, "intents_dir", None) or shipped_dir("intents")
-    return load_intents(Path(directory), _languages(settings))
+    return load_intent_catalog(getattr(settings, "intents_dir", None))
 
 
 def build_matcher(catalog: IntentCatalog, settings: Any) -> IntentMatcher:
     """A matcher over ``catalog`` using the settings' default language."""
-    return IntentMatcher(
-        catalog.phrases, default_language=getattr(settings, "default_language", "en")
-    )
+    return intent_matcher(catalog.phrases, getattr(settings, "default_language", "en"))
 
 
 def export_examples(catalog: IntentCatalog, out: TextIO) -> int:

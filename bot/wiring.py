@@ -1,26 +1,43 @@
-"""Settings → what the layers below take: validated content and plain config objects.
+"""Settings → what the layers below take: validated content, plain config objects, and the
+use cases a shell command needs (:func:`open_services`).
 
 Part of the composition root: :mod:`bot.app` wires the running bot from these, and the
-command line uses them directly. Services and content never see :class:`Settings`; they take
-the plain values built here. No aiogram import, so ``parley run`` can load content and train
+command line gets its services here. Services and content never see :class:`Settings`; they
+take the plain values built here. No aiogram import, so ``parley run`` can load content and train
 the matcher before aiogram is imported.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
 from bot.content.followups import load_followup_rules
+from bot.content.intents import IntentCatalog, load_intents
 from bot.content.loader import Content
 from bot.content.loader import load_content as load_files
 from bot.content.paths import shipped_dir, shipped_file
+from bot.content.templates import TemplateRenderer
 from bot.domain.disputes import DisputeRules
 from bot.domain.followups import FollowupRules, QuietHours
+from bot.domain.intents import IntentMatcher, Phrase
 from bot.domain.playbook import COMPLAINTS
+from bot.domain.ports import Clock
 from bot.services import commands, dispute_texts, followups, presenter, refusals, stats
+from bot.services.clock import SystemClock
 from bot.services.dispute_config import DisputeConfig, seller_timezone
-from bot.services.followups import PlanningConfig
-from bot.services.presenter import BUYER, SELLER, SELLER_LANGUAGES
-from bot.services.stats import StatsConfig
+from bot.services.disputes import DisputeService
+from bot.services.followups import FollowupPlanner, PlanningConfig
+from bot.services.imports import ImportService
+from bot.services.linking import LinkService
+from bot.services.presenter import BUYER, SELLER, SELLER_LANGUAGES, Presenter
+from bot.services.stats import StatsConfig, StatsService
 from bot.settings import SUPPORTED_LANGUAGES, DisputeSettings, Settings
+from bot.storage import backup
+from bot.storage.db import Database
 
 DECLARED_TEMPLATES: tuple[tuple[str, str], ...] = (
     *presenter.TEMPLATES,
@@ -57,6 +74,16 @@ def load_content(settings: Settings) -> Content:
         SUPPORTED_LANGUAGES,
         required_templates(),
     )
+
+
+def load_intent_catalog(intents_dir: Path | None) -> IntentCatalog:
+    """Only the intents (the shipped ones by default), for the intent tools; no templates."""
+    return load_intents(Path(intents_dir or shipped_dir("intents")), SUPPORTED_LANGUAGES)
+
+
+def intent_matcher(phrases: Iterable[Phrase], default_language: str) -> IntentMatcher:
+    """The matcher ``parley run`` and the intent tools classify with."""
+    return IntentMatcher(phrases, default_language=default_language)
 
 
 def planning_config(settings: Settings, rules: FollowupRules | None = None) -> PlanningConfig:
@@ -101,3 +128,63 @@ def stats_config(settings: Settings) -> StatsConfig:
         rules_from_settings(s), tuple(settings.seller_chat_ids), COMPLAINTS,
         s.odr_threshold_percent, s.odr_min_orders, seller_timezone(s.timezone),
     )  # fmt: skip
+
+
+def seller_presenter(settings: Settings) -> Presenter:
+    """Seller texts in the console's language, from the configured replies folder (read on
+    demand, so a shell command does not validate every template first)."""
+    folder = settings.replies_dir or shipped_dir("replies")
+    return Presenter(TemplateRenderer(Path(folder)), settings.policy.seller_language)
+
+
+@dataclass
+class Services:
+    """The use cases a shell command needs, over one open database; no aiogram."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    presenter: Presenter
+    disputes: DisputeService
+    stats: StatsService
+
+    def importer(self, *, plan_followups: bool) -> ImportService:
+        """CSV imports; with ``plan_followups`` re-imported status/tracking changes plan
+        follow-ups (orders)."""
+        hook = None
+        if plan_followups:
+            hook = FollowupPlanner(self.db, self.clock, planning_config(self.settings))
+        return ImportService(self.db, self.clock, hook)
+
+    def links(self) -> LinkService:
+        """Signed deep links (needs ``PARLEY_LINK_SECRET``)."""
+        secret = self.settings.require_link_secret().get_secret_value().encode()
+        return LinkService(self.db, secret)
+
+
+@contextlib.asynccontextmanager
+async def open_services(
+    settings: Settings, clock: Clock | None = None
+) -> AsyncIterator[Services]:
+    """Open the database and build the shell commands' use cases; closes the database."""
+    clock = clock or SystemClock()
+    db = await Database.open(settings.database)
+    try:
+        presenter = seller_presenter(settings)
+        yield Services(
+            settings, db, clock, presenter,
+            DisputeService(db, clock, dispute_config(settings), presenter),
+            StatsService(db, clock, stats_config(settings), presenter),
+        )  # fmt: skip
+    finally:
+        await db.close()
+
+
+async def backup_database(settings: Settings, file: Path) -> backup.BackupResult:
+    """Copy the database to ``file`` (safe while ``parley run`` runs)."""
+    return await asyncio.to_thread(backup.backup, settings.database, file)
+
+
+async def restore_database(settings: Settings, file: Path) -> backup.RestoreResult:
+    """Replace the database with the backup ``file`` (the old one is kept aside)."""
+    return await asyncio.to_thread(backup.restore, settings.database, file)

@@ -52,9 +52,9 @@ SELLER_ERRORS = [
     (StaleAction("x", key="already_done", by="Li"),
      "Nothing to do: already done by Li", "无需操作：已由 Li 完成"),
     (NotFound("x", key="unknown_draft", draft_id=7),
-     "Nothing to do: draft 7 does not exist", "无需操作：草稿 7 不存在"),
+     "Nothing to do: draft 7", "无需操作：草稿 7 不存在"),
     (NotFound("x", key="unknown_option", option=3),
-     "Nothing to do: option 3 does not exist", "无需操作：方案 3 不存在"),
+     "Nothing to do: option 3", "无需操作：方案 3 不存在"),
     (StaleAction("x", key="already_talking", conversation_id=4),
      "Nothing to do: you are already talking in conversation #4",
      "无需操作：您正在会话 #4 中与买家对话"),
@@ -63,7 +63,7 @@ SELLER_ERRORS = [
     (StaleAction("x", key="no_edit_waiting"),
      "Nothing to do: no edited text waiting for this draft", "无需操作：此草稿没有待发送的修改"),
     (NotFound("x", key="unknown_choice", choice_id=5),
-     "Nothing to do: choice 5 does not exist", "无需操作：买家的选择 5 不存在"),
+     "Nothing to do: choice 5", "无需操作：买家的选择 5 不存在"),
 ]  # fmt: skip
 
 

@@ -16,6 +16,7 @@ demo: $(BIN)/.installed
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache --no-logo  # layer contracts: [tool.importlinter]
 

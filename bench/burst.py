@@ -326,8 +326,11 @@ async def sql_per_message(folder: Path, buyers: int, per_buyer: int) -> None:
     await conn._execute(conn._conn.set_trace_callback, None)
     await app.close()
     (n1, t1), (n10, t10), (n30, t30) = serial[0], serial[9], serial[29]
-    print(f"SQL per buyer message, one at a time (handling + sending): 1st {n1} statements in "
-          f"{t1} transactions, 10th {n10} in {t10}, 30th {n30} in {t30}", flush=True)
+    print(
+        f"SQL per buyer message, one at a time (handling + sending): 1st {n1} statements in "
+        f"{t1} transactions, 10th {n10} in {t10}, 30th {n30} in {t30}",
+        flush=True,
+    )
     print(f"SQL per buyer message in the burst ({total} messages from {buyers - 1} buyers, "
           f"relay running beside): {burst[0] / total:.1f} statements in "
           f"{burst[1] / total:.2f} transactions", flush=True)  # fmt: skip
@@ -347,8 +350,14 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             if step == "at_once":
-                asyncio.run(at_once(folder, args.buyers, 0, "200 buyers at once"
-                                    if args.buyers == 200 else f"{args.buyers} buyers"))
+                asyncio.run(
+                    at_once(
+                        folder,
+                        args.buyers,
+                        0,
+                        "200 buyers at once" if args.buyers == 200 else f"{args.buyers} buyers",
+                    )
+                )
             elif step == "alerts":
                 asyncio.run(at_once(folder, max(10, args.buyers // 4), args.alerts,
                                     f"behind {args.alerts} seller alerts"))  # fmt: skip

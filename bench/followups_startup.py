@@ -204,8 +204,14 @@ async def pickup_child(path: Path, watch: float) -> None:
     clock = SystemClock()
     planner = FollowupPlanner(db, clock, planning_config(Settings(quiet_hours="off")))
     stub = Stub()
-    runner = FollowupRunner(db, clock, planner, TemplateRenderer(shipped_dir("replies")),
-                            RateLimitedNotifier(stub, RateLimiter()), RunnerConfig())  # type: ignore[arg-type]
+    runner = FollowupRunner(
+        db,
+        clock,
+        planner,
+        TemplateRenderer(shipped_dir("replies")),
+        RateLimitedNotifier(stub, RateLimiter()),
+        RunnerConfig(),
+    )  # type: ignore[arg-type]
     await runner.recover()
     task = asyncio.create_task(runner.run_due())
     await asyncio.sleep(watch)
@@ -219,7 +225,12 @@ async def pickup(path: Path, watch: float) -> tuple[float, float, int]:
     """(process start → first send seconds, peak RSS MB, sends) of :func:`pickup_child`."""
     started = time.perf_counter()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--pickup-child", str(path), "--watch", str(watch),
+        sys.executable,
+        __file__,
+        "--pickup-child",
+        str(path),
+        "--watch",
+        str(watch),
         stdout=asyncio.subprocess.PIPE,
     )
     assert proc.stdout is not None
@@ -264,13 +275,17 @@ def main() -> None:
         build_db(folder / "bench.sqlite3", args.count)
         full = asyncio.run(full_run(folder, args.watch))
         left = _pending(folder / "bench.sqlite3")
-    print(f"parley run, no follow-ups:      ready {empty['ready']:.2f} s; peak RSS "
-          f"{empty['peak_mb']:.0f} MB (the baseline: aiogram + pydantic alone are ~150 MB)")
-    print(f"parley run, {args.count:,} pending: ready {full['ready']:.2f} s, first follow-up "
-          f"delivered {full['first']:.2f} s after process start; peak RSS "
-          f"{full['peak_mb']:.0f} MB over {args.watch:.0f} s of draining "
-          f"(+{full['peak_mb'] - empty['peak_mb']:.0f} MB); {int(full['sent'])} sent at "
-          f"{full['rate']:.1f}/s; 429 answers: {int(full['rejected'])}; still pending: {left:,}")
+    print(
+        f"parley run, no follow-ups:      ready {empty['ready']:.2f} s; peak RSS "
+        f"{empty['peak_mb']:.0f} MB (the baseline: aiogram + pydantic alone are ~150 MB)"
+    )
+    print(
+        f"parley run, {args.count:,} pending: ready {full['ready']:.2f} s, first follow-up "
+        f"delivered {full['first']:.2f} s after process start; peak RSS "
+        f"{full['peak_mb']:.0f} MB over {args.watch:.0f} s of draining "
+        f"(+{full['peak_mb'] - empty['peak_mb']:.0f} MB); {int(full['sent'])} sent at "
+        f"{full['rate']:.1f}/s; 429 answers: {int(full['rejected'])}; still pending: {left:,}"
+    )
 
 
 if __name__ == "__main__":

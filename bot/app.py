@@ -166,8 +166,13 @@ async def build_app(
         session = StatusAwareSession(api=TelegramAPIServer.from_base(settings.telegram_api))
     bot = Bot(token=token, session=session)
     stats = StatsService(db, clock, stats_config(settings), presenter)
-    texts = Texts(content.renderer, db, sellers_ids, settings.policy.seller_language,
-                  settings.default_language)  # refusals and toasts, in the reader's language
+    texts = Texts(
+        content.renderer,
+        db,
+        sellers_ids,
+        settings.policy.seller_language,
+        settings.default_language,
+    )  # refusals and toasts, in the reader's language
     dispatcher = Dispatcher(
         buyers=buyers, sellers=sellers, disputes=disputes, stats=stats, texts=texts
     )

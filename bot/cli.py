@@ -24,8 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot (long polling) with the scheduler")
-    run.add_argument("--webhook", metavar="URL", help="receive updates at this public URL "
-                     "(served on PARLEY_API_HOST:PARLEY_API_PORT) instead of long polling")
+    run.add_argument(
+        "--webhook",
+        metavar="URL",
+        help="receive updates at this public URL "
+        "(served on PARLEY_API_HOST:PARLEY_API_PORT) instead of long polling",
+    )
     demo = sub.add_parser("demo", help="play the price-drop case offline (no token, no network)")
     demo.add_argument("--database", type=Path, help="keep the demo database at this path")
     chat = sub.add_parser("chat", help="play buyer and seller yourself, offline (no token)")

@@ -101,9 +101,7 @@ async def _stats(args: argparse.Namespace, services: Services) -> int:
     from bot.services.stats import report_text
 
     zone = services.stats.config.timezone
-    report = await services.stats.report(
-        tuple(sorted(set(args.days))) if args.days else WINDOWS
-    )
+    report = await services.stats.report(tuple(sorted(set(args.days))) if args.days else WINDOWS)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:

@@ -100,5 +100,6 @@ def run_samples(matcher: IntentMatcher, records: Iterator[dict[str, str]]) -> It
     for record in records:
         result = matcher.classify(record["text"])
         yield Sample(
-            record["text"], record["intent"], result.intent, record.get("lang") or result.language
-        )
+            record["text"], record["intent"], result.intent,
+            record.get("lang") or result.language, result.confidence,
+        )  # fmt: skip

@@ -163,9 +163,7 @@ class Services:
 
 
 @contextlib.asynccontextmanager
-async def open_services(
-    settings: Settings, clock: Clock | None = None
-) -> AsyncIterator[Services]:
+async def open_services(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Services]:
     """Open the database and build the shell commands' use cases; closes the database."""
     clock = clock or SystemClock()
     db = await Database.open(settings.database)

@@ -122,4 +122,3 @@ def _rule(path: Path, raw: str, name: str, table: dict[str, Any], default: Rule)
         else:
             changes[key] = _duration(path, raw, value, key, name)
     return replace(default, **changes)
-

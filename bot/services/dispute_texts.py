@@ -64,7 +64,9 @@ def _template(key: str) -> str:
 
 
 TEMPLATES: tuple[tuple[str, str], ...] = (
-    ("seller", "dispute/card"), ("seller", "dispute/reminder"), ("seller", "dispute/listing"),
+    ("seller", "dispute/card"),
+    ("seller", "dispute/reminder"),
+    ("seller", "dispute/listing"),
     *(("seller", _template(key)) for key in WORDS),
 )
 """(audience, name) of the templates this module renders (required at start-up)."""
@@ -94,7 +96,6 @@ def event_label(event: DisputeEvent, presenter: Presenter) -> str:
 def state_label(state: DisputeState, presenter: Presenter) -> str:
     """The dispute state as the seller reads it."""
     return word(f"state.{state.value}", presenter)
-
 
 
 @dataclass(frozen=True)
@@ -328,4 +329,3 @@ def listing(
         size += len(line) + 1
     lines.append("\n" + part("foot"))
     return "\n".join(lines)
-

@@ -84,6 +84,7 @@ __all__ = [
     "seller_timezone",
 ]
 
+
 def _card_ref(dispute_id: int) -> str:
     return f"dispute:{dispute_id}"
 

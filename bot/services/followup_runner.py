@@ -230,8 +230,9 @@ class FollowupRunner:
             claimed = asyncio.current_task() in self._claimed
             async with self.store.transaction() as uow:
                 if claimed:  # it may have reached Telegram: never retried (at-most-once)
-                    await uow.followups.finish(row.id, RowStatus.FAILED,
-                                               f"error while sending: {exc}", self.clock.now())
+                    await uow.followups.finish(
+                        row.id, RowStatus.FAILED, f"error while sending: {exc}", self.clock.now()
+                    )
                     report.failed += 1
                 else:
                     await self._retry(uow, row, 60.0, f"error before sending: {exc}")

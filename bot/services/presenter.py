@@ -198,4 +198,3 @@ def waited(delta: timedelta) -> str:
 
 def _clip(text: str) -> str:
     return text if len(text) <= CARD_TEXT_LIMIT else text[: CARD_TEXT_LIMIT - 1] + "…"
-

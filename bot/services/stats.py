@@ -36,7 +36,9 @@ ALERT_WINDOW = 30
 TREND_DAYS = 90
 TREND_WINDOW = 30
 TEMPLATES: tuple[tuple[str, str], ...] = (
-    ("seller", "stats/report"), ("seller", "stats/caption"), ("seller", "stats/alert"),
+    ("seller", "stats/report"),
+    ("seller", "stats/caption"),
+    ("seller", "stats/alert"),
 )
 """(audience, name) of the templates the metrics use cases render (required at start-up)."""
 

@@ -29,6 +29,7 @@ from bot.storage.migrations import MIGRATIONS
 
 _HEADER = b"SQLite format 3\x00"
 _BUSY_MS = 200  # how long restore waits for another connection before calling the db in use
+_BACKUP_BUSY_MS = 30_000  # how long a backup waits for a writer's moment of exclusive lock
 
 
 class BackupError(ParleyError):
@@ -69,7 +70,8 @@ def backup(database: Path, target: Path) -> BackupResult:
     os.close(fd)
     tmp = Path(name)
     try:
-        with _connect(database, "rw") as source, _connect(tmp) as copy:
+        # A running Parley may hold a lock for a moment (a checkpoint): wait for it.
+        with _connect(database, "rw", _BACKUP_BUSY_MS) as source, _connect(tmp) as copy:
             source.backup(copy)  # one step: a consistent snapshot, writers are not blocked
             copy.execute("PRAGMA journal_mode=DELETE")  # a standalone file, no -wal needed
             _check_integrity(copy, target, quick=True)
@@ -139,9 +141,11 @@ def expected_tables(version: int) -> set[str]:
 
 
 @contextlib.contextmanager
-def _connect(path: Path, mode: str = "rwc") -> Iterator[sqlite3.Connection]:
+def _connect(
+    path: Path, mode: str = "rwc", busy_ms: int = _BUSY_MS
+) -> Iterator[sqlite3.Connection]:
     uri = f"{path.resolve().as_uri()}?mode={mode}"
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=_BUSY_MS / 1000)
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_ms / 1000)
     try:
         yield conn
     finally:

@@ -173,9 +173,7 @@ class ConversationRepo(Repo):
 
     async def for_order(self, order_id: str) -> list[Conversation]:
         """Every conversation about an order, oldest first."""
-        rows = await self._all(
-            "SELECT * FROM conversations WHERE order_id=? ORDER BY id", order_id
-        )
+        rows = await self._all("SELECT * FROM conversations WHERE order_id=? ORDER BY id", order_id)
         return [_conversation(r) for r in rows]
 
     async def history(self, conversation_id: int) -> list[StoredMessage]:

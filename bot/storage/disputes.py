@@ -36,8 +36,6 @@ _STAMP = {
 }
 
 
-
-
 def _req(value: str) -> datetime:
     parsed = dt(value)
     assert parsed is not None

@@ -235,7 +235,10 @@ def test_best_offer() -> None:
     assert best_offer([_offer(1, "9", Party.BUYER)]) is None
     offers = [_offer(1, "5"), _offer(2, "8"), _offer(3, "6"), _offer(4, "30", Party.BUYER)]
     assert best_offer(offers) == offers[1]  # most generous open seller offer
-    rejected = [_offer(1, "5", status=OfferStatus.REJECTED), _offer(2, "7", status=OfferStatus.REJECTED)]  # noqa: E501
+    rejected = [
+        _offer(1, "5", status=OfferStatus.REJECTED),
+        _offer(2, "7", status=OfferStatus.REJECTED),
+    ]
     assert best_offer(rejected) == rejected[1]  # nothing open: the latest
     accepted = [*offers, _offer(5, "4", status=OfferStatus.ACCEPTED)]
     assert best_offer(accepted) == accepted[-1]  # what the buyer accepted wins
@@ -285,9 +288,17 @@ def test_parse_dates_and_amounts() -> None:
     assert parse_date("2026-05-01T10:00:00+08:00", UTC) == datetime(2026, 5, 1, 2, tzinfo=UTC)
     assert parse_date("2026-05-01T10:00", SHANGHAI) == datetime(2026, 5, 1, 2, tzinfo=UTC)
     assert parse_date("yesterday", UTC) is None
-    assert [parse_amount(w) for w in ("8", "8,50", "$8", "US$8.00", "8USD", "€3", "x8", "8.123")] == [  # noqa: E501
-        Decimal(8), Decimal("8.50"), Decimal(8), Decimal("8.00"), Decimal(8), Decimal(3),
-        None, None,
+    assert [
+        parse_amount(w) for w in ("8", "8,50", "$8", "US$8.00", "8USD", "€3", "x8", "8.123")
+    ] == [
+        Decimal(8),
+        Decimal("8.50"),
+        Decimal(8),
+        Decimal("8.00"),
+        Decimal(8),
+        Decimal(3),
+        None,
+        None,
     ]
 
 

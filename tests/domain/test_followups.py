@@ -87,8 +87,13 @@ def test_paid_order_plans_thank_you_out_of_quiet_hours_and_the_handling_check() 
 
 def test_shipping_supersedes_thank_you_and_ship_delay_and_plans_during_rules() -> None:
     shipped_at = PAID + timedelta(days=1, hours=-5)  # 17:00 Moscow
-    shipped = order(status=OrderStatus.SHIPPED, shipped_at=shipped_at, carrier="Cainiao",
-                    tracking_number="LP1", promised_delivery_by=PAID + timedelta(days=20))
+    shipped = order(
+        status=OrderStatus.SHIPPED,
+        shipped_at=shipped_at,
+        carrier="Cainiao",
+        tracking_number="LP1",
+        promised_delivery_by=PAID + timedelta(days=20),
+    )
     decisions = plan(OrderFacts(shipped), RULES, QUIET, shipped_at)
     assert decisions["thank_you"].action is Action.SKIP
     assert "shipped" in decisions["thank_you"].reason
@@ -144,8 +149,9 @@ def test_approval_rules_ignore_quiet_hours_and_disabled_rules_are_skipped() -> N
     now = promised + timedelta(hours=12)
     late = decide("late_delivery", OrderFacts(shipped), RULES, QUIET, now - timedelta(hours=11))
     assert late is not None and late.at == now  # no shift, although 04:00 in Moscow
-    rules = replace(RULES, rules={**default_rules(), "late_delivery": Rule("late_delivery",
-                                                                           enabled=False)})
+    rules = replace(
+        RULES, rules={**default_rules(), "late_delivery": Rule("late_delivery", enabled=False)}
+    )
     off = decide("late_delivery", OrderFacts(shipped), rules, QUIET, now)
     assert off is not None and off.action is Action.SKIP and "switched off" in off.reason
 

@@ -45,22 +45,32 @@ DATA = MetricData(
         OrderRecord("O10", ago(95)),  # dispute, but shipped before every window
     ),
     conversations=(
-        ConversationRecord("O2", "late_delivery", ago(9), frozenset({"late_delivery"}),
-                           ago(9), ago(9) + H, ago(8)),
-        ConversationRecord("O4", "greeting", ago(24), frozenset({"greeting"}),
-                           ago(24), ago(24) + 3 * H, ago(24) + 5 * H),
-        ConversationRecord("O9", "not_received", ago(2), frozenset({"not_received"}),
-                           ago(2), ago(2) + 0.5 * H),
-        ConversationRecord("O6", "product_question", ago(45), frozenset(),
-                           ago(45), ago(45) + 10 * H),
+        ConversationRecord(
+            "O2", "late_delivery", ago(9), frozenset({"late_delivery"}), ago(9), ago(9) + H, ago(8)
+        ),
+        ConversationRecord(
+            "O4",
+            "greeting",
+            ago(24),
+            frozenset({"greeting"}),
+            ago(24),
+            ago(24) + 3 * H,
+            ago(24) + 5 * H,
+        ),
+        ConversationRecord(
+            "O9", "not_received", ago(2), frozenset({"not_received"}), ago(2), ago(2) + 0.5 * H
+        ),
+        ConversationRecord(
+            "O6", "product_question", ago(45), frozenset(), ago(45), ago(45) + 10 * H
+        ),
         ConversationRecord(None, "none", ago(1), frozenset(), ago(1)),
     ),
     disputes=(
         DisputeRecord("O1", ago(3), DisputeState.NEGOTIATING),
-        DisputeRecord("O5", ago(35), DisputeState.CLOSED, agreed_at=ago(29),
-                      finished_at=ago(27)),
-        DisputeRecord("O7", ago(65), DisputeState.RULED_FOR_SELLER, escalated_at=ago(49),
-                      finished_at=ago(45)),
+        DisputeRecord("O5", ago(35), DisputeState.CLOSED, agreed_at=ago(29), finished_at=ago(27)),
+        DisputeRecord(
+            "O7", ago(65), DisputeState.RULED_FOR_SELLER, escalated_at=ago(49), finished_at=ago(45)
+        ),
         DisputeRecord("O10", ago(93), DisputeState.RULED_FOR_BUYER, finished_at=ago(80)),
     ),
 )

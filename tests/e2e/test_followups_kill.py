@@ -136,10 +136,17 @@ async def test_sigkill_during_a_burst_then_restart_sends_every_follow_up_once(
         async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
             await wait_until_healthy(http)
             for n in range(BUYERS):
-                body = {"id": f"ship-{n}", "type": "shipped", "at": datetime.now(UTC).isoformat(),
-                        "data": {"carrier": "YunExpress", "tracking_number": f"YT{n:08d}"}}
-                async with http.post(f"/api/orders/{order_id(n)}/events", json=body,
-                                     headers={"Authorization": f"Bearer {API_TOKEN}"}) as answer:
+                body = {
+                    "id": f"ship-{n}",
+                    "type": "shipped",
+                    "at": datetime.now(UTC).isoformat(),
+                    "data": {"carrier": "YunExpress", "tracking_number": f"YT{n:08d}"},
+                }
+                async with http.post(
+                    f"/api/orders/{order_id(n)}/events",
+                    json=body,
+                    headers={"Authorization": f"Bearer {API_TOKEN}"},
+                ) as answer:
                     assert answer.status == 201, await answer.text()
         await wait_until(lambda: sum(delivered(api, "has shipped").values()) >= 10,
                          timeout=60, what="part of the second burst")  # fmt: skip

@@ -154,8 +154,12 @@ async def test_a_buyer_is_answered_past_a_seller_backlog_and_sigterm_leaves_it_q
                 [(SELLER, f"alert {i}", "pending", "2026-05-01T00:00:00+00:00")
                  for i in range(300)],
             )  # fmt: skip
-        api.updates.append({"update_id": 900, "message": {"message_id": 1, "date": 0,
-                                                          "text": "a message without a chat"}})
+        api.updates.append(
+            {
+                "update_id": 900,
+                "message": {"message_id": 1, "date": 0, "text": "a message without a chat"},
+            }
+        )
         await parley.start()
         api.says(BUYER, f"/start {payload}")
         api.says(BUYER, "The price dropped right after I ordered, I want the difference back")

@@ -36,7 +36,7 @@ async def test_html_evidence_has_everything_and_escapes_buyer_text(world: World)
     assert "<script>" not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     assert "&lt;b&gt;price&lt;/b&gt; &amp; more" in page  # the seller's reason, escaped too
     assert "no &lt;i&gt;way&lt;/i&gt;" in page
-    assert page.count("<tr class=\"in\">") >= 3 and "<tr class=\"out\">" in page
+    assert page.count('<tr class="in">') >= 3 and '<tr class="out">' in page
     for step in ("open", "respond", "negotiate"):
         assert f"<td>{step}</td>" in page
 

@@ -32,8 +32,11 @@ ORDERS = ORDERS_HEADER + (
 )
 
 
-SHIPPED = {"carrier": "Cainiao", "tracking_number": "LP00RU123",
-           "promised_delivery_by": "2026-05-19T12:00:00Z"}
+SHIPPED = {
+    "carrier": "Cainiao",
+    "tracking_number": "LP00RU123",
+    "promised_delivery_by": "2026-05-19T12:00:00Z",
+}
 
 
 class Journey:
@@ -225,8 +228,7 @@ async def test_a_timeout_may_have_delivered_so_it_is_not_retried(journey: Journe
 
 
 async def test_re_import_with_a_new_status_is_an_event(journey: Journey) -> None:
-    shipped = ORDERS.replace(",paid,,,,,,RU,ru",
-                             ",shipped,4PX,RR123,2026-05-05T06:30:00Z,,,RU,ru")
+    shipped = ORDERS.replace(",paid,,,,,,RU,ru", ",shipped,4PX,RR123,2026-05-05T06:30:00Z,,,RU,ru")
     journey.world.clock.advance(hours=12)  # 07:00 UTC on the 5th
     await journey.world.import_data(shipped)
     await journey.world.import_data(shipped)  # the same file again: nothing new

@@ -86,8 +86,9 @@ async def test_offers_answers_and_times_in_other_offsets(db: Database) -> None:
     shanghai = datetime(2026, 5, 1, 17, 0, tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai"))
     async with db.transaction() as uow:
         dispute = await uow.disputes.create(ORDER_ID, shanghai, "cli", None, "", None, "c", NOW)
-        offer = await uow.disputes.add_offer(dispute.id, Party.SELLER, "partial_refund",
-                                             Money(Decimal(8), "USD"), "", "command", NOW)
+        offer = await uow.disputes.add_offer(
+            dispute.id, Party.SELLER, "partial_refund", Money(Decimal(8), "USD"), "", "command", NOW
+        )
         await uow.disputes.set_offer_status(offer.id, OfferStatus.REJECTED)
         offers = await uow.disputes.offers(dispute.id)
         fresh = await uow.disputes.get(dispute.id)

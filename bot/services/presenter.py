@@ -68,6 +68,7 @@ class Presenter:
     def __init__(self, renderer: Renderer, seller_language: str = "en") -> None:
         self.renderer = renderer
         self.seller_language = seller_language if seller_language in SELLER_LANGUAGES else "en"
+        self._words: dict[str, str] = {}
 
     def buyer(self, language: str, name: str, **context: Any) -> str:
         """A buyer-facing text in ``language``."""
@@ -80,7 +81,10 @@ class Presenter:
     def word(self, key: str) -> str:
         """A short seller-console word (button label or pop-up), plain text: the template
         ``word/<key>`` (one of :data:`WORDS`) in the seller's language."""
-        return strip_html(self.seller(f"word/{key}"))
+        word = self._words.get(key)
+        if word is None:  # a word has no values: render it once per process
+            word = self._words[key] = strip_html(self.seller(f"word/{key}"))
+        return word
 
     def seller_button(self, verb: str, target: int, index: int | None = None) -> Button:
         """A seller-console button."""

@@ -20,13 +20,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_app
 from bot.content.loader import Content
 from bot.content.paths import shipped_dir
 from bot.content.templates import TemplateRenderer
-from bot.domain.intents import IntentMatcher
-from bot.offline.session import OfflineSession
-from tests.conftest import BUYER, ORDER_ID, SELLER, SELLER_2, STRANGER, World
+from tests.conftest import BUYER, DOUBTFUL_MARGIN, ORDER_ID, SELLER, SELLER_2, STRANGER, World
 
 GROUP = -1001000000001  # a seller team's group, configured as a seller chat
 OTHER_GROUP = -1001000000002  # some other group the bot sits in
@@ -223,33 +220,11 @@ BUYER_ROLES = [
 ]
 
 
-class QuickWorld(World):
-    """A :class:`World` that reuses one trained intent matcher (training is most of a start)."""
-
-    def __init__(self, folder: Path, content: Content, matcher: IntentMatcher) -> None:
-        super().__init__(folder, content, (SELLER, SELLER_2, GROUP))
-        self.matcher = matcher
-
-    async def start(self) -> None:
-        self._app = await build_app(
-            self.settings,
-            clock=self.clock,
-            session=OfflineSession(self.fake),
-            content=self.content,
-            matcher=self.matcher,
-        )
-
-
-@pytest.fixture(scope="module")
-def matcher(content: Content) -> IntentMatcher:
-    """The matcher ``build_app`` would train; it does not change once trained."""
-    return IntentMatcher(content.intents.phrases, default_language="en")
-
-
 @pytest.fixture
-async def world(tmp_path: Path, content: Content, matcher: IntentMatcher) -> AsyncIterator[World]:
-    """Two private seller chats and a seller group; two linked buyers."""
-    w = QuickWorld(tmp_path, content, matcher)
+async def world(tmp_path: Path, content: Content) -> AsyncIterator[World]:
+    """Two private seller chats and a seller group; two linked buyers; a buyer's message
+    between two topics is asked about."""
+    w = World(tmp_path, content, (SELLER, SELLER_2, GROUP), ambiguity_margin=DOUBTFUL_MARGIN)
     w.fake.user(MEMBER, "Maya", "en")
     w.fake.user(OTHER_BUYER, "Boris", "en")
     await w.start()

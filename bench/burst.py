@@ -281,9 +281,9 @@ async def sql_per_message(folder: Path, buyers: int, per_buyer: int) -> None:
     one at a time (the worst case, and whether it grows with the conversation), then the
     burst workload with the relay running beside the handling, as in ``parley run``."""
     from bot.app import build_app
-    from bot.offline.session import OfflineSession
     from bot.services.clock import SystemClock
     from bot.settings import Settings
+    from bot.telegram.offline_session import OfflineSession
     from bot.telegram.polling import raw_updates
 
     path = folder / "sql.sqlite3"

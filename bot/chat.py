@@ -20,10 +20,10 @@ from typing import TextIO
 from bot.app import build_app
 from bot.demo import BUYER, CATALOG_CSV, DEMO_SECRET, ORDERS_CSV, SELLER, Transcript
 from bot.offline.fake_api import FakeBotAPI
-from bot.offline.session import OfflineSession
 from bot.services.clock import SystemClock
 from bot.services.linking import LinkService
 from bot.settings import Settings
+from bot.telegram.offline_session import OfflineSession
 from bot.wiring import load_content
 
 HELP = __doc__.split("Lines you type:", 1)[1].rstrip() if __doc__ else ""

@@ -15,10 +15,10 @@ from typing import Any
 
 from bot.app import App, build_app
 from bot.offline.fake_api import FakeBotAPI, plain
-from bot.offline.session import OfflineSession
 from bot.services.clock import ManualClock
 from bot.services.linking import LinkService
 from bot.settings import Settings
+from bot.telegram.offline_session import OfflineSession
 from bot.wiring import load_content
 
 SELLER, BUYER = 7000001, 5550001

@@ -13,10 +13,10 @@ from bot.app import App, build_app
 from bot.content.loader import Content
 from bot.domain.intents import IntentMatcher
 from bot.offline.fake_api import FakeBotAPI
-from bot.offline.session import OfflineSession
 from bot.services.clock import ManualClock
 from bot.services.linking import LinkService
 from bot.settings import Settings
+from bot.telegram.offline_session import OfflineSession
 from bot.wiring import load_content
 
 SELLER = 7000001

@@ -1,3 +1,3 @@
-"""Telegram doubles for running without Telegram: an in-memory Bot API (:mod:`.fake_api`)
-and the aiogram session that talks to it (:mod:`.session`). ``parley demo``, ``parley chat``
-and the tests use them; ``parley run`` never does."""
+"""A Telegram double for running without Telegram: the in-memory Bot API (:mod:`.fake_api`).
+``parley demo``, ``parley chat`` and the tests talk to it through the aiogram session in
+:mod:`bot.telegram.offline_session`; ``parley run`` never does."""

@@ -22,7 +22,7 @@ from aiogram.methods.base import TelegramType
 from bot.app import build_app
 from bot.content.loader import Content
 from bot.logs import ContextFilter, make_handler
-from bot.offline.session import OfflineSession
+from bot.telegram.offline_session import OfflineSession
 from tests.conftest import BUYER, SELLER, World, shared_matcher
 
 COMPLAINT = "The price dropped right after I ordered, I want the difference back"

@@ -1,4 +1,4 @@
-"""An aiogram session that talks to :class:`FakeBotAPI` instead of Telegram (no network)."""
+"""An aiogram session answered by the in-memory Bot API (demo, `parley chat`, tests): no network."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from bot.domain.intents import IntentMatcher
 from bot.offline.fake_api import FakeBotAPI
 from bot.services.clock import ManualClock
 from bot.services.linking import LinkService
-from bot.settings import Settings
+from bot.settings import Policy, Settings
 from bot.telegram.offline_session import OfflineSession
 from bot.wiring import load_content
 
@@ -151,6 +151,24 @@ class World:
 @pytest.fixture
 async def world(tmp_path: Path, content: Content) -> AsyncIterator[World]:
     w = World(tmp_path, content, (SELLER,))
+    await w.start()
+    yield w
+    await w.app.close()
+
+
+@pytest.fixture
+async def doubtful_world(tmp_path: Path, content: Content) -> AsyncIterator[World]:
+    """A world whose matcher asks the buyer about any message between two topics."""
+    w = World(tmp_path, content, (SELLER,), ambiguity_margin=DOUBTFUL_MARGIN)
+    await w.start()
+    yield w
+    await w.app.close()
+
+
+@pytest.fixture
+async def zh_world(tmp_path: Path, content: Content) -> AsyncIterator[World]:
+    """A world whose seller console speaks Simplified Chinese."""
+    w = World(tmp_path, content, (SELLER,), policy=Policy(seller_language="zh"))
     await w.start()
     yield w
     await w.app.close()

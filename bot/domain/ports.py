@@ -470,10 +470,6 @@ class OutboxRepository(Protocol):
         """Delete finished rows (sent or failed) older than ``before``; returns how many."""
         ...
 
-    async def depth(self, now: datetime) -> list[tuple[int, int, float]]:
-        """Pending rows per chat as (chat id, count, age in seconds of the oldest)."""
-        ...
-
 
 class DisputeRepository(Protocol):
     """Disputes, their transitions, offers and answers, and one reminder row per timeline edge

@@ -25,7 +25,6 @@ class InboxService:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
-        self._started = 0.0
 
     async def receive(self, updates: Iterable[tuple[int, str]]) -> int:
         """Store updates (``update_id``, JSON); returns how many were new."""
@@ -57,10 +56,11 @@ class InboxService:
             for inbox_id, payload in batch:
                 if stop is not None and stop.is_set():
                     return handled
+                started = loop.time()
                 error = await self._handle_one(inbox_id, payload, handle)
                 handled += 1
                 if on_handled is not None:
-                    on_handled(loop.time() - self._started, error is None)
+                    on_handled(loop.time() - started, error is None)
                 if after_each is not None:
                     after_each()
             if len(batch) < BATCH:  # what arrives meanwhile wakes the caller again
@@ -69,7 +69,6 @@ class InboxService:
     async def _handle_one(self, inbox_id: int, payload: str, handle: Handler) -> str | None:
         """Handle one update; its "done" commits with the handler's first transaction
         (:class:`UpdateClaim`), or here when the handler wrote nothing or failed."""
-        self._started = asyncio.get_running_loop().time()
         claim = UpdateClaim(inbox_id, self.clock.now(), asyncio.current_task())
         token = HANDLING.set(claim)
         error: str | None = None

@@ -154,19 +154,6 @@ class OutboxRepo(Repo):
         )
         return cursor.rowcount
 
-    async def depth(self, now: datetime) -> list[tuple[int, int, float]]:
-        """Pending rows per chat: (chat id, count, age of the oldest in seconds)."""
-        rows = await self._all(
-            """SELECT chat_id, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox
-               WHERE status='pending' GROUP BY chat_id"""
-        )
-        result = []
-        for r in rows:
-            oldest = dt(r["oldest"])
-            age = (now - oldest).total_seconds() if oldest else 0.0
-            result.append((int(r["chat_id"]), int(r["n"]), max(0.0, age)))
-        return result
-
 
 def _outbox(row: aiosqlite.Row, target: int | None = None) -> OutboxRow:
     buttons = tuple(

@@ -12,7 +12,7 @@ from bot.content.loader import Content
 from bot.content.paths import shipped_dir
 from bot.settings import Policy, Settings
 from bot.wiring import load_content
-from tests.conftest import BUYER, DOUBTFUL_MARGIN, ORDER_ID, ORDERS_HEADER, SELLER, World
+from tests.conftest import BUYER, ORDER_ID, ORDERS_HEADER, SELLER, World
 
 COMPLAINT = "The price dropped right after I ordered, I want the difference back"
 
@@ -206,16 +206,8 @@ async def test_template_missing_a_value_blocks_the_draft(tmp_path: Path) -> None
         await world.app.close()
 
 
-async def test_doubt_is_asked_not_hidden(tmp_path: Path, content: Content) -> None:
-    world = World(tmp_path, content, (SELLER,), ambiguity_margin=DOUBTFUL_MARGIN)
-    await world.start()
-    try:
-        await _doubt_is_asked(world)
-    finally:
-        await world.app.close()
-
-
-async def _doubt_is_asked(world: World) -> None:
+async def test_doubt_is_asked_not_hidden(doubtful_world: World) -> None:
+    world = doubtful_world
     await world.linked_buyer()
     await world.act(world.fake.says(BUYER, "it is stuck in customs and my parcel is late"))
     assert world.last(BUYER).startswith("Just to be sure")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,21 +15,9 @@ from bot.domain.disputes import DAY, Dispute, DisputeRules, DisputeState
 from bot.scheduling.jobs import run_dispute_reminders
 from bot.services import dispute_texts
 from bot.services.presenter import SELLER, SELLER_LANGUAGES, Presenter
-from bot.settings import Policy
 from tests.conftest import ORDER_ID, START, World
 from tests.conftest import SELLER as SELLER_CHAT
 from tests.telegram.test_disputes import STATS_ORDERS
-
-
-@pytest.fixture
-async def zh_world(tmp_path: Path, content: Content) -> AsyncIterator[World]:
-    """A world whose seller console speaks Simplified Chinese."""
-    world = World(tmp_path, content, (SELLER_CHAT,), policy=Policy(seller_language="zh"))
-    await world.start()
-    try:
-        yield world
-    finally:
-        await world.app.close()
 
 
 async def test_dispute_card_buttons_and_listing_in_chinese(zh_world: World) -> None:

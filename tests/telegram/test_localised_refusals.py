@@ -6,16 +6,12 @@ from the code."""
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.content.loader import Content
 from bot.content.paths import shipped_dir
 from bot.content.templates import TemplateRenderer
-from bot.settings import Policy
 from tests.conftest import BUYER, CATALOG_CSV, ORDER_ID, ORDERS_HEADER, SELLER, World
 
 SHIPPED = TemplateRenderer(shipped_dir("replies"))
@@ -54,17 +50,6 @@ async def prepared(world: World, telegram_language: str = "en") -> None:
     await world.act(world.fake.says(BUYER, f"/start {await world.payload(ORDER_ID)}"))
     await world.act(world.fake.says(RU_BUYER, f"/start {await world.payload(RU_ORDER)}"))
     await world.act(world.fake.says(BUYER, COMPLAINT))
-
-
-@pytest.fixture
-async def zh_world(tmp_path: Path, content: Content) -> AsyncIterator[World]:
-    """A world whose seller console speaks Simplified Chinese."""
-    world = World(tmp_path, content, (SELLER,), policy=Policy(seller_language="zh"))
-    await world.start()
-    try:
-        yield world
-    finally:
-        await world.app.close()
 
 
 @pytest.mark.parametrize("telegram", ["ru", "en"])  # en: the order says ru

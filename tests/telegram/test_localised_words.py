@@ -4,17 +4,10 @@ language, through the real Dispatcher."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from bot.content.loader import Content
 from bot.content.paths import shipped_dir
 from bot.content.templates import TemplateRenderer
 from bot.domain import callbacks
 from bot.domain.text import strip_html
-from bot.settings import Policy
 from tests.conftest import BUYER, SELLER, World
 from tests.telegram.test_localised_refusals import (
     RU_BUYER,
@@ -33,17 +26,6 @@ BY = "Li @li_shoes"  # the seller's label in the test world
 def word(language: str, key: str) -> str:
     """A console word as the seller reads it."""
     return strip_html(SHIPPED.render("seller", language, f"word/{key}", {}))
-
-
-@pytest.fixture
-async def zh_world(tmp_path: Path, content: Content) -> AsyncIterator[World]:
-    """A world whose seller console speaks Simplified Chinese."""
-    world = World(tmp_path, content, (SELLER,), policy=Policy(seller_language="zh"))
-    await world.start()
-    try:
-        yield world
-    finally:
-        await world.app.close()
 
 
 async def test_a_chinese_console_gets_its_buttons_answers_and_details_in_chinese(
@@ -123,8 +105,9 @@ async def test_a_russian_buyer_tapping_a_stale_option_is_answered_in_russian(
 
 
 async def test_topic_marks_and_stale_topics_come_from_the_buyers_templates(
-    world: World,
+    doubtful_world: World,
 ) -> None:
+    world = doubtful_world
     await world.linked_buyer()
     await world.act(world.fake.says(BUYER, "it is stuck in customs and my parcel is late"))
     question = world.fake.inbox(BUYER)[-1]

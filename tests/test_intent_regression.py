@@ -1,7 +1,7 @@
 """Regression guard for the intent engine on the held-out dev set, through the CLI code.
 
-Also guards the independence of the evaluation sets: no line of the dev set, nor of the
-outside writer's set (``../shared/data/intents_outside_writer.jsonl`` next to the checkout, when
+Also guards the independence of the evaluation sets: no line of the dev set, of the locked set,
+nor of the outside writer's set (``../shared/data/intents_outside_writer.jsonl`` next to the checkout, when
 present), may be a copy or near-copy of an example phrase or keyword (otherwise the figures would
 measure memory, not understanding).
 """
@@ -23,6 +23,9 @@ from bot.domain.text import normalize
 from bot.settings import SUPPORTED_LANGUAGES
 
 DEV = Path(__file__).parent / "data" / "intents_dev.jsonl"
+# Written by other writers than the examples and looked at only when a piece of work ends
+# (intents/README.md, "Protocol"): never tuned on.
+LOCKED = Path(__file__).parent / "data" / "intents_locked.jsonl"
 # Written by someone outside the team; lives beside the checkout, not in it (may be absent).
 OUTSIDE = (
     Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "intents_outside_writer.jsonl"
@@ -94,6 +97,11 @@ def _near_copies(path: Path) -> list[tuple[int, str, int]]:
 def test_no_dev_line_is_a_near_copy_of_an_example() -> None:
     copies = _near_copies(DEV)
     assert not copies, f"{DEV.name}: (line, example phrase, ratio) {copies}"
+
+
+def test_no_locked_line_is_a_near_copy_of_an_example() -> None:
+    copies = _near_copies(LOCKED)
+    assert not copies, f"{LOCKED.name}: (line, example phrase, ratio) {copies}"
 
 
 def test_no_outside_writer_line_is_a_near_copy_of_an_example() -> None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from bot.domain.durations import Span
 from bot.domain.followups import FollowupRules, OrderFacts, message_facts
 from bot.domain.models import (
     CatalogItem,
@@ -49,8 +50,10 @@ def sample_context(name: str = "") -> dict[str, Any]:
 
 def word_sample() -> dict[str, Any]:
     """Short console words (``word/<key>``, ``dispute/word/<key>``) and command descriptions
-    (``command/<name>``): the few that take values."""
-    return {"order": "8000000000000001", "state": "negotiating"}
+    (``command/<name>``): the few that take values; ``word/duration`` gets a duration and
+    the style of its place."""
+    return {"order": "8000000000000001", "state": "negotiating", "span": Span(2, 4, 10),
+            "style": "stat"}  # fmt: skip
 
 
 def refusal_sample() -> dict[str, Any]:

@@ -37,6 +37,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain.durations import span
 from bot.domain.models import Order, OrderStatus
 from bot.domain.orderevents import EventType, OrderEvent
 
@@ -382,12 +383,13 @@ def plan(
 
 
 def _span(delta: timedelta) -> str:
-    hours = int(delta.total_seconds() // 3600)
-    if hours >= 48:
-        return f"{hours // 24}d"
-    if hours >= 1:
-        return f"{hours}h"
-    return f"{max(int(delta.total_seconds() // 60), 0)}m"
+    """``3d`` / ``30h`` / ``45m`` for a recorded reason (English, like a log line)."""
+    whole = span(max(delta, timedelta(0)))
+    if whole.total_hours >= 48:
+        return f"{whole.days}d"
+    if whole.total_hours >= 1:
+        return f"{whole.total_hours}h"
+    return f"{whole.minutes}m"
 
 
 def message_facts(

@@ -1,7 +1,8 @@
 """Seller-console texts of the dispute clock, in the seller's language.
 
 The wording lives in templates under ``replies/seller/<lang>/dispute/`` (card, reminder,
-listing; ``macros`` holds the shared time-left and deadline words), rendered through the
+listing; ``macros`` holds the shared time-left and deadline words, its durations come from
+``word/duration``), rendered through the
 :class:`~bot.services.presenter.Presenter` with autoescape. This module only computes the
 values (dates in the seller's timezone, days, amounts, what comes next); button labels,
 states, offer kinds and the short answers to button presses are one template each under
@@ -37,6 +38,7 @@ from bot.domain.disputes import (
     step_data,
     timeline,
 )
+from bot.domain.durations import span
 from bot.domain.models import Button, Order
 from bot.domain.playbook import OPTION_KINDS
 from bot.domain.text import strip_html
@@ -115,15 +117,6 @@ def local(value: datetime, tz: tzinfo) -> str:
 def zone_name(tz: tzinfo) -> str:
     """The timezone's name for headers."""
     return str(getattr(tz, "key", None) or tz)
-
-
-def span(at: datetime, now: datetime) -> dict[str, Any]:
-    """Whole days and hours between ``now`` and ``at`` and whether ``at`` is ahead (the
-    templates' ``left`` macro words it: ``3 d 4 h left`` / ``passed 5 h ago``)."""
-    delta = at - now
-    hours = int(abs(delta).total_seconds() // 3600)
-    days, hours = divmod(hours, 24)
-    return {"days": days, "hours": hours, "ahead": delta >= timedelta(0)}
 
 
 def offer_text(offer: Offer | None, presenter: Presenter) -> str:
@@ -232,7 +225,7 @@ def card_context(
         else {
             "label": deadline.label,
             "at": local(deadline.at, tz),
-            "left": span(deadline.at, now),
+            "left": span(deadline.at - now),
         },
         "offers": [
             {
@@ -277,9 +270,9 @@ def reminder(
         "order_id": d.order_id,
         "claim": str(d.amount) if d.amount else "",
         "answer_by": local(line.answer_by, tz),
-        "answer_left": span(line.answer_by, now),
+        "answer_left": span(line.answer_by - now),
         "window_closes": local(line.window_closes, tz),
-        "window_left": span(line.window_closes, now),
+        "window_left": span(line.window_closes - now),
         "escalation_day": rules.escalation_day,
         "return_days": rules.return_shipping_days,
         "late": local(row.due_at, tz) if now - row.due_at > LATE_NOTE_AFTER else "",
@@ -317,7 +310,7 @@ def listing(
         d = view.dispute
         deadline = next_deadline(d, rules, now)
         due = None if deadline is None else {
-            "label": deadline.label, "at": local(deadline.at, tz), "left": span(deadline.at, now),
+            "label": deadline.label, "at": local(deadline.at, tz), "left": span(deadline.at - now),
         }  # fmt: skip
         line = part("line", number=number, order_id=d.order_id,
                     state=state_label(d.state, presenter), day=day_number(d.opened_at, now),

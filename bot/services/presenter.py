@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.domain import callbacks
 from bot.domain.disputes import open_data
+from bot.domain.durations import span
 from bot.domain.models import (
     Button,
     CatalogItem,
@@ -39,11 +40,14 @@ WORDS = ("send", "open_dispute", "edit", "dism", "opts", "take", "back", "esend"
          "done", "end", "sent", "dismissed", "type", "cancelled", "told", "taken", "ended",
          "toggled", "no_options")  # fmt: skip
 """Short seller-console words (button labels, answers to presses): ``word/<key>``."""
+DURATION = "word/duration"
+"""A duration in words (:meth:`Presenter.duration`; the dispute texts import its macro)."""
 TEMPLATES: tuple[tuple[str, str], ...] = (
     *((BUYER, name) for name in BUYER_TEMPLATES),
     *((BUYER, f"{folder}/{kind}") for kind in OPTION_KINDS for folder in ("option", "done")),
     *((SELLER, name) for name in SELLER_TEMPLATES),
     *((SELLER, f"word/{key}") for key in WORDS),
+    (SELLER, DURATION),
 )
 """(audience, name) of the buyer replies and seller-console texts rendered through the
 :class:`Presenter` (by the buyer, seller and card use cases and the Telegram handlers);
@@ -85,6 +89,13 @@ class Presenter:
         if word is None:  # a word has no values: render it once per process
             word = self._words[key] = strip_html(self.seller(f"word/{key}"))
         return word
+
+    def duration(self, delta: timedelta, style: str = "waited") -> str:
+        """``delta`` in words in the seller's language, plain text (template ``word/duration``;
+        ``style`` ``waited``: ``45 min`` / ``3 h`` / ``2 d 4 h``, ``stat``: ``12 m`` /
+        ``4 h 10 m`` / ``2 d 3 h``). A negative ``delta`` counts as none."""
+        whole = span(max(delta, timedelta(0)))
+        return strip_html(self.seller(DURATION, span=whole, style=style))
 
     def seller_button(self, verb: str, target: int, index: int | None = None) -> Button:
         """A seller-console button."""
@@ -190,14 +201,13 @@ class Presenter:
 
 
 def waited(delta: timedelta) -> str:
-    """A short human duration: ``45 min``, ``3 h``, ``2 d 4 h``."""
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{max(minutes, 0)} min"
-    hours = minutes // 60
-    if hours < 24:
-        return f"{hours} h"
-    return f"{hours // 24} d {hours % 24} h"
+    """A short duration in English: ``45 min``, ``3 h``, ``2 d 4 h`` (none when negative).
+    Superseded by :meth:`Presenter.duration`, which words it in the seller's language; kept
+    for callers not moved yet."""
+    whole = span(max(delta, timedelta(0)))
+    if whole.total_hours < 1:
+        return f"{whole.minutes} min"
+    return f"{whole.days} d {whole.hours} h" if whole.days else f"{whole.hours} h"
 
 
 def _clip(text: str) -> str:

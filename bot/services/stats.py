@@ -90,21 +90,18 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
 
 
-def duration(value: timedelta | None) -> str:
-    """``2 d 3 h`` / ``4 h 10 m`` / ``12 m`` / ``—``."""
-    if value is None:
-        return "—"
-    minutes = int(value.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {minutes} m" if hours else f"{minutes} m"
+def duration(value: timedelta | None, presenter: Presenter) -> str:
+    """``2 d 3 h`` / ``4 h 10 m`` / ``12 m`` in the seller's language; ``—`` for none."""
+    return "—" if value is None else presenter.duration(value, "stat")
 
 
-def report_context(report: StatsReport, tz: tzinfo) -> dict[str, Any]:
+def report_context(report: StatsReport, tz: tzinfo, presenter: Presenter) -> dict[str, Any]:
     """The values the ``stats/report`` template formats (numbers already as text)."""
     windows = report.windows
+
+    def durations(values: Sequence[timedelta | None]) -> list[str]:
+        return [duration(value, presenter) for value in values]
+
     rows: list[tuple[str, list[str]]] = [
         ("orders_shipped", [str(m.orders_shipped) for m in windows]),
         ("adverse_rate", [_pct(m.adverse_rate) for m in windows]),
@@ -114,11 +111,11 @@ def report_context(report: StatsReport, tz: tzinfo) -> dict[str, Any]:
         ("agreed_in_window", [f"{m.agreed_in_window}/{m.disputes_settled}" for m in windows]),
         ("agreement_share", [_pct(m.agreement_share) for m in windows]),
         ("escalations", [str(m.escalations) for m in windows]),
-        ("first_response_median", [duration(m.first_response_median) for m in windows]),
-        ("first_response_p90", [duration(m.first_response_p90) for m in windows]),
-        ("resolution_median", [duration(m.resolution_median) for m in windows]),
-        ("resolution_p90", [duration(m.resolution_p90) for m in windows]),
-        ("dispute_resolution", [duration(m.dispute_resolution_median) for m in windows]),
+        ("first_response_median", durations([m.first_response_median for m in windows])),
+        ("first_response_p90", durations([m.first_response_p90 for m in windows])),
+        ("resolution_median", durations([m.resolution_median for m in windows])),
+        ("resolution_p90", durations([m.resolution_p90 for m in windows])),
+        ("dispute_resolution", durations([m.dispute_resolution_median for m in windows])),
     ]
     first = windows[0] if windows else None
     return {
@@ -140,7 +137,7 @@ def report_context(report: StatsReport, tz: tzinfo) -> dict[str, Any]:
 def report_text(report: StatsReport, tz: tzinfo, presenter: Presenter) -> str:
     """The ``/stats`` message (Telegram HTML) and ``parley stats`` output (after stripping),
     in the seller's language."""
-    return presenter.seller("stats/report", stats_report=report_context(report, tz))
+    return presenter.seller("stats/report", stats_report=report_context(report, tz, presenter))
 
 
 class StatsService:

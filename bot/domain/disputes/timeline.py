@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain.disputes.records import Dispute
 from bot.domain.disputes.state import DisputeState
+from bot.domain.durations import span
 
 DAY = timedelta(days=1)
 
@@ -131,10 +132,9 @@ def next_deadline(dispute: Dispute, rules: DisputeRules, now: datetime) -> Deadl
 
 
 def time_left(at: datetime, now: datetime) -> str:
-    """``3 d 4 h left`` / ``5 h left`` / ``passed 2 d ago`` (whole hours, rounded down)."""
-    delta = aware(at) - aware(now)
-    ahead = delta >= timedelta(0)
-    hours = int(abs(delta).total_seconds() // 3600)
-    days, hours = divmod(hours, 24)
-    span = f"{days} d {hours} h" if days else f"{hours} h"
-    return f"{span} left" if ahead else f"passed {span} ago"
+    """``3 d 4 h left`` / ``5 h left`` / ``passed 2 d 0 h ago`` (whole hours, rounded down),
+    in English for logs and records; the console words it with its templates
+    (``dispute/macros``)."""
+    left = span(aware(at) - aware(now))
+    words = f"{left.days} d {left.hours} h" if left.days else f"{left.hours} h"
+    return f"{words} left" if left.ahead else f"passed {words} ago"

@@ -49,6 +49,7 @@ from bot.domain.ports import (
     Undeliverable,
     UnitOfWork,
 )
+from bot.domain.retry import retry_delay
 from bot.domain.text import strip_html
 from bot.services.followups import FollowupPlanner
 
@@ -240,12 +241,11 @@ class FollowupRunner:
 
     async def _retry(self, uow: UnitOfWork, row: FollowupRow, seconds: float, why: str) -> None:
         now = self.clock.now()
-        if row.attempts + 1 >= self.config.max_attempts:
+        delay = retry_delay(row.attempts, self.config.max_attempts, at_least=seconds)
+        if delay is None:
             await uow.followups.finish(row.id, RowStatus.FAILED, f"gave up: {why}", now)
             return
-        delay = max(seconds, 2.0**row.attempts)
-        await uow.followups.reschedule(row.id, now + timedelta(seconds=delay), why, now,
-                                       retry=True)  # fmt: skip
+        await uow.followups.reschedule(row.id, now + delay, why, now, retry=True)
 
     async def _prepare(self, uow: UnitOfWork, row: FollowupRow, report: RunReport) -> _Job | None:
         """Re-check the facts; finish, move or claim the row. Returns what to send, if any."""

@@ -34,6 +34,7 @@ from bot.domain.ports import (
     Store,
     Undeliverable,
 )
+from bot.domain.retry import retry_delay
 from bot.services.health import Health
 
 log = logging.getLogger(__name__)
@@ -325,14 +326,13 @@ class OutboxRelay:
         return await self.notifier.send(message)
 
     def _later(self, row: OutboxRow, seconds: float, reason: str) -> Outcome:
-        if row.attempts + 1 >= MAX_ATTEMPTS:
+        delay = retry_delay(row.attempts, MAX_ATTEMPTS, at_least=seconds, cap=MAX_BACKOFF)
+        if delay is None:
             log.error("outbox %s to chat %s: giving up after %d attempts (%s)",
                       row.id, row.message.chat_id, row.attempts + 1, reason)  # fmt: skip
             self.stats.failed += 1
             return Outcome(row, reason=f"gave up: {reason}")
-        delay = min(MAX_BACKOFF, max(seconds, 2.0**row.attempts))
-        return Outcome(row, later=True, reason=reason,
-                       retry_at=self.clock.now() + timedelta(seconds=delay))  # fmt: skip
+        return Outcome(row, later=True, reason=reason, retry_at=self.clock.now() + delay)
 
     async def prune(self, keep: timedelta) -> int:
         """Delete delivered and failed rows older than ``keep``; returns how many."""

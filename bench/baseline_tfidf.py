@@ -3,7 +3,7 @@
 Trains on exactly what ``parley intents export`` prints (every example phrase with its
 intent), evaluates on the dev set (``tests/data/intents_dev.jsonl`` or the first argument)
 and prints the baseline next to Parley: accuracy, macro-F1, none false-accept.
-Needs scikit-learn: ``pip install -e '.[bench]'``.
+scikit-learn is a runtime dependency (it trains Parley's own engine too).
 """
 
 from __future__ import annotations

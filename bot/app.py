@@ -142,7 +142,9 @@ async def build_app(
     secret = settings.require_link_secret().get_secret_value().encode()
     db = await Database.open(settings.database)
     sellers_ids = tuple(settings.seller_chat_ids)
-    matcher = matcher or intent_matcher(content.intents.phrases, settings.default_language)
+    matcher = matcher or intent_matcher(
+        content.intents.phrases, settings.default_language, settings.cache_dir
+    )
     presenter = Presenter(content.renderer, settings.policy.seller_language)
     rules = settings.policy
     policy = SellerPolicy(
@@ -211,7 +213,7 @@ async def run(settings: Settings, webhook: str | None = None) -> int:
     # Content and the matcher are built before aiogram is imported: the matcher's transient
     # build memory and aiogram's large import then do not add up in the peak.
     content = load_content(settings)
-    matcher = intent_matcher(content.intents.phrases, settings.default_language)
+    matcher = intent_matcher(content.intents.phrases, settings.default_language, settings.cache_dir)
     app = await build_app(settings, content=content, matcher=matcher)
     runner = AppRunner(app, webhook)
     try:

@@ -63,7 +63,11 @@ def load_catalog(settings: Any) -> IntentCatalog:
 
 def build_matcher(catalog: IntentCatalog, settings: Any) -> IntentMatcher:
     """A matcher over ``catalog`` using the settings' default language."""
-    return intent_matcher(catalog.phrases, getattr(settings, "default_language", "en"))
+    return intent_matcher(
+        catalog.phrases,
+        getattr(settings, "default_language", "en"),
+        getattr(settings, "cache_dir", None),
+    )
 
 
 def export_examples(catalog: IntentCatalog, out: TextIO) -> int:

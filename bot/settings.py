@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     default_language: str = "en"
     intents_dir: Path | None = None
     replies_dir: Path | None = None
+    # the trained intent engine is kept here (bot/content/engine_cache.py); default
+    # $XDG_CACHE_HOME/parley or ~/.cache/parley
+    cache_dir: Path | None = None
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"  # json: one object per line (bot/logs.py)
     policy: Policy = Field(default_factory=Policy)

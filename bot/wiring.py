@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.content.engine_cache import cached_matcher, default_cache_dir
 from bot.content.followups import load_followup_rules
 from bot.content.intents import IntentCatalog, load_intents
 from bot.content.loader import Content
@@ -81,9 +82,12 @@ def load_intent_catalog(intents_dir: Path | None) -> IntentCatalog:
     return load_intents(Path(intents_dir or shipped_dir("intents")), SUPPORTED_LANGUAGES)
 
 
-def intent_matcher(phrases: Iterable[Phrase], default_language: str) -> IntentMatcher:
-    """The matcher ``parley run`` and the intent tools classify with."""
-    return IntentMatcher(phrases, default_language=default_language)
+def intent_matcher(
+    phrases: Iterable[Phrase], default_language: str, cache_dir: Path | None = None
+) -> IntentMatcher:
+    """The matcher ``parley run`` and the intent tools classify with: trained once per set of
+    phrases and kept in ``cache_dir`` (the user's cache folder by default)."""
+    return cached_matcher(phrases, default_language, cache_dir or default_cache_dir())
 
 
 def planning_config(settings: Settings, rules: FollowupRules | None = None) -> PlanningConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from bot.services.clock import ManualClock
 from bot.services.linking import LinkService
 from bot.settings import Policy, Settings
 from bot.telegram.offline_session import OfflineSession
-from bot.wiring import load_content
+from bot.wiring import intent_matcher, load_content
 
 SELLER = 7000001
 SELLER_2 = 7000002
@@ -50,8 +51,9 @@ def content() -> Content:
 
 
 _MATCHERS: dict[tuple[int, str, float | None], tuple[Content, IntentMatcher]] = {}
+_TRAINED: dict[int, IntentMatcher] = {}  # one trained engine per content (the user's disk cache)
 
-DOUBTFUL_MARGIN = 0.2
+DOUBTFUL_MARGIN = 0.8
 """An ambiguity margin wide enough that a message between two topics is asked about whatever
 the tuned default is: tests of the "which topic?" flow must not hang on where retraining on
 new examples happens to put one borderline message."""
@@ -64,8 +66,14 @@ def shared_matcher(
     training takes most of an app's start, and the matcher does not change once built."""
     key = (id(content), language, ambiguity_margin)  # the content is kept with it, so its id
     if key not in _MATCHERS:  # is never reused
-        extra = {} if ambiguity_margin is None else {"ambiguity_margin": ambiguity_margin}
-        matcher = IntentMatcher(content.intents.phrases, default_language=language, **extra)
+        trained = _TRAINED.get(id(content))
+        if trained is None:
+            trained = intent_matcher(content.intents.phrases, language)
+            _TRAINED[id(content)] = trained
+        matcher = copy.copy(trained)  # same tables, own settings
+        matcher.default_language = language
+        if ambiguity_margin is not None:
+            matcher.ambiguity_margin = ambiguity_margin
         _MATCHERS[key] = (content, matcher)
     return _MATCHERS[key][1]
 

@@ -1,9 +1,9 @@
 """Regression guard for the intent engine on the held-out dev set, through the CLI code.
 
-Also guards the independence of the evaluation sets: no line of the dev set, of the locked set,
-nor of the outside writer's set (``../shared/data/intents_outside_writer.jsonl`` next to the checkout, when
-present), may be a copy or near-copy of an example phrase or keyword (otherwise the figures would
-measure memory, not understanding).
+Also guards the independence of the evaluation sets: no line of the dev set, of the locked
+set, nor of the outside writer's set (``../shared/data/intents_outside_writer.jsonl`` next to
+the checkout, when present), may be a copy or near-copy of an example phrase or keyword
+(otherwise the figures would measure memory, not understanding).
 """
 
 from __future__ import annotations

@@ -40,9 +40,11 @@ from rapidfuzz import fuzz
 from bot.domain.entities import PLACEHOLDERS, Entities, mask_entities, scan_entities
 from bot.domain.features import Featurizer
 from bot.domain.language import LanguageDetector
+from bot.domain.linear import BlockVectorizer, LinearModel, linear_features
 from bot.domain.text import (
     FUNCTION_WORDS,
     LANGUAGES,
+    negated,
     normalize,
     stem_words,
 )
@@ -125,6 +127,20 @@ class _Keyword:
     negative: bool
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What :meth:`IntentMatcher.read` found in a message, before any decision."""
+
+    language: str
+    entities: Entities
+    words: list[str]
+    logits: FloatArray | None
+    why: str = ""  # why there are no logits
+    sims: FloatArray = field(default_factory=lambda: np.zeros(0))
+    best_example: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    matched: list[_Keyword] = field(default_factory=list)
+
+
 class IntentMatcher:
     """Classifies buyer messages against intent phrases (built once, used for every message)."""
 
@@ -133,21 +149,21 @@ class IntentMatcher:
         phrases: Iterable[Phrase],
         *,
         default_language: str = "en",
-        threshold: float = 0.24,
-        ambiguity_margin: float = 0.05,
-        keyword_bonus: float = 0.08,
-        elapsed_bonus: float = 0.25,
+        threshold: float = 0.6,
+        ambiguity_margin: float = 0.4,
+        keyword_bonus: float = 0.4,
+        elapsed_bonus: float = 1.25,
         foreign_factor: float = 0.85,
         negative_weight: float = 0.5,
         max_keywords: int = 2,
-        linear_weight: float = 0.3,
-        linear_margin: float = 1.0,
-        linear_epochs: int = 6,
-        linear_temperature: float = 0.3,
-        temperature: float = 0.1,
+        knn_weight: float = 5.0,
+        linear: bool = True,
+        strength: float = 10.0,
+        temperature: float = 0.5,
         top_k: int = 3,
         standalone_intents: tuple[str, ...] = ("greeting",),
         standalone_coverage: float = 0.6,
+        standalone_penalty: float = 5.0,
     ) -> None:
         self.default_language = default_language
         self.threshold = threshold
@@ -156,12 +172,12 @@ class IntentMatcher:
         self.elapsed_bonus = elapsed_bonus
         self.negative_weight = negative_weight
         self.max_keywords = max_keywords
-        self.linear_weight = linear_weight
-        self.linear_temperature = linear_temperature
+        self.knn_weight = knn_weight
         self.temperature = temperature
         self.foreign_factor = foreign_factor
         self.top_k = top_k
         self.standalone_coverage = standalone_coverage
+        self.standalone_penalty = standalone_penalty
         phrases = list(phrases)
         self.detector = LanguageDetector((p.lang, p.text) for p in phrases if not p.negative)
         self._featurizer = Featurizer()
@@ -180,9 +196,7 @@ class IntentMatcher:
         self._n_positive = sum(not p.negative for p in examples)
         vectors = [self._featurizer.vector(f) for f in feats]
         self._build_index(vectors)
-        self._weights = self._train_linear(
-            vectors[: self._n_positive], linear_epochs, linear_margin
-        )
+        self._train_linear(examples[: self._n_positive] if linear else [], strength)
         # word stems the examples use (a message with none of them is gibberish or off-topic)
         self._known_stems = {f[1:] for f in self._featurizer.ids if f[0] == "w" and len(f) > 2}
         # intents that only stand on their own ("hello"), and the words their examples use
@@ -225,39 +239,18 @@ class IntentMatcher:
         self._post_vals = vals[order]
         self._post_ptr = np.searchsorted(cols[order], np.arange(n_features + 1))
 
-    def _train_linear(
-        self, vectors: list[tuple[IntArray, FloatArray]], epochs: int, margin: float
-    ) -> FloatArray:
-        """Averaged multiclass perceptron over the example vectors (deterministic order).
-
-        It learns which features tell intents apart (e.g. "difference" for price_drop); its
-        scores re-rank the nearest-example scores but never replace the example evidence.
-        """
-        n_features, k = len(self._featurizer.ids), len(self.intents)
-        weights = np.zeros((n_features, k))
-        totals = np.zeros((n_features, k))
-        if epochs <= 0 or not vectors:
-            return weights
-        labels = self._ex_intent[: len(vectors)].tolist()
-        rng = np.random.default_rng(12345)
-        order = np.arange(len(vectors))
-        step = 1
-        for _ in range(epochs):
-            rng.shuffle(order)
-            for i in order.tolist():
-                ids, w = vectors[i]
-                scores = w @ weights[ids]
-                gold = labels[i]
-                scores[gold] -= margin
-                guess = int(scores.argmax())
-                if guess != gold:
-                    weights[ids, gold] += w
-                    weights[ids, guess] -= w
-                    totals[ids, gold] += step * w
-                    totals[ids, guess] -= step * w
-                step += 1
-        averaged: FloatArray = (weights - totals / step).astype(np.float64)
-        return averaged
+    def _train_linear(self, examples: list[Phrase], strength: float) -> None:
+        """The logistic regression over the example phrases (see :mod:`bot.domain.linear`)."""
+        docs = []
+        for p in examples:
+            tokens = self._featurizer.tokens(mask_entities(p.text), p.lang, False)
+            docs.append(linear_features(tokens, stem_words(tokens, p.lang)))
+        self._vectorizer = BlockVectorizer(docs)
+        vectors = [self._vectorizer.vector(d) for d in docs]
+        labels = [self._intent_id[p.intent] for p in examples]
+        self._linear = LinearModel.train(
+            vectors, labels, len(self._vectorizer.ids), len(self.intents), strength
+        )
 
     # ------------------------------------------------------------------ scoring
 
@@ -289,8 +282,9 @@ class IntentMatcher:
         sims[self._ex_lang != lang_id] *= self.foreign_factor
         return sims
 
-    def classify(self, text: str, hint: str | None = None) -> IntentResult:
-        """Classify one message; ``hint`` is Telegram's language code, if any."""
+    def read(self, text: str, hint: str | None = None) -> Reading:
+        """Everything the decision needs: language, entities and the log-odds per intent
+        (``logits`` is None when the message has no word the examples know)."""
         raw = text
         entities, spans = scan_entities(text)
         text = mask_entities(text, spans) if spans else text
@@ -302,32 +296,28 @@ class IntentMatcher:
             raw, hint, self.default_language, tokens=own or words
         )
         if not words:
-            return IntentResult(NONE, 1.0, language, (), "no words in the message",
-                                entities=entities)  # fmt: skip
+            return Reading(language, entities, words, None, "no words in the message")
         tokens = self._featurizer.tokens(text, language, latin_russian, words)
         stems = stem_words(tokens, language)
         if not any(
             s in self._known_stems and t not in FUNCTION_WORDS
             for t, s in zip(tokens, stems, strict=True)
         ):
-            return IntentResult(NONE, 1.0, language, (), "no known word in the message",
-                                entities=entities)  # fmt: skip
+            return Reading(language, entities, words, None, "no known word in the message")
         ids, weights = self._featurizer.vector(self._featurizer.features(tokens, stems))
         sims = self._similarities(ids, weights, language)
-        scores, best_example = self._intent_scores(sims)
-        if self.linear_weight and len(ids):
-            linear = weights @ self._weights[ids]
-            linear = np.exp((linear - linear.max()) / self.linear_temperature)
-            scores += self.linear_weight * linear / linear.sum()
+        knn, best_example = self._intent_scores(sims)
+        logits = self._linear.logits(*self._vectorizer.vector(linear_features(tokens, stems)))
+        logits += self.knn_weight * knn
         for intent_id, vocab in self._standalone.items():
             covered = sum(s in vocab for s in stems) / len(stems)
             if covered < self.standalone_coverage:
-                scores[intent_id] *= covered
-        matched = self._keyword_hits(stems, language)
+                logits[intent_id] -= self.standalone_penalty * (1.0 - covered)
+        matched = self._keyword_hits(tokens, stems, language)
         for kw in matched:
             i = self._intent_id.get(kw.intent)
             if i is not None:
-                scores[i] += self.keyword_bonus
+                logits[i] += -self.keyword_bonus if kw.negative else self.keyword_bonus
         # "where is it, it's been 2 months": counting the wait turns a status question into a
         # lateness complaint (only for this near-miss pair: "stuck in customs" stays customs)
         late, status = self._intent_id.get(LATE), self._intent_id.get(STATUS)
@@ -335,14 +325,29 @@ class IntentMatcher:
             late is not None
             and status is not None
             and ELAPSED.search(raw)
-            and status in np.argsort(-scores)[:2]
+            and status in np.argsort(-logits)[:2]
         ):
-            scores[late] += self.elapsed_bonus
-        order = np.argsort(-scores)
+            logits[late] += self.elapsed_bonus
+        return Reading(language, entities, words, logits, "", sims, best_example, matched)
+
+    def classify(self, text: str, hint: str | None = None) -> IntentResult:
+        """Classify one message; ``hint`` is Telegram's language code, if any."""
+        reading = self.read(text, hint)
+        language, entities, words, logits = (
+            reading.language, reading.entities, reading.words, reading.logits
+        )  # fmt: skip
+        if logits is None:
+            return IntentResult(NONE, 1.0, language, (), reading.why, entities=entities)
+        sims, best_example, matched = reading.sims, reading.best_example, reading.matched
+        # calibrated probabilities (the temperature was fitted on held-out messages)
+        scaled = (logits - logits.max()) / self.temperature
+        probs = np.exp(scaled)
+        probs /= probs.sum()
+        order = np.argsort(-probs)
         top, second = int(order[0]), int(order[1])
-        top_score = float(scores[top])
+        top_p, second_p = float(probs[top]), float(probs[second])
         alternatives = tuple(
-            (self.intents[int(i)], round(float(scores[int(i)]), 3)) for i in order[1:4]
+            (self.intents[int(i)], round(float(probs[int(i)]), 3)) for i in order[1:4]
         )
         top_intent = self.intents[top]
         example_idx = int(best_example[top])
@@ -355,23 +360,26 @@ class IntentMatcher:
             float(sims[example_idx]) if example else 0.0,
             kws,
         )
-        if top_score < self.threshold:
-            # how far below the bar the best intent stayed: 0.5 at the bar, 1.0 at zero
-            confidence = 0.5 + 0.5 * (self.threshold - max(top_score, 0.0)) / self.threshold
-            return IntentResult(
-                NONE, round(confidence, 3), language, ((top_intent, round(top_score, 3)),
-                *alternatives[:2]), f"below threshold {self.threshold}: {evidence}",
-                entities=entities, example=example, keywords=kws, score=round(top_score, 3),
-            )  # fmt: skip
-        # softmax over the intent scores: the share of belief the winner gets
-        confidence = float(1.0 / np.exp((scores - top_score) / self.temperature).sum())
-        margin = top_score - float(scores[second])
-        ambiguous = top_intent != NONE and margin < self.ambiguity_margin
         runner_up = self.intents[second]
+        # two in-scope intents share the belief and neither is clearly ahead: ask the buyer
+        ambiguous = (
+            top_intent != NONE
+            and runner_up != NONE
+            and top_p - second_p < self.ambiguity_margin
+            and top_p + second_p >= self.threshold
+        )
+        if top_intent != NONE and top_p < self.threshold and not ambiguous:
+            # no intent is likely enough: the chance that it is none of them is at least the
+            # chance that the best one is wrong
+            return IntentResult(
+                NONE, round(1.0 - top_p, 3), language, ((top_intent, round(top_p, 3)),
+                *alternatives[:2]), f"below threshold {self.threshold}: {evidence}",
+                entities=entities, example=example, keywords=kws, score=round(top_p, 3),
+            )  # fmt: skip
         return IntentResult(
-            top_intent, round(confidence, 3), language, alternatives, evidence,
-            entities=entities, ambiguous=ambiguous and runner_up != NONE,
-            runner_up=runner_up, example=example, keywords=kws, score=round(top_score, 3),
+            top_intent, round(top_p, 3), language, alternatives, evidence,
+            entities=entities, ambiguous=ambiguous, runner_up=runner_up, example=example,
+            keywords=kws, score=round(top_p, 3),
         )  # fmt: skip
 
     def _intent_scores(self, all_sims: FloatArray) -> tuple[FloatArray, IntArray]:
@@ -412,24 +420,29 @@ class IntentMatcher:
             scores -= self.negative_weight * np.clip(negative - top, 0.0, None)
         return scores, best
 
-    def _keyword_hits(self, stems: list[str], language: str) -> list[_Keyword]:
-        """Keywords of ``language`` whose stems occur, in order, in the message's ``stems``."""
+    def _keyword_hits(self, tokens: list[str], stems: list[str], language: str) -> list[_Keyword]:
+        """Keywords of ``language`` whose stems occur, in order, in the message's ``stems``.
+
+        A keyword right after a negation ("don't cancel", "no quiero cancelar", "не отменяйте")
+        does not count: the buyer says what they do *not* want.
+        """
         index = self._keyword_index.get(language)
         if not index:
             return []
-        joined = f" {' '.join(stems)} "
         hits: list[_Keyword] = []
         seen: set[tuple[str, tuple[str, ...]]] = set()
         per_intent: Counter[str] = Counter()
-        for stem in dict.fromkeys(stems):
+        for start, stem in enumerate(stems):
             for kw in index.get(stem, ()):
                 key = (kw.intent, kw.stems)
                 if key in seen or per_intent[kw.intent] >= self.max_keywords:
                     continue
-                if len(kw.stems) == 1 or f" {' '.join(kw.stems)} " in joined:
-                    hits.append(kw)
-                    seen.add(key)
-                    per_intent[kw.intent] += 1
+                end = start + len(kw.stems)
+                if tuple(stems[start:end]) != kw.stems or negated(tokens, start, end, language):
+                    continue
+                hits.append(kw)
+                seen.add(key)
+                per_intent[kw.intent] += 1
         return hits
 
     @staticmethod

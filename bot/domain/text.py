@@ -179,6 +179,27 @@ def stem_words(tokens: Sequence[str], lang: str) -> list[str]:
     return result
 
 
+# Words that negate what follows them, folded as :func:`normalize` leaves them ("don't" becomes
+# "don t", "n'annulez" becomes "n annulez"); Russian typed in Latin letters is already Cyrillic.
+NEGATIONS: dict[str, frozenset[str]] = {
+    "en": _words("not no never dont don doesnt doesn didnt didn t cannot nor without"),
+    "es": _words("no nunca ni sin tampoco"),
+    "pt": _words("nao nunca nem sem"),
+    "fr": _words("ne n pas jamais sans ni"),
+    "ru": _words("не ни нет без"),
+}
+NEGATION_WINDOW = 3  # words before a cue that may negate it ("please do not cancel")
+
+
+def negated(tokens: Sequence[str], start: int, end: int, lang: str) -> bool:
+    """Whether the words ``tokens[start:end]`` are negated: a negation among the few words
+    before them, or French "pas" right after them ("annulez pas")."""
+    words = NEGATIONS.get(lang, frozenset())
+    if any(t in words for t in tokens[max(0, start - NEGATION_WINDOW) : start]):
+        return True
+    return lang == "fr" and end < len(tokens) and tokens[end] in ("pas", "jamais")
+
+
 def guess_language(text: str, hint: str | None, default: str) -> str:
     """Best guess of the message language among en/ru/es/pt/fr (no trained data needed).
 

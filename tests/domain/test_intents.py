@@ -124,7 +124,7 @@ def test_close_call_is_flagged_ambiguous() -> None:
         Phrase("late_delivery", "en", "my parcel is so late"),
         Phrase("greeting", "en", "hello"),
     ]
-    matcher = IntentMatcher(phrases, linear_weight=0.0, threshold=0.05)
+    matcher = IntentMatcher(phrases, linear=False, threshold=0.05)
     result = matcher.classify("parcel")
     assert result.intent in ("order_status", "late_delivery")
     assert result.ambiguous
@@ -135,7 +135,7 @@ def test_close_call_is_flagged_ambiguous() -> None:
 
 def test_below_threshold_is_none_with_the_near_miss_named() -> None:
     phrases = [Phrase("thanks", "en", "thank you very much"), Phrase("none", "en", "test")]
-    matcher = IntentMatcher(phrases, threshold=0.9)
+    matcher = IntentMatcher(phrases, linear=False, threshold=0.99)
     result = matcher.classify("thank you")
     assert result.intent == NONE
     assert result.alternatives[0][0] == "thanks"
@@ -148,11 +148,11 @@ def test_keywords_add_to_their_intent_and_negatives_count_against() -> None:
         Phrase("price_drop", "en", "the price is lower now, pay me the difference"),
     ]
     text = "please refund the price difference"
-    plain = IntentMatcher(base, linear_weight=0.0, threshold=0.0).classify(text)
+    plain = IntentMatcher(base, linear=False, threshold=0.0).classify(text)
     assert plain.intent == "return_refund"
     boosted = IntentMatcher(
         [*base, Phrase("price_drop", "en", "price difference", keyword=True)],
-        linear_weight=0.0,
+        linear=False,
         threshold=0.0,
     ).classify(text)
     assert boosted.intent == "price_drop"
@@ -160,7 +160,7 @@ def test_keywords_add_to_their_intent_and_negatives_count_against() -> None:
     assert "keyword 'price difference'" in boosted.evidence
     penalised = IntentMatcher(
         [*base, Phrase("return_refund", "en", "refund the price difference", negative=True)],
-        linear_weight=0.0,
+        linear=False,
         threshold=0.0,
     ).classify(text)
     assert penalised.intent == "price_drop"

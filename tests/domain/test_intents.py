@@ -12,12 +12,13 @@ from bot.content.paths import shipped_dir
 from bot.domain.intents import NONE, IntentMatcher, LanguageDetector, Phrase
 from bot.domain.text import fold, guess_language, latin_to_cyrillic, normalize
 from bot.settings import SUPPORTED_LANGUAGES
+from bot.wiring import intent_matcher
 
 
 @pytest.fixture(scope="module")
 def matcher() -> IntentMatcher:
     catalog = load_intents(shipped_dir("intents"), SUPPORTED_LANGUAGES)
-    return IntentMatcher(catalog.phrases)
+    return intent_matcher(catalog.phrases, "en")  # trained once, then from the disk cache
 
 
 GOLDEN = [
@@ -215,3 +216,22 @@ def test_a_size_does_not_change_the_language_of_a_russian_question(
     result = matcher.classify(text)
     assert result.language == "ru"
     assert result.intent == "product_question"
+
+
+def test_a_negated_keyword_does_not_count() -> None:
+    phrases = [
+        Phrase("cancel_order", "en", "please cancel my order"),
+        Phrase("change_order", "en", "please change the colour of my order"),
+        Phrase("cancel_order", "en", "cancel", keyword=True),
+    ]
+    matcher = IntentMatcher(phrases, linear=False, threshold=0.0)
+    assert matcher.classify("cancel it").keywords == ("cancel",)
+    kept = matcher.classify("don't cancel it, change the colour")
+    assert kept.intent == "change_order" and kept.keywords == ()
+    assert matcher.classify("please do not cancel").keywords == ()
+
+
+def test_confidence_is_a_probability_over_the_intents(matcher: IntentMatcher) -> None:
+    result = matcher.classify("my parcel arrived broken")
+    shown = result.confidence + sum(score for _, score in result.alternatives)
+    assert 0.0 < result.confidence <= 1.0 and shown <= 1.0 + 1e-3

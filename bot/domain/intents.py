@@ -282,6 +282,14 @@ class IntentMatcher:
         sims[self._ex_lang != lang_id] *= self.foreign_factor
         return sims
 
+    def language_of(self, text: str, hint: str | None = None) -> str:
+        """The language of ``text`` as :meth:`classify` detects it (the one detector Parley
+        has); ``hint`` is Telegram's language code, if any."""
+        _, spans = scan_entities(text)
+        words = normalize(mask_entities(text, spans) if spans else text).split()
+        own = [w for w in words if w not in _PLACEHOLDER_WORDS]
+        return self.detector.detect(text, hint, self.default_language, tokens=own or words)[0]
+
     def read(self, text: str, hint: str | None = None) -> Reading:
         """Everything the decision needs: language, entities and the log-odds per intent
         (``logits`` is None when the message has no word the examples know)."""

@@ -1,4 +1,4 @@
-"""Text normalisation, transliteration, stemming and language guessing.
+"""Text normalisation, transliteration, stemming, negation and the languages' common words.
 
 Everything here is pure and deterministic; the intent matcher and the entity extractor build
 on it. Normalisation survives real typing: letter case, accents (``recibi``/``recibí``),
@@ -198,39 +198,6 @@ def negated(tokens: Sequence[str], start: int, end: int, lang: str) -> bool:
     if any(t in words for t in tokens[max(0, start - NEGATION_WINDOW) : start]):
         return True
     return lang == "fr" and end < len(tokens) and tokens[end] in ("pas", "jamais")
-
-
-def guess_language(text: str, hint: str | None, default: str) -> str:
-    """Best guess of the message language among en/ru/es/pt/fr (no trained data needed).
-
-    Cyrillic, or Russian typed in Latin letters, means Russian; otherwise the language whose
-    common words and accented letters occur most, with Telegram's ``language_code``
-    (``hint``) breaking ties and ``default`` as the last resort.
-    """
-    if is_cyrillic(text):
-        return "ru"
-    lowered = text.casefold()
-    tokens = normalize(text).split()
-    scores = {lang: float(sum(w in stop for w in tokens)) for lang, stop in STOPWORDS.items()}
-    scores["es"] += 1.5 * (lowered.count("ñ") + lowered.count("¿") + lowered.count("¡"))
-    scores["pt"] += 1.5 * (sum(lowered.count(c) for c in "ãõ") + lowered.count("ção"))
-    scores["fr"] += 1.0 * sum(lowered.count(c) for c in "èêëàùœ")
-    ranked = _rank(scores, hint, default)
-    return "ru" if ranked == "ru_latn" else ranked
-
-
-def _rank(scores: dict[str, float], hint: str | None, default: str) -> str:
-    best = max(scores.values(), default=0.0)
-    if best <= 0:
-        return hint if hint in LANGUAGES else default
-    leaders = [lang for lang, score in scores.items() if score == best]
-    if hint in leaders:
-        return hint
-    if hint == "ru" and "ru_latn" in leaders:
-        return "ru_latn"
-    if default in leaders:
-        return default
-    return leaders[0]
 
 
 def strip_html(text: str) -> str:

@@ -25,7 +25,6 @@ from bot.domain.models import (
 )
 from bot.domain.playbook import COMPLAINTS, INTENTS, SellerPolicy, plan_reply
 from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
-from bot.domain.text import guess_language
 from bot.logs import add_log_context
 from bot.services.presenter import Presenter
 from bot.services.replies import Cards, Known
@@ -150,7 +149,7 @@ class BuyerService:
         )
         is_new = conversation is None
         if conversation is None:
-            language = guess_language(text, hint, self.config.default_language)
+            language = self.matcher.language_of(text, hint)
             conversation = await uow.conversations.create(
                 sender.chat_id, order.order_id if order else None, language, now
             )

@@ -10,7 +10,7 @@ import pytest
 from bot.content.intents import load_intents
 from bot.content.paths import shipped_dir
 from bot.domain.intents import NONE, IntentMatcher, LanguageDetector, Phrase
-from bot.domain.text import fold, guess_language, latin_to_cyrillic, normalize
+from bot.domain.text import fold, latin_to_cyrillic, normalize
 from bot.settings import SUPPORTED_LANGUAGES
 from bot.wiring import intent_matcher
 
@@ -173,9 +173,6 @@ def test_normalisation_helpers() -> None:
     assert normalize("HIIII!!! 😡 order #123 pleeeease") == "hi order please"
     assert latin_to_cyrillic("vernite") == "верните"
     assert latin_to_cyrillic("zdravstvuite") == "здравствуйте"
-    assert guess_language("vernite dengi pozhaluysta", None, "en") == "ru"
-    assert guess_language("¿dónde está mi pedido?", None, "en") == "es"
-    assert guess_language("", "fr", "en") == "fr"
 
 
 def test_language_detector_on_short_messages() -> None:
@@ -235,3 +232,17 @@ def test_confidence_is_a_probability_over_the_intents(matcher: IntentMatcher) ->
     result = matcher.classify("my parcel arrived broken")
     shown = result.confidence + sum(score for _, score in result.alternatives)
     assert 0.0 < result.confidence <= 1.0 and shown <= 1.0 + 1e-3
+
+
+def test_one_language_detector_for_conversations_and_intents(matcher: IntentMatcher) -> None:
+    for text, hint in [
+        ("vernite dengi pozhaluysta", None),
+        ("¿dónde está mi pedido?", None),
+        ("ok", "pt"),
+        ("", "fr"),
+        ("Есть 42 размер?", "en"),
+    ]:
+        assert matcher.language_of(text, hint) == matcher.classify(text, hint).language
+    assert matcher.language_of("vernite dengi pozhaluysta") == "ru"
+    assert matcher.language_of("¿dónde está mi pedido?") == "es"
+    assert matcher.language_of("", "fr") == "fr"

@@ -200,15 +200,5 @@ class Presenter:
         return OutMessage(chat_id, draft.text, buttons, ref=f"reply:{draft.id}")
 
 
-def waited(delta: timedelta) -> str:
-    """A short duration in English: ``45 min``, ``3 h``, ``2 d 4 h`` (none when negative).
-    Superseded by :meth:`Presenter.duration`, which words it in the seller's language; kept
-    for callers not moved yet."""
-    whole = span(max(delta, timedelta(0)))
-    if whole.total_hours < 1:
-        return f"{whole.minutes} min"
-    return f"{whole.days} d {whole.hours} h" if whole.days else f"{whole.hours} h"
-
-
 def _clip(text: str) -> str:
     return text if len(text) <= CARD_TEXT_LIMIT else text[: CARD_TEXT_LIMIT - 1] + "…"

@@ -11,7 +11,7 @@ from bot.domain.errors import NotAllowed, NotFound, StaleAction
 from bot.domain.models import ConversationStatus, Draft, DraftStatus, OutMessage, Sender
 from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
 from bot.services.disputes import DisputeService
-from bot.services.presenter import Presenter, waited
+from bot.services.presenter import Presenter
 from bot.services.replies import Cards
 
 MAX_TEXT = 4096
@@ -280,7 +280,7 @@ class SellerService:
                         "conversation": conversation,
                         "buyer": buyer,
                         "status": conversation.status.value.replace("_", " "),
-                        "waiting": waited(now - since) if since else "",
+                        "waiting": self.presenter.duration(now - since) if since else "",
                     }
                 )
             await self._say(uow, seller.chat_id, "inbox", items=items)
@@ -322,7 +322,7 @@ class SellerService:
                         "reminder",
                         buyer=buyer,
                         conversation=conversation,
-                        waiting=waited(now - since),
+                        waiting=self.presenter.duration(now - since),
                     )
                 await uow.conversations.mark_reminded(conversation.id, now)
             return len(due)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -55,6 +56,7 @@ def writer(env: Path) -> Iterator[threading.Event]:
                              "VALUES (?, ?, ?, ?)", _catalog(n))  # fmt: skip
                 if n == 20:
                     started.set()
+                time.sleep(0.001)  # SQLite's lock is not fair: let the test's connection in
 
     thread = threading.Thread(target=write)
     thread.start()
@@ -67,7 +69,7 @@ def writer(env: Path) -> Iterator[threading.Event]:
 def test_backup_while_writing_is_a_consistent_copy(
     env: Path, writer: threading.Event, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with closing(sqlite3.connect(_db(env), isolation_level=None)) as pending:
+    with closing(sqlite3.connect(_db(env), timeout=30, isolation_level=None)) as pending:
         pending.execute("BEGIN IMMEDIATE")  # uncommitted work is not in the copy…
         pending.execute("DELETE FROM orders")
         # …the writer waits on this transaction; committed rows before it are copied

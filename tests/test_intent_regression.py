@@ -21,6 +21,7 @@ from bot.content.intents import load_intents
 from bot.content.paths import shipped_dir
 from bot.domain.text import normalize
 from bot.settings import SUPPORTED_LANGUAGES
+from bot.wiring import load_intent_catalog
 
 DEV = Path(__file__).parent / "data" / "intents_dev.jsonl"
 # Written by other writers than the examples and looked at only when a piece of work ends
@@ -97,6 +98,24 @@ def _near_copies(path: Path) -> list[tuple[int, str, int]]:
 def test_no_dev_line_is_a_near_copy_of_an_example() -> None:
     copies = _near_copies(DEV)
     assert not copies, f"{DEV.name}: (line, example phrase, ratio) {copies}"
+
+
+def _exact_copies(path: Path) -> list[tuple[int, str]]:
+    """(line number, example phrase) for each line of ``path`` that an example repeats, however
+    short (a one-word keyword cue may coincide with a message; an example may not)."""
+    catalog = load_intent_catalog(None)
+    examples = {p.text.strip().casefold(): p.text for p in catalog.phrases if not p.keyword}
+    copies = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if line.strip() and (hit := examples.get(json.loads(line)["text"].strip().casefold())):
+            copies.append((number, hit))
+    return copies
+
+
+def test_no_line_of_the_checks_is_an_example_even_a_short_one() -> None:
+    for path in (LOCKED, OUTSIDE):
+        if path.is_file():
+            assert not _exact_copies(path), f"{path.name}: (line, example) {_exact_copies(path)}"
 
 
 def test_no_locked_line_is_a_near_copy_of_an_example() -> None:

@@ -51,14 +51,12 @@ def engine_key(phrases: Iterable[Phrase], options: dict[str, object]) -> str:
 def cached_matcher(
     phrases: Iterable[Phrase],
     default_language: str,
-    cache_dir: Path | None,
+    cache_dir: Path,
     **options: object,
 ) -> IntentMatcher:
     """The engine for ``phrases``: loaded from ``cache_dir`` when trained before, else trained
-    (and saved there). ``cache_dir`` None trains every time; ``options`` go to the matcher."""
+    (and saved there); ``options`` go to the matcher."""
     phrases = list(phrases)
-    if cache_dir is None:
-        return IntentMatcher(phrases, default_language=default_language, **options)  # type: ignore[arg-type]
     path = cache_dir / f"intents-{engine_key(phrases, options)}.pickle"
     matcher = _load(path)
     if matcher is None:

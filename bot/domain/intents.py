@@ -285,17 +285,12 @@ class IntentMatcher:
     def language_of(self, text: str, hint: str | None = None) -> str:
         """The language of ``text`` as :meth:`classify` detects it (the one detector Parley
         has); ``hint`` is Telegram's language code, if any."""
-        _, spans = scan_entities(text)
-        words = normalize(mask_entities(text, spans) if spans else text).split()
-        own = [w for w in words if w not in _PLACEHOLDER_WORDS]
-        return self.detector.detect(text, hint, self.default_language, tokens=own or words)[0]
+        return self._prepare(text, hint)[3]
 
-    def read(self, text: str, hint: str | None = None) -> Reading:
-        """Everything the decision needs: language, entities and the log-odds per intent
-        (``logits`` is None when the message has no word the examples know)."""
-        raw = text
-        entities, spans = scan_entities(text)
-        text = mask_entities(text, spans) if spans else text
+    def _prepare(self, raw: str, hint: str | None) -> tuple[Entities, str, list[str], str, bool]:
+        """(entities, text with entities masked, its words, language, typed_in_latin)."""
+        entities, spans = scan_entities(raw)
+        text = mask_entities(raw, spans) if spans else raw
         words = normalize(text).split()
         # The language comes from the buyer's own words: placeholders like "qqsizeqq" are
         # Latin letters and would make "Есть 42 размер?" look Portuguese.
@@ -303,6 +298,13 @@ class IntentMatcher:
         language, latin_russian = self.detector.detect(
             raw, hint, self.default_language, tokens=own or words
         )
+        return entities, text, words, language, latin_russian
+
+    def read(self, text: str, hint: str | None = None) -> Reading:
+        """Everything the decision needs: language, entities and the log-odds per intent
+        (``logits`` is None when the message has no word the examples know)."""
+        raw = text
+        entities, text, words, language, latin_russian = self._prepare(raw, hint)
         if not words:
             return Reading(language, entities, words, None, "no words in the message")
         tokens = self._featurizer.tokens(text, language, latin_russian, words)

@@ -68,13 +68,16 @@ def test_empty_list(copy: Path) -> None:
 def test_same_example_under_two_intents(copy: Path) -> None:
     path = copy / "thanks.toml"
     text = path.read_text("utf-8")
-    # "hola" is a greeting example; put it (with other case/accents) under thanks too
-    path.write_text(text.replace("es = [", 'es = [\n  "HOLÁ",', 1), "utf-8")
+    # "buenas tardes" is a greeting example; put it (with other case/accents) under thanks too
+    path.write_text(text.replace("es = [", 'es = [\n  "BUÉNAS TARDES",', 1), "utf-8")
     with pytest.raises(ContentError) as err:
         load_intents(copy, SUPPORTED_LANGUAGES)
     message = str(err.value)
-    assert "HOLÁ" in message and "greeting.toml" in message and "one intent only" in message
-    assert f"{path}:{_line(path, 'HOLÁ')}:" in message or f":{_line(path, 'hola')}:" in message
+    assert "BUÉNAS TARDES" in message and "greeting.toml" in message
+    assert "one intent only" in message
+    assert f"{path}:{_line(path, 'BUÉNAS TARDES')}:" in message or (
+        f":{_line(path, 'buenas tardes')}:" in message
+    )
 
 
 def test_unsupported_language(copy: Path) -> None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from bot.content.loader import Content
 from bot.domain.intents import IntentMatcher
+from bot.domain.learned import TeachableMatcher
 from bot.domain.playbook import SellerPolicy
 from bot.domain.ports import Clock, GaugeSnapshot
 from bot.services.buyers import BuyerConfig, BuyerService
@@ -38,6 +39,8 @@ from bot.services.ratelimit import RateLimitedNotifier, RateLimiter
 from bot.services.replies import Cards
 from bot.services.sellers import SellerService
 from bot.services.stats import StatsService
+from bot.services.teaching import TeachingService
+from bot.services.topics import TopicService
 from bot.settings import ConfigError, Settings
 from bot.storage.db import Database
 from bot.wiring import (
@@ -102,6 +105,7 @@ class App:
     poller: Poller
     disputes: DisputeService
     stats: StatsService
+    teaching: TeachingService
     followups: FollowupPlanner
     runner: FollowupRunner
     health: Health
@@ -161,8 +165,11 @@ async def build_app(
         sellers_ids, secret, settings.default_language, policy, frozenset(rules.auto_approve),
         dispute_rules,
     )  # fmt: skip
-    buyers = BuyerService(db, clock, matcher, presenter, config, cards)
+    teachable = TeachableMatcher(matcher, content.intents.phrases)
+    teaching = TeachingService(db, clock, teachable)
+    buyers = BuyerService(db, clock, teachable, presenter, config, cards, teaching)
     sellers = SellerService(db, clock, presenter, sellers_ids, cards, disputes)
+    topics = TopicService(db, clock, presenter, cards, buyers, teaching, sellers_ids)
     limiter = limiter or (RateLimiter() if session is None else RateLimiter.unlimited())
     if session is None:
         session = StatusAwareSession(api=TelegramAPIServer.from_base(settings.telegram_api))
@@ -176,7 +183,12 @@ async def build_app(
         settings.default_language,
     )  # refusals and toasts, in the reader's language
     dispatcher = Dispatcher(
-        buyers=buyers, sellers=sellers, disputes=disputes, stats=stats, texts=texts
+        buyers=buyers,
+        sellers=sellers,
+        topics=topics,
+        disputes=disputes,
+        stats=stats,
+        texts=texts,
     )
     dispatcher.include_routers(build_dispute_router(sellers_ids), *build_routers(sellers_ids))
     inbox = InboxService(db, clock)
@@ -201,7 +213,7 @@ async def build_app(
     metrics = Metrics(Sources(relay, notifier, health, snapshot))
     poller = Poller(bot, dispatcher, inbox, relay, health=health, on_handled=metrics.handled)
     return App(settings, db, clock, content, buyers, sellers, ImportService(db, clock, planner),
-               inbox, relay, bot, dispatcher, poller, disputes, stats, planner,
+               inbox, relay, bot, dispatcher, poller, disputes, stats, teaching, planner,
                runner, health, limiter, metrics)  # fmt: skip
 
 

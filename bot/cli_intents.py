@@ -1,5 +1,11 @@
-"""``parley classify``, ``parley intents export`` and ``parley eval`` (no aiogram imports);
-the catalog and the matcher come from the builders in :mod:`bot.wiring`.
+"""``parley classify``, ``parley eval`` and ``parley intents export|teach|learned|forget``
+(no aiogram imports); the catalog, the matcher and the database come from :mod:`bot.wiring`.
+
+``classify`` and ``eval`` apply the examples taught to the database at ``PARLEY_DATABASE``
+(when it exists), exactly as the running bot does; ``teach`` stores one there (a conflict
+with a shipped or taught example of another intent is reported, exit status 1, nothing
+stored), ``learned`` lists them (``--export``: TOML to paste into your own intents folder)
+and ``forget`` stops applying one.
 
 Wired into :mod:`bot.cli` with :func:`add_intent_commands` (parser) and
 :func:`run_intent_command` (dispatch; returns None for commands that are not ours).
@@ -18,7 +24,9 @@ from bot.content.intents import IntentCatalog
 from bot.domain.errors import ContentError
 from bot.domain.evaluation import Sample, evaluate, format_report
 from bot.domain.intents import IntentMatcher
-from bot.wiring import intent_matcher, load_intent_catalog
+from bot.domain.learned import LearnedExample, TeachableMatcher
+from bot.services.teaching import TeachingService
+from bot.wiring import intent_matcher, load_intent_catalog, open_teaching
 
 
 def add_intent_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,6 +37,15 @@ def add_intent_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
     intents = sub.add_parser("intents", help="intent data tools")
     actions = intents.add_subparsers(dest="action", required=True)
     actions.add_parser("export", help="print every example phrase as JSON lines")
+    teach = actions.add_parser("teach", help="teach that TEXT means INTENT (applies at once)")
+    teach.add_argument("text", help="a buyer message")
+    teach.add_argument("intent", help="the intent it means, e.g. size_exchange")
+    teach.add_argument("--lang", help="its language (detected when left out)")
+    learned = actions.add_parser("learned", help="list the taught examples")
+    learned.add_argument("--export", action="store_true",
+                         help="print them as TOML for your own intents folder")  # fmt: skip
+    forget = actions.add_parser("forget", help="stop applying taught example ID")
+    forget.add_argument("id", type=int)
     evaluate_cmd = sub.add_parser("eval", help="evaluate the intent engine on a JSONL file")
     evaluate_cmd.add_argument("file", type=Path, help='JSON lines with "text", "intent", "lang"')
     evaluate_cmd.add_argument("--json", action="store_true", help="print one JSON object")
@@ -40,9 +57,15 @@ async def run_intent_command(args: argparse.Namespace, settings: Any) -> int | N
     if command not in ("classify", "intents", "eval"):
         return None
     catalog = load_catalog(settings)
-    if command == "intents":
+    if command == "intents" and args.action == "export":
         return export_examples(catalog, sys.stdout)
-    matcher = build_matcher(catalog, settings)
+    matcher = TeachableMatcher(build_matcher(catalog, settings), catalog.phrases)
+    if command == "intents":
+        async with open_teaching(settings, matcher) as teaching:
+            return await run_teaching(args, teaching, sys.stdout)
+    if has_database(settings):
+        async with open_teaching(settings, matcher) as teaching:
+            await teaching.load()
     if command == "classify":
         result = matcher.classify(args.text, args.lang)
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
@@ -54,6 +77,64 @@ async def run_intent_command(args: argparse.Namespace, settings: Any) -> int | N
     else:
         print(format_report(report))
     return 0
+
+
+async def run_teaching(args: argparse.Namespace, teaching: TeachingService, out: TextIO) -> int:
+    """``intents teach|learned|forget``; 1 when a taught example was not applied."""
+    if args.action == "teach":
+        language = args.lang or teaching.matcher.language_of(args.text)
+        taught = await teaching.teach(args.text, args.intent, language, by="parley intents")
+        example = taught.example
+        if taught.conflict is not None:
+            out.write(f"not learned: {taught.conflict.describe()}\n")
+            if taught.conflict.source != "shipped":
+                out.write(f"(forget it first: parley intents forget "
+                          f"{taught.conflict.source.removeprefix('taught #')})\n")  # fmt: skip
+            return 1
+        verb = "already known" if taught.known else "learned"
+        out.write(f"{verb} #{example.id}: {example.text!r} → {example.intent} "
+                  f"({example.language})\n")  # fmt: skip
+        return 0
+    if args.action == "learned":
+        examples = await teaching.learned()
+        out.write(export_toml(examples) if args.export else list_examples(examples))
+        return 0
+    await teaching.forget(args.id)
+    out.write(f"forgot #{args.id}\n")
+    return 0
+
+
+def list_examples(examples: list[LearnedExample]) -> str:
+    """One line per taught example: id, intent, language, text, who and when."""
+    if not examples:
+        return "no taught examples\n"
+    lines = []
+    for e in examples:
+        when = e.taught_at.strftime("%Y-%m-%d %H:%M") if e.taught_at else ""
+        by = f" by {e.taught_by}" if e.taught_by else ""
+        lines.append(f"#{e.id}\t{e.intent}\t{e.language}\t{e.text!r}\t{when}{by}")
+    return "\n".join(lines) + "\n"
+
+
+def export_toml(examples: list[LearnedExample]) -> str:
+    """The taught examples as ``[examples]`` tables, one per intent file, to paste into the
+    matching ``<intent>.toml`` of your own intents folder (``PARLEY_INTENTS_DIR``)."""
+    grouped: dict[str, dict[str, list[str]]] = {}
+    for e in examples:
+        grouped.setdefault(e.intent, {}).setdefault(e.language, []).append(e.text)
+    parts = []
+    for intent in sorted(grouped):
+        lines = [f"# {intent}.toml: add to its [examples]", "[examples]"]
+        for lang in sorted(grouped[intent]):
+            quoted = ", ".join(json.dumps(t, ensure_ascii=False) for t in grouped[intent][lang])
+            lines.append(f"{lang} = [{quoted}]")
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
+def has_database(settings: Any) -> bool:
+    """Whether ``PARLEY_DATABASE`` exists (classify and eval never create one)."""
+    return Path(settings.database).exists()
 
 
 def load_catalog(settings: Any) -> IntentCatalog:
@@ -99,7 +180,9 @@ def read_jsonl(path: Path) -> Iterator[dict[str, str]]:
             yield record
 
 
-def run_samples(matcher: IntentMatcher, records: Iterator[dict[str, str]]) -> Iterator[Sample]:
+def run_samples(
+    matcher: IntentMatcher | TeachableMatcher, records: Iterator[dict[str, str]]
+) -> Iterator[Sample]:
     """Classify each record; its ``lang`` (if any) is the language the metrics group by."""
     for record in records:
         result = matcher.classify(record["text"])

@@ -25,6 +25,7 @@ from bot.content.templates import TemplateRenderer
 from bot.domain.disputes import DisputeRules
 from bot.domain.followups import FollowupRules, QuietHours
 from bot.domain.intents import IntentMatcher, Phrase
+from bot.domain.learned import TeachableMatcher
 from bot.domain.playbook import COMPLAINTS
 from bot.domain.ports import Clock
 from bot.services import commands, dispute_texts, followups, presenter, refusals, stats
@@ -36,6 +37,7 @@ from bot.services.imports import ImportService
 from bot.services.linking import LinkService
 from bot.services.presenter import BUYER, SELLER, SELLER_LANGUAGES, Presenter
 from bot.services.stats import StatsConfig, StatsService
+from bot.services.teaching import TeachingService
 from bot.settings import SUPPORTED_LANGUAGES, DisputeSettings, Settings
 from bot.storage import backup
 from bot.storage.db import Database
@@ -178,6 +180,18 @@ async def open_services(settings: Settings, clock: Clock | None = None) -> Async
             DisputeService(db, clock, dispute_config(settings), presenter),
             StatsService(db, clock, stats_config(settings), presenter),
         )  # fmt: skip
+    finally:
+        await db.close()
+
+
+@contextlib.asynccontextmanager
+async def open_teaching(
+    settings: Settings, matcher: TeachableMatcher, clock: Clock | None = None
+) -> AsyncIterator[TeachingService]:
+    """The taught examples in the settings' database, applied to ``matcher``; closes it."""
+    db = await Database.open(settings.database)
+    try:
+        yield TeachingService(db, clock or SystemClock(), matcher)
     finally:
         await db.close()
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.domain.durations import Span
 from bot.domain.followups import FollowupRules, OrderFacts, message_facts
+from bot.domain.learned import Conflict
 from bot.domain.models import (
     CatalogItem,
     Conversation,
@@ -156,6 +157,10 @@ def console_sample() -> dict[str, Any]:
             {"conversation": conversation, "buyer": buyer, "status": "open", "waiting": "2 h"}
         ],
         "history": [StoredMessage(1, 10, "in", "text", "hello")],
+        "topic_name": "Size exchange",
+        "learned": True,
+        "conflict": Conflict("I got the wrong size", "wrong_item", "taught #3", 91.0),
+        "other_name": "Wrong item",
     }
 
 

@@ -1,19 +1,26 @@
 """Compact callback data for inline buttons (Telegram allows at most 64 bytes).
 
-Format ``<verb>:<id>[:<n>]``. Verbs: ``send``/``edit``/``dism``/``take``/``opts``/``back`` a
-draft, ``tog`` an option of a draft, ``esend``/``ecancel`` an edited preview, ``done`` a chosen
-action, ``end`` a taken-over conversation; the buyer's ``pick`` (draft id, option index)
-and ``clar`` (message id, intent index) answering "is this about X or Y?".
+Format ``<verb>:<id>[:<n>|:<name>]``. Verbs: ``send``/``edit``/``dism``/``take``/``opts``/
+``topic``/``back`` a draft, ``tog`` an option of a draft, ``retopic`` a draft as the intent
+``name``, ``esend``/``ecancel`` an edited preview, ``done`` a chosen action, ``end`` a
+taken-over conversation; the buyer's ``pick`` (draft id, option index) and ``clar`` (message
+id, intent index) answering "is this about X or Y?". A name is a lower-case identifier
+(intent ids are), so it can never be mistaken for a number.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 SELLER_VERBS = frozenset(
-    {"send", "edit", "dism", "esend", "ecancel", "done", "opts", "tog", "back", "take", "end"}
-)
+    {"send", "edit", "dism", "esend", "ecancel", "done", "opts", "tog", "back", "take", "end",
+     "topic", "retopic"}
+)  # fmt: skip
 BUYER_VERBS = frozenset({"pick", "clar"})
+NAMED_VERBS = frozenset({"retopic"})
+"""Verbs whose third part is an id by name (an intent), never an index."""
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 @dataclass(frozen=True)
@@ -23,11 +30,18 @@ class Callback:
     verb: str
     target: int
     index: int = 0
+    name: str = ""
 
 
-def encode(verb: str, target: int, index: int | None = None) -> str:
-    """Callback data for ``verb`` on ``target`` (and option ``index``)."""
-    data = f"{verb}:{target}" if index is None else f"{verb}:{target}:{index}"
+def encode(verb: str, target: int, index: int | None = None, name: str | None = None) -> str:
+    """Callback data for ``verb`` on ``target`` (and option ``index``, or the id ``name``)."""
+    data = f"{verb}:{target}"
+    if name is not None:
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"not a name for callback data: {name!r}")
+        data += f":{name}"
+    elif index is not None:
+        data += f":{index}"
     if len(data.encode()) > 64:
         raise ValueError("callback data longer than 64 bytes")
     return data
@@ -41,7 +55,14 @@ def decode(data: str | None) -> Callback | None:
     if len(parts) not in (2, 3) or parts[0] not in SELLER_VERBS | BUYER_VERBS:
         return None
     try:
-        numbers = [int(p) for p in parts[1:]]
+        target = int(parts[1])
     except ValueError:
         return None
-    return Callback(parts[0], numbers[0], numbers[1] if len(numbers) > 1 else 0)
+    if len(parts) == 2:
+        return Callback(parts[0], target)
+    if parts[0] in NAMED_VERBS:
+        return Callback(parts[0], target, name=parts[2]) if _NAME.fullmatch(parts[2]) else None
+    try:
+        return Callback(parts[0], target, int(parts[2]))
+    except ValueError:
+        return None

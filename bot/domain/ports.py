@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.domain.learned import LearnedRepository
 from bot.domain.models import OutMessage
 from bot.domain.repositories import (
     CatalogRepository,
@@ -192,6 +193,8 @@ class UnitOfWork(Protocol):
     def followups(self) -> FollowupRepository: ...
     @property
     def gauges(self) -> GaugeRepository: ...
+    @property
+    def learned(self) -> LearnedRepository: ...
 
 
 class Store(Protocol):

@@ -161,6 +161,11 @@ class ConversationRepository(Protocol):
         """Correct a message's intent (the buyer said what it is about)."""
         ...
 
+    async def relabel_unanswered(self, conversation_id: int, intent: str) -> None:
+        """Set ``intent`` (confidence 1.0) on every unanswered buyer message of the
+        conversation that has an intent (the seller picked the topic)."""
+        ...
+
     async def unanswered(self, conversation_id: int) -> list[StoredMessage]:
         """Buyer messages since the last reply the seller sent, oldest first."""
         ...

@@ -11,7 +11,8 @@ from bot.domain import callbacks, links
 from bot.domain.choices import match_choice
 from bot.domain.disputes import DisputeRules, day_number, timeline
 from bot.domain.errors import LinkRefused, NotAllowed, NotFound, RenderError, StaleAction
-from bot.domain.intents import IntentMatcher, IntentResult
+from bot.domain.intents import IntentResult
+from bot.domain.learned import Classifier
 from bot.domain.models import (
     Button,
     Conversation,
@@ -28,6 +29,7 @@ from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
 from bot.logs import add_log_context
 from bot.services.presenter import Presenter
 from bot.services.replies import Cards, Known
+from bot.services.teaching import TeachingService
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +61,16 @@ class BuyerService:
         self,
         store: Store,
         clock: Clock,
-        matcher: IntentMatcher,
+        matcher: Classifier,
         presenter: Presenter,
         config: BuyerConfig,
         cards: Cards | None = None,
+        teaching: TeachingService | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.matcher = matcher
+        self.teaching = teaching  # keeps the matcher's taught examples in step with the db
         self.presenter = presenter
         self.config = config
         self.cards = cards or Cards(presenter, config.seller_chat_ids)
@@ -164,6 +168,8 @@ class BuyerService:
             sent = await uow.drafts.last_sent(conversation.id)
             if sent is not None and await self._choice_in_words(uow, sender, sent, order, text):
                 return
+        if self.teaching is not None:
+            await self.teaching.sync(uow)
         result = self.matcher.classify(text, hint)
         message_id = await uow.conversations.add_message(
             StoredMessage(
@@ -325,6 +331,14 @@ class BuyerService:
             ack = self.presenter.buyer(language, "ack", buyer_name=sender.name, order=order)
             await uow.outbox.add(OutMessage(sender.chat_id, ack), now)
         await self.cards.post(uow, draft, now, known=known)
+
+    async def redraft(self, uow: UnitOfWork, conversation: Conversation, intent: str) -> None:
+        """Draft the conversation's reply again as ``intent`` (the seller picked the topic),
+        in the caller's transaction; the pending card is brought up to date."""
+        order = await uow.orders.get(conversation.order_id) if conversation.order_id else None
+        buyer = await uow.chats.get(conversation.chat_id) or Sender(conversation.chat_id)
+        chosen = IntentResult(intent, 1.0, conversation.language, (), "chosen by the seller")
+        await self._draft(uow, buyer, conversation, order, chosen, False, chosen=True)
 
     async def _ask(
         self, uow: UnitOfWork, sender: Sender, language: str, message_id: int, intents: list[str]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -35,10 +36,11 @@ SELLER_TEMPLATES = ("approval_card", "render_failed", "decision", "action_card",
                     "edit_prompt", "edit_preview", "edit_stale", "non_text_notice",
                     "resolved_notice", "gist", "takeover_started", "takeover_ended",
                     "takeover_busy", "relay_from_buyer", "inbox", "order_card", "reminder",
-                    "not_found", "storage_outage")  # fmt: skip
+                    "not_found", "storage_outage", "intent_name", "topic_chosen",
+                    "learn_conflict")  # fmt: skip
 WORDS = ("send", "open_dispute", "edit", "dism", "opts", "take", "back", "esend", "ecancel",
          "done", "end", "sent", "dismissed", "type", "cancelled", "told", "taken", "ended",
-         "toggled", "no_options")  # fmt: skip
+         "toggled", "no_options", "topic")  # fmt: skip
 """Short seller-console words (button labels, answers to presses): ``word/<key>``."""
 DURATION = "word/duration"
 """A duration in words (:meth:`Presenter.duration`; the dispute texts import its macro)."""
@@ -101,6 +103,10 @@ class Presenter:
         """A seller-console button."""
         return Button(self.word(verb), callbacks.encode(verb, target, index))
 
+    def intent_name(self, intent: str) -> str:
+        """An intent's short name in the seller's language, plain text (Topic buttons)."""
+        return strip_html(self.seller("intent_name", intent=intent))
+
     def option_label(self, language: str, option: Option, order: Order | None) -> str:
         """The button text of an option in the buyer's language."""
         return self.buyer(
@@ -138,9 +144,14 @@ class Presenter:
         return self.seller("gist", intent=intent, buyer=buyer, entities=list(entities))
 
     def approval_card(
-        self, facts: CardFacts, decision: str = "", toggles: bool = False
+        self,
+        facts: CardFacts,
+        decision: str = "",
+        toggles: bool = False,
+        topics: Sequence[str] = (),
     ) -> OutMessage:
-        """The card that asks the seller to approve a draft (or shows what became of it)."""
+        """The card that asks the seller to approve a draft (or shows what became of it);
+        with ``toggles`` its buttons switch options, with ``topics`` they pick the intent."""
         draft = facts.draft
         options = [
             {"label": self.option_label(draft.language, o, facts.order), "enabled": o.enabled}
@@ -171,10 +182,13 @@ class Presenter:
                 for i, o in enumerate(options)
             )
             buttons = (*toggles_rows, (self.seller_button("back", draft.id),))
+        elif topics:
+            buttons = (*self._topic_rows(draft, topics), (self.seller_button("back", draft.id),))
         elif not decision:
             middle = [self.seller_button("edit", draft.id)]
             if draft.options:
                 middle.append(self.seller_button("opts", draft.id))
+            middle.append(self.seller_button("topic", draft.id))
             buttons = (
                 (self.seller_button("send", draft.id),),
                 tuple(middle),
@@ -184,6 +198,17 @@ class Presenter:
                 opening = Button(self.word("open_dispute"), open_data(facts.conversation.id))
                 buttons = (*buttons, (opening,))
         return OutMessage(0, text, buttons, ref=f"draft:{draft.id}")
+
+    def _topic_rows(self, draft: Draft, topics: Sequence[str]) -> list[tuple[Button, ...]]:
+        """Two intents per row, by name; the card's current one marked."""
+        buttons = [
+            Button(
+                f"{'• ' if intent == draft.intent else ''}{self.intent_name(intent)}"[:60],
+                callbacks.encode("retopic", draft.id, name=intent),
+            )
+            for intent in topics
+        ]
+        return [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
 
     def buyer_reply(self, draft: Draft, order: Order | None, chat_id: int) -> OutMessage:
         """The approved reply with its enabled options as buttons."""

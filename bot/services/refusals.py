@@ -47,6 +47,7 @@ BUYER_ONLY = (
     "refusal/already_chosen",
 )
 SELLER_ONLY = (
+    "refusal/cannot_learn",  # intent
     "refusal/command",  # frames a /dispute problem: ⚠️ problem
     "refusal/invalid_transition",  # state, event, allowed
     "refusal/dispute_changed",

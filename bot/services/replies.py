@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -99,18 +99,25 @@ class Cards:
         toggles_in: int | None = None,
         draft: Draft | None = None,
         known: Known | None = None,
+        topics_in: int | None = None,
+        topics: Sequence[str] = (),
     ) -> None:
-        """Re-render the card in every seller chat (with option toggles in ``toggles_in``);
-        ``draft`` and ``known`` spare reading what the caller already holds."""
+        """Re-render the card in every seller chat (with option toggles in ``toggles_in``, or
+        the ``topics`` to pick from in ``topics_in``); ``draft`` and ``known`` spare reading
+        what the caller already holds."""
         draft = draft or await uow.drafts.get(draft_id)
         assert draft is not None
         facts = await self.facts(uow, draft, known)
         card = self.presenter.approval_card(facts, decision)  # rendered once for every chat…
-        toggled = card
+        special, special_in = card, None
         if toggles_in is not None:  # …except the one showing the option toggles
-            toggled = self.presenter.approval_card(facts, decision, toggles=True)
+            special = self.presenter.approval_card(facts, decision, toggles=True)
+            special_in = toggles_in
+        elif topics_in is not None:  # …or the topics
+            special = self.presenter.approval_card(facts, decision, topics=topics)
+            special_in = topics_in
         for chat in self.sellers:
-            shown = toggled if chat == toggles_in else card
+            shown = special if chat == special_in else card
             await uow.outbox.add(OutMessage(chat, shown.text, shown.buttons, shown.ref, True), now)
 
     async def deliver(

@@ -102,6 +102,15 @@ class ConversationRepo(Repo):
             (intent, confidence, message_id),
         )
 
+    async def relabel_unanswered(self, conversation_id: int, intent: str) -> None:
+        """The seller said what the unanswered messages are about: every classified one
+        takes ``intent`` with full confidence."""
+        await self.conn.execute(
+            """UPDATE messages SET intent=?, confidence=1.0 WHERE conversation_id=?
+               AND direction='in' AND answered=0 AND intent IS NOT NULL""",
+            (intent, conversation_id),
+        )
+
     async def unanswered(self, conversation_id: int) -> list[StoredMessage]:
         """Buyer messages since the last reply the seller sent, oldest first."""
         rows = await self._all(

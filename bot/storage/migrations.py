@@ -269,4 +269,18 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_chat_queue ON outbox(status, chat_id, id);
     CREATE INDEX outbox_finished ON outbox(status, sent_at);
     """,
+    # 6: examples the seller taught (Topic button, `parley intents teach`); never deleted, so
+    # (max id, number forgotten) is a revision every worker can poll.
+    """
+    CREATE TABLE learned_examples (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        text TEXT NOT NULL,
+        intent TEXT NOT NULL,
+        language TEXT NOT NULL,
+        taught_by TEXT NOT NULL DEFAULT '',
+        taught_at TEXT NOT NULL,
+        forgotten_at TEXT
+    );
+    CREATE INDEX learned_examples_forgotten ON learned_examples(forgotten_at);
+    """,
 )

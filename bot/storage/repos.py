@@ -19,6 +19,7 @@ from bot.storage.conversations import ConversationRepo, DraftRepo
 from bot.storage.disputes import DisputeRepo
 from bot.storage.followups import FollowupRepo
 from bot.storage.gauges import GaugeRepo
+from bot.storage.learned import LearnedRepo
 from bot.storage.queues import InboxRepo, OutboxRepo
 
 __all__ = ["ConversationRepo", "DraftRepo", "InboxRepo", "OutboxRepo", "Repos"]
@@ -166,3 +167,4 @@ class Repos:
         self.disputes = DisputeRepo(conn)
         self.followups = FollowupRepo(conn)
         self.gauges = GaugeRepo(conn)
+        self.learned = LearnedRepo(conn)

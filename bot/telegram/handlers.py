@@ -21,6 +21,7 @@ from bot.domain.text import strip_html
 from bot.services.buyers import BuyerService
 from bot.services.refusals import MESSAGE_LIMIT
 from bot.services.sellers import SellerService
+from bot.services.topics import TopicService
 from bot.telegram.filters import (
     OTHER_CHAT,
     InSellerChat,
@@ -102,6 +103,18 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
     @seller.message()
     async def seller_other(message: Message, seller: Sender, sellers: SellerService) -> None:
         await sellers.text(seller, message.caption or "")
+
+    @seller.callback_query(Press({"topic"}))
+    async def seller_topics(
+        query: CallbackQuery, press: callbacks.Callback, seller: Sender, topics: TopicService
+    ) -> None:
+        await query.answer(await topics.show(seller, press.target))
+
+    @seller.callback_query(Press({"retopic"}))
+    async def seller_retopic(
+        query: CallbackQuery, press: callbacks.Callback, seller: Sender, topics: TopicService
+    ) -> None:
+        await query.answer(await topics.choose(seller, press.target, press.name), show_alert=True)
 
     @seller.callback_query()
     async def seller_button(

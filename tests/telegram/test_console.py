@@ -178,7 +178,7 @@ async def test_chinese_seller_console(tmp_path: Path, content: Content) -> None:
         await world.act(world.fake.says(BUYER, COMPLAINT))
         card = world.last(SELLER)
         assert "买家消息" in card and "称付款后商品降价了" in card
-        assert world.fake.buttons(SELLER) == ["发送", "编辑", "方案", "忽略", "接管"]
+        assert world.fake.buttons(SELLER) == ["发送", "编辑", "方案", "改意图", "忽略", "接管"]
         await world.act(world.fake.taps(SELLER, "发送"))
         assert "已由 Li @li_shoes 发送" in world.last(SELLER)
         assert "May Day" in world.last(BUYER)  # the buyer still reads English

@@ -65,7 +65,14 @@ async def test_russian_buyer_pressing_a_seller_button_is_refused_in_russian(
     assert world.fake.toasts(RU_BUYER) == ["Эта кнопка только для продавца."]
     assert world.fake.toasts(RU_BUYER) == [expected("buyer", "ru", "seller_only")]
     assert world.fake.texts(RU_BUYER) == before  # nothing was sent
-    assert world.fake.buttons(SELLER) == ["Send", "Edit", "Options", "Dismiss", "Take over"]
+    assert world.fake.buttons(SELLER) == [
+        "Send",
+        "Edit",
+        "Options",
+        "Topic",
+        "Dismiss",
+        "Take over",
+    ]
 
 
 async def test_the_language_a_buyer_writes_in_comes_first(world: World) -> None:

@@ -34,9 +34,9 @@ async def test_a_chinese_console_gets_its_buttons_answers_and_details_in_chinese
     world = zh_world
     await world.linked_buyer()
     await world.act(world.fake.says(BUYER, COMPLAINT))
-    keys = ["send", "edit", "opts", "dism", "take"]
+    keys = ["send", "edit", "opts", "topic", "dism", "take"]
     assert world.fake.buttons(SELLER) == [word("zh", k) for k in keys]
-    assert world.fake.buttons(SELLER) == ["发送", "编辑", "方案", "忽略", "接管"]
+    assert world.fake.buttons(SELLER) == ["发送", "编辑", "方案", "改意图", "忽略", "接管"]
     await world.act(world.fake.taps(SELLER, "发送"))
     assert world.fake.toasts(SELLER)[-1] == word("zh", "sent") == "已发送给买家"
     await world.act(world.fake.taps(BUYER, REFUND))

@@ -29,7 +29,14 @@ async def test_price_drop_case_end_to_end(world: World) -> None:
     for fact in ("Anna", ORDER_ID, "Handmade cloth shoes", "price_drop", "US$29.90", COMPLAINT):
         assert fact in card
     assert "May Day Labor Day sale" in card and "US$8.00" in card
-    assert world.fake.buttons(SELLER) == ["Send", "Edit", "Options", "Dismiss", "Take over"]
+    assert world.fake.buttons(SELLER) == [
+        "Send",
+        "Edit",
+        "Options",
+        "Topic",
+        "Dismiss",
+        "Take over",
+    ]
 
     # Seller taps Send: the buyer sees the explanation and the options.
     await world.act(world.fake.taps(SELLER, "Send"))
@@ -115,7 +122,14 @@ async def test_seller_button_from_a_non_seller_chat_is_refused(world: World, but
     await world.act(world.fake.presses(BUYER, forged, data))
     assert world.fake.toasts(BUYER) == ["Only the seller can use this button."]
     assert world.fake.texts(BUYER) == before  # nothing was sent
-    assert world.fake.buttons(SELLER) == ["Send", "Edit", "Options", "Dismiss", "Take over"]
+    assert world.fake.buttons(SELLER) == [
+        "Send",
+        "Edit",
+        "Options",
+        "Topic",
+        "Dismiss",
+        "Take over",
+    ]
 
 
 async def test_buyer_cannot_pick_an_option_of_another_chat(world: World) -> None:

@@ -4,8 +4,9 @@ Format ``<verb>:<id>[:<n>|:<name>]``. Verbs: ``send``/``edit``/``dism``/``take``
 ``topic``/``back`` a draft, ``tog`` an option of a draft, ``retopic`` a draft as the intent
 ``name``, ``esend``/``ecancel`` an edited preview, ``done`` a chosen action, ``end`` a
 taken-over conversation; the buyer's ``pick`` (draft id, option index) and ``clar`` (message
-id, intent index) answering "is this about X or Y?". A name is a lower-case identifier
-(intent ids are), so it can never be mistaken for a number.
+id, intent index) answering "is this about X or Y?"; the dispute card's ``dsp`` (dispute id,
+event name: :mod:`bot.domain.disputes.buttons`) and ``dspo`` (open one from a conversation).
+A name is a lower-case identifier (intent ids and dispute events are), never a number.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ SELLER_VERBS = frozenset(
      "topic", "retopic"}
 )  # fmt: skip
 BUYER_VERBS = frozenset({"pick", "clar"})
-NAMED_VERBS = frozenset({"retopic"})
+DISPUTE_VERBS = frozenset({"dsp", "dspo"})
+NAMED_VERBS = frozenset({"retopic", "dsp"})
 """Verbs whose third part is an id by name (an intent), never an index."""
+_VERBS = SELLER_VERBS | BUYER_VERBS | DISPUTE_VERBS
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
@@ -52,7 +55,7 @@ def decode(data: str | None) -> Callback | None:
     if not data:
         return None
     parts = data.split(":")
-    if len(parts) not in (2, 3) or parts[0] not in SELLER_VERBS | BUYER_VERBS:
+    if len(parts) not in (2, 3) or parts[0] not in _VERBS:
         return None
     try:
         target = int(parts[1])

@@ -10,19 +10,17 @@ which refuses them.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
-from bot.domain.disputes import decode_press
+from bot.domain import callbacks
+from bot.domain.disputes import Press as DisputePress
+from bot.domain.disputes import dispute_press
 from bot.domain.models import Sender
 from bot.services.disputes import DisputeService
 from bot.services.stats import StatsService
-from bot.telegram.filters import SellerGate
-
-
-def _is_dispute_data(data: str | None) -> bool:
-    return decode_press(data) is not None
+from bot.telegram.filters import Press, SellerGate
 
 
 def build_dispute_router(seller_chat_ids: tuple[int, ...]) -> Router:
@@ -30,7 +28,7 @@ def build_dispute_router(seller_chat_ids: tuple[int, ...]) -> Router:
     gate = SellerGate(seller_chat_ids)
     router = Router(name="disputes")
     router.message.filter(gate)
-    router.callback_query.filter(gate, F.data.func(_is_dispute_data))
+    router.callback_query.filter(gate, Press(callbacks.DISPUTE_VERBS, read=dispute_press))
 
     @router.message(Command("dispute"))
     async def dispute(
@@ -48,10 +46,8 @@ def build_dispute_router(seller_chat_ids: tuple[int, ...]) -> Router:
 
     @router.callback_query()
     async def dispute_button(
-        query: CallbackQuery, seller: Sender, disputes: DisputeService
+        query: CallbackQuery, press: DisputePress, seller: Sender, disputes: DisputeService
     ) -> None:
-        press = decode_press(query.data)
-        assert press is not None  # guaranteed by the router filter
         if press.event is None:
             answer = await disputes.open_from_conversation(seller, press.target)
         else:

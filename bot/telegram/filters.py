@@ -32,7 +32,7 @@ Filters hand the handlers what they decoded: ``seller`` / ``buyer`` (a :class:`S
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from aiogram.filters import Filter
@@ -100,16 +100,24 @@ class SellerGate(Filter):
 
 
 class Press(Filter):
-    """A button of ours with one of ``verbs``; hands ``press``."""
+    """A button of ours with one of ``verbs``, decoded once (:mod:`bot.domain.callbacks`);
+    hands ``press``: the :class:`~bot.domain.callbacks.Callback`, or what ``read`` makes of
+    it (a ``read`` that returns None turns the press away)."""
 
-    def __init__(self, verbs: Collection[str]) -> None:
+    def __init__(
+        self, verbs: Collection[str], read: Callable[[callbacks.Callback], object] | None = None
+    ) -> None:
         self.verbs = frozenset(verbs)
+        self.read = read
 
     async def __call__(self, query: CallbackQuery) -> bool | dict[str, Any]:
         press = callbacks.decode(query.data)
         if press is None or press.verb not in self.verbs:
             return False
-        return {"press": press}
+        if self.read is None:
+            return {"press": press}
+        read = self.read(press)
+        return False if read is None else {"press": read}
 
 
 class OwnChat(Filter):

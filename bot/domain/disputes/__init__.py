@@ -16,6 +16,7 @@ from bot.domain.disputes.buttons import (
     STEP_PREFIX,
     Press,
     decode_press,
+    dispute_press,
     open_data,
     step_data,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "closing_edge",
     "day_number",
     "decode_press",
+    "dispute_press",
     "due_reminders",
     "edge_kind",
     "events_after_answer",

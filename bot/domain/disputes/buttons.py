@@ -1,9 +1,11 @@
-"""Callback data of the dispute buttons (≤ 64 bytes) and its decoding."""
+"""The dispute buttons' callback data, in the one codec of :mod:`bot.domain.callbacks`:
+``dsp:<dispute id>:<event>`` records a step, ``dspo:<conversation id>`` opens a dispute."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain import callbacks
 from bot.domain.disputes.state import DisputeEvent
 
 STEP_PREFIX = "dsp"
@@ -21,23 +23,28 @@ class Press:
 
 def step_data(dispute_id: int, event: DisputeEvent) -> str:
     """Callback data of the button that records ``event`` on a dispute (≤ 64 bytes)."""
-    return f"{STEP_PREFIX}:{dispute_id}:{event.value}"
+    return callbacks.encode(STEP_PREFIX, dispute_id, name=event.value)
 
 
 def open_data(conversation_id: int) -> str:
     """Callback data of the button that opens a dispute from a buyer's conversation."""
-    return f"{OPEN_PREFIX}:{conversation_id}"
+    return callbacks.encode(OPEN_PREFIX, conversation_id)
+
+
+def dispute_press(press: callbacks.Callback) -> Press | None:
+    """The dispute button a decoded press stands for; None if it is not a valid one."""
+    if press.verb == OPEN_PREFIX and not press.index and not press.name:
+        return Press(press.target)
+    if press.verb == STEP_PREFIX:
+        try:
+            event = DisputeEvent(press.name)
+        except ValueError:
+            return None
+        return None if event is DisputeEvent.OPEN else Press(press.target, event)
+    return None
 
 
 def decode_press(data: str | None) -> Press | None:
     """Parse dispute callback data; None for anything else (never raises)."""
-    parts = (data or "").split(":")
-    try:
-        if len(parts) == 3 and parts[0] == STEP_PREFIX:
-            event = DisputeEvent(parts[2])
-            return None if event is DisputeEvent.OPEN else Press(int(parts[1]), event)
-        if len(parts) == 2 and parts[0] == OPEN_PREFIX:
-            return Press(int(parts[1]))
-    except ValueError:
-        return None
-    return None
+    press = callbacks.decode(data)
+    return dispute_press(press) if press is not None else None

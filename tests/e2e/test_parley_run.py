@@ -49,11 +49,12 @@ class Process:
         assert proc.returncode == 0, err.decode()
         return out.decode().strip()
 
-    async def start(self) -> None:
-        log = self.log.open("a")
-        self.run = await asyncio.create_subprocess_exec(
-            *_parley(), "run", env=self.env, cwd=self.folder, stdout=log, stderr=log
-        )
+    async def start(self, *args: str) -> None:
+        """``parley run`` with ``args``, its output appended to :attr:`log`."""
+        with self.log.open("a") as log:  # the child has its own copy of the descriptor
+            self.run = await asyncio.create_subprocess_exec(
+                *_parley(), "run", *args, env=self.env, cwd=self.folder, stdout=log, stderr=log
+            )
 
     async def stop(self) -> int:
         assert self.run is not None

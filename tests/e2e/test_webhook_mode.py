@@ -3,7 +3,6 @@ it, and handles good updates from the inbox exactly like long polling."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 from pathlib import Path
@@ -12,20 +11,10 @@ import aiohttp
 
 from bot.offline.fake_api import FakeBotAPI
 from tests.conftest import SELLER
-from tests.e2e.test_parley_run import TOKEN, Process, _parley
+from tests.e2e.test_parley_run import TOKEN, Process
 from tests.support.fake_server import BotAPIServer, wait_until
 
 SECRET = "webhook-secret-0123456789"
-
-
-class WebhookProcess(Process):
-    """``parley run`` with extra arguments."""
-
-    async def start_with(self, *args: str) -> None:
-        log = self.log.open("a")
-        self.run = await asyncio.create_subprocess_exec(
-            *_parley(), "run", *args, env=self.env, cwd=self.folder, stdout=log, stderr=log
-        )
 
 
 def free_port() -> int:
@@ -43,10 +32,10 @@ async def test_webhook_mode_checks_the_secret_and_answers_through_the_inbox(
     url = await server.start()
     port = free_port()
     hook = f"http://127.0.0.1:{port}/tg/hook"
-    parley = WebhookProcess(tmp_path, url)
+    parley = Process(tmp_path, url)
     parley.env.update({"PARLEY_WEBHOOK_SECRET": SECRET, "PARLEY_API_PORT": str(port)})
     try:
-        await parley.start_with("--webhook", hook)
+        await parley.start("--webhook", hook)
         await wait_until(lambda: api.webhook.get("url") == hook, what="setWebhook")
         assert api.webhook["secret_token"] == SECRET
         update = api.says(SELLER, "/start")

@@ -20,8 +20,9 @@ SELLER_VERBS = frozenset(
 )  # fmt: skip
 BUYER_VERBS = frozenset({"pick", "clar"})
 DISPUTE_VERBS = frozenset({"dsp", "dspo"})
-NAMED_VERBS = frozenset({"retopic", "dsp"})
-"""Verbs whose third part is an id by name (an intent), never an index."""
+NAMED_VERBS = frozenset({"retopic", "dsp", "clar", "pick"})
+"""Verbs whose third part is an id by name (an intent, a dispute event, an option kind).
+``clar`` and ``pick`` also read the index of buttons sent before they carried names."""
 _VERBS = SELLER_VERBS | BUYER_VERBS | DISPUTE_VERBS
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
@@ -63,8 +64,8 @@ def decode(data: str | None) -> Callback | None:
         return None
     if len(parts) == 2:
         return Callback(parts[0], target)
-    if parts[0] in NAMED_VERBS:
-        return Callback(parts[0], target, name=parts[2]) if _NAME.fullmatch(parts[2]) else None
+    if parts[0] in NAMED_VERBS and _NAME.fullmatch(parts[2]):
+        return Callback(parts[0], target, name=parts[2])
     try:
         return Callback(parts[0], target, int(parts[2]))
     except ValueError:

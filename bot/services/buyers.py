@@ -12,6 +12,7 @@ from bot.domain.choices import match_choice
 from bot.domain.disputes import DisputeRules, day_number, timeline
 from bot.domain.errors import LinkRefused, NotAllowed, NotFound, RenderError, StaleAction
 from bot.domain.intents import IntentResult
+from bot.domain.languages import resolve_language
 from bot.domain.learned import Classifier
 from bot.domain.models import (
     Button,
@@ -34,7 +35,6 @@ from bot.services.teaching import TeachingService
 log = logging.getLogger(__name__)
 
 SMALL_TALK = frozenset({"greeting", "thanks", "none"})
-LANGUAGES = ("en", "ru", "es", "pt", "fr")
 _ORDER_NUMBER = re.compile(r"\b\d{6,20}\b")
 MAX_STORED_TEXT = 8000
 REMEMBERED_CHATS = 10_000
@@ -77,10 +77,11 @@ class BuyerService:
         self._remembered: dict[int, Sender] = {}  # chats whose stored name is up to date
 
     def _language(self, sender: Sender, order: Order | None) -> str:
-        for candidate in (order.buyer_language if order else "", sender.language_code[:2]):
-            if candidate in LANGUAGES:
-                return candidate
-        return self.config.default_language
+        return resolve_language(
+            order.buyer_language if order else None,
+            sender.language_code,
+            self.config.default_language,
+        )
 
     async def _to_sellers(self, uow: UnitOfWork, text: str) -> None:
         for seller in self.config.seller_chat_ids:
@@ -348,7 +349,7 @@ class BuyerService:
             (
                 Button(
                     self.presenter.buyer(language, "topic", intent=intent),
-                    callbacks.encode("clar", message_id, INTENTS.index(intent)),
+                    callbacks.encode("clar", message_id, name=intent),
                 ),
             )
             for intent in intents
@@ -356,11 +357,11 @@ class BuyerService:
         message = OutMessage(sender.chat_id, question, buttons, ref=f"clar:{message_id}")
         await uow.outbox.add(message, self.clock.now())
 
-    async def clarify(self, sender: Sender, message_id: int, intent_index: int) -> str:
-        """The buyer said which of two close intents their message is about: draft again."""
-        if not 0 <= intent_index < len(INTENTS):
-            raise StaleAction(f"unknown topic {intent_index}", key="unknown_topic")
-        intent = INTENTS[intent_index]
+    async def clarify(self, sender: Sender, message_id: int, topic: str | int) -> str:
+        """The buyer said which of two close intents their message is about: draft again.
+        ``topic`` is the intent's id (or, on a button sent before buttons carried names, its
+        position in :data:`INTENTS`)."""
+        intent = _intent_named(topic)
         async with self.store.transaction() as uow:
             message = await uow.conversations.message(message_id)
             if message is None or message.conversation_id is None:
@@ -385,13 +386,19 @@ class BuyerService:
             await self._draft(uow, sender, conversation, order, chosen, False, chosen=True)
             return topic
 
-    async def pick(self, sender: Sender, draft_id: int, index: int) -> str:
-        """The buyer tapped option ``index`` of a sent reply; returns the toast text."""
+    async def pick(self, sender: Sender, draft_id: int, option: str | int) -> str:
+        """The buyer tapped an option of a sent reply (``option``: its kind, or on a button
+        sent before buttons carried names, its position); returns the toast text."""
         async with self.store.transaction() as uow:
             draft = await uow.drafts.get(draft_id)
             if draft is None:
                 raise NotFound(f"draft {draft_id}", key="unknown_draft", draft_id=draft_id)
-            return await self._pick(uow, sender, draft, index)
+            if isinstance(option, str):
+                kinds = [o.kind for o in draft.options]
+                if option not in kinds:
+                    raise StaleAction("the offer is no longer open", key="offer_closed")
+                option = kinds.index(option)
+            return await self._pick(uow, sender, draft, option)
 
     async def _pick(self, uow: UnitOfWork, sender: Sender, draft: Draft, index: int) -> str:
         now = self.clock.now()
@@ -477,6 +484,17 @@ class BuyerService:
         )
         await self.cards.post(uow, draft, now)
         return draft.id
+
+
+def _intent_named(topic: str | int) -> str:
+    """The intent a "which topic?" button names (by id, or by position on older buttons)."""
+    if isinstance(topic, int):
+        if not 0 <= topic < len(INTENTS):
+            raise StaleAction(f"unknown topic {topic}", key="unknown_topic")
+        return INTENTS[topic]
+    if topic not in INTENTS:
+        raise StaleAction(f"unknown topic {topic!r}", key="unknown_topic")
+    return topic
 
 
 def _doubt(result: IntentResult) -> list[str]:

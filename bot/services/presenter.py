@@ -216,10 +216,10 @@ class Presenter:
             (
                 Button(
                     self.option_label(draft.language, option, order),
-                    callbacks.encode("pick", draft.id, idx),
+                    callbacks.encode("pick", draft.id, name=option.kind),
                 ),
             )
-            for idx, option in enumerate(draft.options)
+            for option in draft.options
             if option.enabled
         )
         return OutMessage(chat_id, draft.text, buttons, ref=f"reply:{draft.id}")

@@ -168,7 +168,7 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
         buyers: BuyerService,
         texts: Texts,
     ) -> None:
-        label = await buyers.pick(buyer, press.target, press.index)
+        label = await buyers.pick(buyer, press.target, press.name or press.index)
         await query.answer(await _chosen(texts, query, label))
 
     @buyer.callback_query(Press({"clar"}), OwnChat())
@@ -179,7 +179,7 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
         buyers: BuyerService,
         texts: Texts,
     ) -> None:
-        topic = await buyers.clarify(buyer, press.target, press.index)
+        topic = await buyers.clarify(buyer, press.target, press.name or press.index)
         await query.answer(await _chosen(texts, query, topic))
 
     @buyer.callback_query(Press(callbacks.BUYER_VERBS))

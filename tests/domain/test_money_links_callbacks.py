@@ -47,5 +47,19 @@ def test_callback_data_round_trip_and_garbage() -> None:
     assert len(data.encode()) <= 64
     assert callbacks.decode(data) == callbacks.Callback("pick", 123456789, 3)
     assert callbacks.decode("send:7") == callbacks.Callback("send", 7, 0)
-    for junk in (None, "", "send", "send:x", "nope:1", "send:1:2:3", "pick:1:z"):
+    for junk in (None, "", "send", "send:x", "nope:1", "send:1:2:3", "pick:1:Z!", "send:1:z"):
         assert callbacks.decode(junk) is None
+
+
+def test_buttons_carry_intents_and_options_by_name() -> None:
+    data = callbacks.encode("pick", 123456789, name="return_full_refund")
+    assert len(data.encode()) <= 64
+    assert callbacks.decode(data) == callbacks.Callback(
+        "pick", 123456789, name="return_full_refund"
+    )
+    assert callbacks.decode("clar:5:size_exchange") == callbacks.Callback(
+        "clar", 5, name="size_exchange"
+    )
+    assert callbacks.decode("clar:5:8") == callbacks.Callback("clar", 5, 8)  # sent before names
+    with pytest.raises(ValueError):
+        callbacks.encode("retopic", 1, name="Not A Name")

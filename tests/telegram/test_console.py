@@ -10,6 +10,8 @@ import pytest
 
 from bot.content.loader import Content
 from bot.content.paths import shipped_dir
+from bot.domain import callbacks
+from bot.domain.playbook import INTENTS
 from bot.settings import Policy, Settings
 from bot.wiring import load_content
 from tests.conftest import BUYER, ORDER_ID, ORDERS_HEADER, SELLER, World
@@ -282,3 +284,31 @@ async def test_several_messages_in_a_row_update_one_card(world: World) -> None:
     assert "20 days late" in cards[0] and "has not arrived" in cards[0]
     acks = [t for t in world.fake.texts(BUYER) if "seller" in t.lower()]
     assert len(acks) <= 1  # one acknowledgement, not one per message
+
+
+async def test_buttons_sent_before_they_carried_names_still_work(doubtful_world: World) -> None:
+    """Buttons name their intent or option now; a buyer may still press one sent earlier,
+    which carried the position in the list instead."""
+    world = doubtful_world
+    await world.linked_buyer()
+    await world.act(world.fake.says(BUYER, "it is stuck in customs and my parcel is late"))
+    question = world.fake.inbox(BUYER)[-1]
+    by_name = question["reply_markup"]["inline_keyboard"][1][0]["callback_data"]
+    assert by_name.endswith((":customs_fees", ":late_delivery"))
+    message_id = int(by_name.split(":")[1])
+    old = callbacks.encode("clar", message_id, INTENTS.index("customs_fees"))
+    await world.act(world.fake.presses(BUYER, question, old))
+    assert world.last(BUYER).endswith("✔ customs or import fees")
+    assert "Intent: customs_fees (100%)" in world.last(SELLER)
+
+
+async def test_option_buttons_sent_before_they_carried_names_still_work(world: World) -> None:
+    await world.linked_buyer()
+    await world.act(world.fake.says(BUYER, "the price dropped right after I paid, refund me"))
+    await world.act(world.fake.taps(SELLER, "Send"))
+    reply = world.fake.inbox(BUYER)[-1]
+    first = reply["reply_markup"]["inline_keyboard"][0][0]
+    assert first["callback_data"].split(":")[2].isidentifier()  # the option's kind
+    draft_id = int(first["callback_data"].split(":")[1])
+    await world.act(world.fake.presses(BUYER, reply, callbacks.encode("pick", draft_id, 0)))
+    assert first["text"] in world.fake.toasts(BUYER)[-1]

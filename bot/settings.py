@@ -28,7 +28,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-SUPPORTED_LANGUAGES = ("en", "ru", "es", "pt", "fr")
+from bot.domain.languages import BUYER_LANGUAGES
+
 TELEGRAM_API = "https://api.telegram.org"
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Telegram's secret_token alphabet
 
@@ -207,8 +208,8 @@ class Settings(BaseSettings):
     @classmethod
     def _language(cls, value: str) -> str:
         value = value.strip().lower()
-        if value not in SUPPORTED_LANGUAGES:
-            raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        if value not in BUYER_LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(BUYER_LANGUAGES)}")
         return value
 
     @classmethod

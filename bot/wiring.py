@@ -25,6 +25,7 @@ from bot.content.templates import TemplateRenderer
 from bot.domain.disputes import DisputeRules
 from bot.domain.followups import FollowupRules, QuietHours
 from bot.domain.intents import IntentMatcher, Phrase
+from bot.domain.languages import BUYER_LANGUAGES, SELLER_LANGUAGES
 from bot.domain.learned import TeachableMatcher
 from bot.domain.playbook import COMPLAINTS
 from bot.domain.ports import Clock
@@ -35,10 +36,10 @@ from bot.services.disputes import DisputeService
 from bot.services.followups import FollowupPlanner, PlanningConfig
 from bot.services.imports import ImportService
 from bot.services.linking import LinkService
-from bot.services.presenter import BUYER, SELLER, SELLER_LANGUAGES, Presenter
+from bot.services.presenter import BUYER, SELLER, Presenter
 from bot.services.stats import StatsConfig, StatsService
 from bot.services.teaching import TeachingService
-from bot.settings import SUPPORTED_LANGUAGES, DisputeSettings, Settings
+from bot.settings import DisputeSettings, Settings
 from bot.storage import backup
 from bot.storage.db import Database
 
@@ -54,7 +55,7 @@ DECLARED_TEMPLATES: tuple[tuple[str, str], ...] = (
 
 
 def required_templates(
-    buyer_languages: tuple[str, ...] = SUPPORTED_LANGUAGES,
+    buyer_languages: tuple[str, ...] = BUYER_LANGUAGES,
     seller_languages: tuple[str, ...] = SELLER_LANGUAGES,
 ) -> list[tuple[str, str, str]]:
     """(audience, language, name) the loader must find: buyer templates in every buyer
@@ -74,14 +75,14 @@ def load_content(settings: Settings) -> Content:
         settings.intents_dir or shipped_dir("intents"),
         settings.replies_dir or shipped_dir("replies"),
         settings.followups_file or shipped_file("followups.toml"),
-        SUPPORTED_LANGUAGES,
+        BUYER_LANGUAGES,
         required_templates(),
     )
 
 
 def load_intent_catalog(intents_dir: Path | None) -> IntentCatalog:
     """Only the intents (the shipped ones by default), for the intent tools; no templates."""
-    return load_intents(Path(intents_dir or shipped_dir("intents")), SUPPORTED_LANGUAGES)
+    return load_intents(Path(intents_dir or shipped_dir("intents")), BUYER_LANGUAGES)
 
 
 def intent_matcher(

@@ -19,8 +19,8 @@ from rapidfuzz import fuzz, process
 from bot.cli_intents import add_intent_commands, run_intent_command
 from bot.content.intents import load_intents
 from bot.content.paths import shipped_dir
+from bot.domain.languages import BUYER_LANGUAGES
 from bot.domain.text import normalize
-from bot.settings import SUPPORTED_LANGUAGES
 from bot.wiring import load_intent_catalog
 
 DEV = Path(__file__).parent / "data" / "intents_dev.jsonl"
@@ -56,7 +56,7 @@ async def test_dev_set_meets_the_targets(capsys: pytest.CaptureFixture[str]) -> 
     assert report["total"] >= 500
     assert report["accuracy"] >= MIN_ACCURACY, summary
     assert report["macro_f1"] >= MIN_MACRO_F1, summary
-    assert set(report["per_language"]) == set(SUPPORTED_LANGUAGES)
+    assert set(report["per_language"]) == set(BUYER_LANGUAGES)
     for lang, accuracy in report["per_language"].items():
         assert accuracy >= MIN_LANGUAGE_ACCURACY, (lang, summary)
     assert report["none_false_accept"] <= MAX_NONE_FALSE_ACCEPT, report["none_false_accept"]
@@ -69,7 +69,7 @@ def test_dev_set_shape() -> None:
     intents = {r["intent"] for r in records}
     langs = [r["lang"] for r in records]
     assert len(records) >= 500 and len(intents) == 20
-    assert set(langs) == set(SUPPORTED_LANGUAGES)
+    assert set(langs) == set(BUYER_LANGUAGES)
     assert sum(r["intent"] == "none" for r in records) >= 40
 
 
@@ -79,7 +79,7 @@ def _near_copies(path: Path) -> list[tuple[int, str, int]]:
     Only our own phrase is reported, never the evaluation line: the message of a failing test
     must not leak an evaluation set into the examples.
     """
-    catalog = load_intents(shipped_dir("intents"), SUPPORTED_LANGUAGES)
+    catalog = load_intents(shipped_dir("intents"), BUYER_LANGUAGES)
     phrases = [normalize(p.text) for p in catalog.phrases]
     originals = [p.text for p in catalog.phrases]
     copies = []
@@ -145,7 +145,7 @@ async def test_classify_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
 async def test_export_prints_every_example(capsys: pytest.CaptureFixture[str]) -> None:
     assert await run_intent_command(_parse("intents", "export"), SETTINGS) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    catalog = load_intents(shipped_dir("intents"), SUPPORTED_LANGUAGES)
+    catalog = load_intents(shipped_dir("intents"), BUYER_LANGUAGES)
     examples = [p for p in catalog.phrases if not p.keyword and not p.negative]
     assert len(rows) == len(examples)
     assert set(rows[0]) == {"text", "intent", "lang"}

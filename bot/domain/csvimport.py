@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from bot.domain.errors import ImportRejected
+from bot.domain.languages import BUYER_LANGUAGES
 from bot.domain.models import CatalogItem, Order, OrderStatus
 from bot.domain.money import Money, decimals
 
@@ -86,7 +87,7 @@ _SIGN_CURRENCIES = {
 PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,30}(?:\.[0-9]{1,30})?")
 """A plain decimal (``29.90``): what the order API accepts as an amount."""
 _QUANTITY = re.compile(r"[0-9]{1,6}")
-_LANGS = {"", "en", "ru", "es", "pt", "fr"}
+_LANGS = {"", *BUYER_LANGUAGES}
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 # Embedding, override and isolate controls: they make text read differently than it is.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")

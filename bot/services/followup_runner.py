@@ -35,6 +35,7 @@ from bot.domain.followups import (
     decide,
     message_facts,
 )
+from bot.domain.languages import resolve_language
 from bot.domain.models import Option, Order, OutMessage
 from bot.domain.playbook import SellerPolicy, plan_reply
 from bot.domain.ports import (
@@ -56,7 +57,6 @@ from bot.services.followups import FollowupPlanner
 log = logging.getLogger(__name__)
 
 INTERRUPTED = "interrupted while sending: Telegram may have it, so it is not sent again"
-LANGUAGES = ("en", "ru", "es", "pt", "fr")
 APPROVAL_INTENTS = {"late_delivery": "late_delivery", "protection_expiring": "order_status"}
 
 
@@ -293,10 +293,8 @@ class FollowupRunner:
 
     async def _buyer(self, uow: UnitOfWork, order: Order, chat: int) -> tuple[str, str]:
         hint, name = await uow.followups.buyer_profile(chat)
-        for candidate in (order.buyer_language, hint[:2]):
-            if candidate in LANGUAGES:
-                return candidate, order.buyer_name or name
-        return self.config.default_language, order.buyer_name or name
+        language = resolve_language(order.buyer_language, hint, self.config.default_language)
+        return language, order.buyer_name or name
 
     def _context(
         self, rule: str, facts: OrderFacts, order: Order, name: str, now: datetime

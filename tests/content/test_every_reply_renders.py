@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from bot.content.loader import Content
+from bot.domain.languages import BUYER_LANGUAGES as LANGUAGES
 from bot.domain.models import CatalogItem, Order, OrderStatus
 from bot.domain.money import Money
 from bot.domain.playbook import INTENTS, SellerPolicy, plan_reply
@@ -43,7 +44,6 @@ SITUATIONS = {
     "no_order": None,
 }  # fmt: skip
 ITEM = CatalogItem("CS", Money(Decimal("21.90"), "USD"), "Cloth shoes", "Sale", None, "38 = 24cm")
-LANGUAGES = ("en", "ru", "es", "pt", "fr")
 
 
 @pytest.mark.parametrize("intent", INTENTS)

@@ -10,7 +10,7 @@ import pytest
 from bot.content.intents import ALLOWED_KEYS, load_intents
 from bot.content.paths import shipped_dir
 from bot.domain.errors import ContentError
-from bot.settings import SUPPORTED_LANGUAGES
+from bot.domain.languages import BUYER_LANGUAGES
 
 LABELS = {
     "price_drop", "order_status", "late_delivery", "not_received", "damaged_item", "wrong_item",
@@ -33,10 +33,10 @@ def _line(path: Path, needle: str) -> int:
 
 
 def test_shipped_intents_are_valid_and_complete() -> None:
-    catalog = load_intents(shipped_dir("intents"), SUPPORTED_LANGUAGES)
+    catalog = load_intents(shipped_dir("intents"), BUYER_LANGUAGES)
     assert set(catalog.intents) == LABELS
     for intent in LABELS:
-        for lang in SUPPORTED_LANGUAGES:
+        for lang in BUYER_LANGUAGES:
             assert any(
                 p.intent == intent and p.lang == lang and not p.keyword and not p.negative
                 for p in catalog.phrases
@@ -48,7 +48,7 @@ def test_unknown_key(copy: Path) -> None:
     path = copy / "thanks.toml"
     path.write_text('synonyms = ["x"]\n' + path.read_text("utf-8"), "utf-8")
     with pytest.raises(ContentError) as err:
-        load_intents(copy, SUPPORTED_LANGUAGES)
+        load_intents(copy, BUYER_LANGUAGES)
     assert f"{path}:{_line(path, 'synonyms')}:" in str(err.value)
     assert "unknown key 'synonyms'" in str(err.value)
 
@@ -60,7 +60,7 @@ def test_empty_list(copy: Path) -> None:
     end = text.index("]", start)
     path.write_text(text[:start] + "fr = []" + text[end + 1 :], "utf-8")
     with pytest.raises(ContentError) as err:
-        load_intents(copy, SUPPORTED_LANGUAGES)
+        load_intents(copy, BUYER_LANGUAGES)
     assert f"{path}:{_line(path, 'fr = []')}:" in str(err.value)
     assert "examples.fr must be a non-empty list" in str(err.value)
 
@@ -71,7 +71,7 @@ def test_same_example_under_two_intents(copy: Path) -> None:
     # "buenas tardes" is a greeting example; put it (with other case/accents) under thanks too
     path.write_text(text.replace("es = [", 'es = [\n  "BUÉNAS TARDES",', 1), "utf-8")
     with pytest.raises(ContentError) as err:
-        load_intents(copy, SUPPORTED_LANGUAGES)
+        load_intents(copy, BUYER_LANGUAGES)
     message = str(err.value)
     assert "BUÉNAS TARDES" in message and "greeting.toml" in message
     assert "one intent only" in message
@@ -86,7 +86,7 @@ def test_unsupported_language(copy: Path) -> None:
         path.read_text("utf-8").replace("[examples]", '[examples]\nde = ["hallo"]', 1), "utf-8"
     )
     with pytest.raises(ContentError) as err:
-        load_intents(copy, SUPPORTED_LANGUAGES)
+        load_intents(copy, BUYER_LANGUAGES)
     assert f"{path}:{_line(path, 'de = ')}:" in str(err.value)
     assert "language 'de'" in str(err.value)
 
@@ -95,7 +95,7 @@ def test_negative_phrases_are_validated_too(copy: Path) -> None:
     path = copy / "thanks.toml"
     path.write_text(path.read_text("utf-8") + '\n[negative]\nxx = ["thanks but no"]\n', "utf-8")
     with pytest.raises(ContentError) as err:
-        load_intents(copy, SUPPORTED_LANGUAGES)
+        load_intents(copy, BUYER_LANGUAGES)
     assert f"{path}:{_line(path, 'xx = ')}:" in str(err.value)
 
 
@@ -104,7 +104,7 @@ def test_negative_phrases_load(copy: Path) -> None:
     path.write_text(
         path.read_text("utf-8") + '\n[negative]\nen = ["thanks but it arrived broken"]\n', "utf-8"
     )
-    catalog = load_intents(copy, SUPPORTED_LANGUAGES)
+    catalog = load_intents(copy, BUYER_LANGUAGES)
     negatives = [p for p in catalog.phrases if p.negative and p.intent == "thanks"]
     assert [(p.intent, p.text) for p in negatives] == [("thanks", "thanks but it arrived broken")]
     # the shipped files' own negative phrases load too (e.g. "don't cancel" under cancel_order)
@@ -115,7 +115,7 @@ def test_broken_toml_and_wrong_intent_id(copy: Path) -> None:
     path = copy / "thanks.toml"
     path.write_text(path.read_text("utf-8").replace('intent = "thanks"', 'intent = "thank"'))
     with pytest.raises(ContentError, match=rf"{path}:1: intent = 'thank' must equal"):
-        load_intents(copy, SUPPORTED_LANGUAGES)
+        load_intents(copy, BUYER_LANGUAGES)
     path.write_text("intent = \n", "utf-8")
     with pytest.raises(ContentError, match=str(path)):
-        load_intents(copy, SUPPORTED_LANGUAGES)
+        load_intents(copy, BUYER_LANGUAGES)

@@ -23,13 +23,13 @@ from bot.domain.errors import (
     ParleyError,
     StaleAction,
 )
+from bot.domain.languages import BUYER_LANGUAGES, SELLER_LANGUAGES
 from bot.services import refusals
 from bot.services.refusals import BUYER, SELLER, TEMPLATES, refusal
-from bot.settings import SUPPORTED_LANGUAGES, Settings
+from bot.settings import Settings
 from bot.wiring import load_content
 
-SELLER_LANGUAGES = ("en", "zh")
-LANGUAGES = {BUYER: SUPPORTED_LANGUAGES, SELLER: SELLER_LANGUAGES}
+LANGUAGES = {BUYER: BUYER_LANGUAGES, SELLER: SELLER_LANGUAGES}
 RENDERER = TemplateRenderer(shipped_dir("replies"))
 CASES = [(audience, lang, name) for audience, name in TEMPLATES for lang in LANGUAGES[audience]]
 

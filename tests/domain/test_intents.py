@@ -10,14 +10,14 @@ import pytest
 from bot.content.intents import load_intents
 from bot.content.paths import shipped_dir
 from bot.domain.intents import NONE, IntentMatcher, LanguageDetector, Phrase
+from bot.domain.languages import BUYER_LANGUAGES
 from bot.domain.text import fold, latin_to_cyrillic, normalize
-from bot.settings import SUPPORTED_LANGUAGES
 from bot.wiring import intent_matcher
 
 
 @pytest.fixture(scope="module")
 def matcher() -> IntentMatcher:
-    catalog = load_intents(shipped_dir("intents"), SUPPORTED_LANGUAGES)
+    catalog = load_intents(shipped_dir("intents"), BUYER_LANGUAGES)
     return intent_matcher(catalog.phrases, "en")  # trained once, then from the disk cache
 
 

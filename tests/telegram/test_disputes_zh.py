@@ -12,9 +12,10 @@ import pytest
 from bot.content.loader import Content
 from bot.content.samples import sample_context
 from bot.domain.disputes import DAY, Dispute, DisputeRules, DisputeState
+from bot.domain.languages import SELLER_LANGUAGES
 from bot.scheduling.jobs import run_dispute_reminders
 from bot.services import dispute_texts
-from bot.services.presenter import SELLER, SELLER_LANGUAGES, Presenter
+from bot.services.presenter import SELLER, Presenter
 from tests.conftest import ORDER_ID, START, World
 from tests.conftest import SELLER as SELLER_CHAT
 from tests.telegram.test_disputes import STATS_ORDERS

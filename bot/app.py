@@ -135,6 +135,7 @@ async def build_app(
     from bot.api.metrics import Metrics, Sources
     from bot.telegram.disputes import build_dispute_router
     from bot.telegram.handlers import build_routers
+    from bot.telegram.middlewares import SenderMiddleware
     from bot.telegram.notifier import TelegramNotifier
     from bot.telegram.polling import Poller
     from bot.telegram.session import StatusAwareSession
@@ -190,6 +191,8 @@ async def build_app(
         stats=stats,
         texts=texts,
     )
+    for observer in (dispatcher.message, dispatcher.callback_query):
+        observer.outer_middleware(SenderMiddleware())
     dispatcher.include_routers(build_dispute_router(sellers_ids), *build_routers(sellers_ids))
     inbox = InboxService(db, clock)
     sellers_set = frozenset(sellers_ids)

@@ -32,26 +32,26 @@ def build_dispute_router(seller_chat_ids: tuple[int, ...]) -> Router:
 
     @router.message(Command("dispute"))
     async def dispute(
-        message: Message, command: CommandObject, seller: Sender, disputes: DisputeService
+        message: Message, command: CommandObject, sender: Sender, disputes: DisputeService
     ) -> None:
-        await disputes.command(seller, command.args)
+        await disputes.command(sender, command.args)
 
     @router.message(Command("disputes"))
-    async def open_disputes(message: Message, seller: Sender, disputes: DisputeService) -> None:
-        await disputes.list_open(seller)
+    async def open_disputes(message: Message, sender: Sender, disputes: DisputeService) -> None:
+        await disputes.list_open(sender)
 
     @router.message(Command("stats"))
-    async def stats(message: Message, seller: Sender, stats: StatsService) -> None:
-        await stats.send(seller)
+    async def stats(message: Message, sender: Sender, stats: StatsService) -> None:
+        await stats.send(sender)
 
     @router.callback_query()
     async def dispute_button(
-        query: CallbackQuery, press: DisputePress, seller: Sender, disputes: DisputeService
+        query: CallbackQuery, press: DisputePress, sender: Sender, disputes: DisputeService
     ) -> None:
         if press.event is None:
-            answer = await disputes.open_from_conversation(seller, press.target)
+            answer = await disputes.open_from_conversation(sender, press.target)
         else:
-            answer = await disputes.step(seller, press.target, press.event)
+            answer = await disputes.step(sender, press.target, press.event)
         await query.answer(answer[:200])
 
     return router

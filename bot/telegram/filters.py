@@ -25,8 +25,9 @@ The rule (issue 10; the team-console issue will tighten the group case with a pe
   from_user.id``). The services then check that the conversation is that chat's.
 * **Buyer messages** come from private chats whose user is the sender.
 
-Filters hand the handlers what they decoded: ``seller`` / ``buyer`` (a :class:`Sender`) and
-``press`` (a :class:`~bot.domain.callbacks.Callback`).
+The person acting comes to every handler as ``sender`` (a :class:`Sender`, injected by
+:class:`~bot.telegram.middlewares.SenderMiddleware`); these filters decide whether that sender
+may act, and :class:`Press` hands the decoded button as ``press``.
 """
 
 from __future__ import annotations
@@ -86,17 +87,17 @@ class InSellerChat(Filter):
 
 
 class SellerGate(Filter):
-    """The sender may act as the seller here; hands ``seller``: the seller chat, named after
-    the person (so a card says who pressed Send)."""
+    """The sender may act as the seller here (``sender`` is then the seller chat, named after
+    the person, so a card says who pressed Send)."""
 
     def __init__(self, seller_chat_ids: Collection[int]) -> None:
         self.seller_chat_ids = frozenset(seller_chat_ids)
 
-    async def __call__(self, event: Event) -> bool | dict[str, Any]:
+    async def __call__(self, event: Event) -> bool:
         chat = chat_of(event)
-        if chat is None or not may_act_as_seller(chat.id, event.from_user, self.seller_chat_ids):
-            return False
-        return {"seller": sender(chat.id, event.from_user)}
+        return chat is not None and may_act_as_seller(
+            chat.id, event.from_user, self.seller_chat_ids
+        )
 
 
 class Press(Filter):
@@ -121,14 +122,17 @@ class Press(Filter):
 
 
 class OwnChat(Filter):
-    """A message or button in the private chat of the person who sent or pressed it; hands
-    ``buyer`` (whose chat id is the person's user id)."""
+    """A message or button in the private chat of the person who sent or pressed it (so
+    ``sender`` is that person's own chat)."""
 
-    async def __call__(self, event: Event) -> bool | dict[str, Any]:
+    async def __call__(self, event: Event) -> bool:
         chat, user = chat_of(event), event.from_user
-        if chat is None or user is None or chat.type != "private" or chat.id != user.id:
-            return False
-        return {"buyer": sender(user.id, user)}
+        return (
+            chat is not None
+            and user is not None
+            and chat.type == "private"
+            and (chat.id == user.id)
+        )
 
 
 async def refuse(event: Event, why: str, texts: Texts, reason: str = SELLER_ONLY) -> None:

@@ -51,8 +51,9 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
 
     Who may do what is decided by :mod:`bot.telegram.filters`: the guard turns away every
     update in a seller chat from someone who may not act as the seller there (so it never
-    reaches the buyer side either); the seller router then acts for ``seller``, the buyer
-    router for the person in their own private chat.
+    reaches the buyer side either); the seller router then acts for ``sender`` as the seller,
+    the buyer router for the person in their own private chat. ``sender`` is injected by
+    :class:`~bot.telegram.middlewares.SenderMiddleware`.
     """
     gate = SellerGate(seller_chat_ids)
 
@@ -74,54 +75,54 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
 
     @seller.message(CommandStart())
     @seller.message(Command("help"))
-    async def seller_start(message: Message, seller: Sender, sellers: SellerService) -> None:
-        await sellers.register(seller)
+    async def seller_start(message: Message, sender: Sender, sellers: SellerService) -> None:
+        await sellers.register(sender)
 
     @seller.message(Command("cancel"))
-    async def seller_cancel(message: Message, seller: Sender, sellers: SellerService) -> None:
-        await sellers.cancel_edit(seller)
-        await sellers.text(seller, "")  # shows the help again
+    async def seller_cancel(message: Message, sender: Sender, sellers: SellerService) -> None:
+        await sellers.cancel_edit(sender)
+        await sellers.text(sender, "")  # shows the help again
 
     @seller.message(Command("inbox"))
-    async def seller_inbox(message: Message, seller: Sender, sellers: SellerService) -> None:
-        await sellers.inbox(seller)
+    async def seller_inbox(message: Message, sender: Sender, sellers: SellerService) -> None:
+        await sellers.inbox(sender)
 
     @seller.message(Command("order"))
     async def seller_order(
-        message: Message, command: CommandObject, seller: Sender, sellers: SellerService
+        message: Message, command: CommandObject, sender: Sender, sellers: SellerService
     ) -> None:
-        await sellers.order(seller, command.args or "")
+        await sellers.order(sender, command.args or "")
 
     @seller.message(Command("end"))
-    async def seller_end(message: Message, seller: Sender, sellers: SellerService) -> None:
-        await sellers.end(seller)
+    async def seller_end(message: Message, sender: Sender, sellers: SellerService) -> None:
+        await sellers.end(sender)
 
     @seller.message(F.text)
-    async def seller_text(message: Message, seller: Sender, sellers: SellerService) -> None:
-        await sellers.text(seller, message.text or "")
+    async def seller_text(message: Message, sender: Sender, sellers: SellerService) -> None:
+        await sellers.text(sender, message.text or "")
 
     @seller.message()
-    async def seller_other(message: Message, seller: Sender, sellers: SellerService) -> None:
-        await sellers.text(seller, message.caption or "")
+    async def seller_other(message: Message, sender: Sender, sellers: SellerService) -> None:
+        await sellers.text(sender, message.caption or "")
 
     @seller.callback_query(Press({"topic"}))
     async def seller_topics(
-        query: CallbackQuery, press: callbacks.Callback, seller: Sender, topics: TopicService
+        query: CallbackQuery, press: callbacks.Callback, sender: Sender, topics: TopicService
     ) -> None:
-        await query.answer(await topics.show(seller, press.target))
+        await query.answer(await topics.show(sender, press.target))
 
     @seller.callback_query(Press({"retopic"}))
     async def seller_retopic(
-        query: CallbackQuery, press: callbacks.Callback, seller: Sender, topics: TopicService
+        query: CallbackQuery, press: callbacks.Callback, sender: Sender, topics: TopicService
     ) -> None:
-        await query.answer(await topics.choose(seller, press.target, press.name), show_alert=True)
+        await query.answer(await topics.choose(sender, press.target, press.name), show_alert=True)
 
     @seller.callback_query()
     async def seller_button(
-        query: CallbackQuery, press: callbacks.Callback, seller: Sender, sellers: SellerService
+        query: CallbackQuery, press: callbacks.Callback, sender: Sender, sellers: SellerService
     ) -> None:
         if press.verb == "tog":
-            await query.answer(await sellers.toggle(seller, press.target, press.index))
+            await query.answer(await sellers.toggle(sender, press.target, press.index))
             return
         actions: dict[str, Callable[[Sender, int], Awaitable[str]]] = {
             "send": sellers.send,
@@ -135,7 +136,7 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
             "ecancel": sellers.cancel_edit,
             "done": sellers.done,
         }
-        await query.answer(await actions[press.verb](seller, press.target))
+        await query.answer(await actions[press.verb](sender, press.target))
 
     buyer = Router(name="buyer")
     buyer.message.filter(F.chat.type == "private")
@@ -146,40 +147,43 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
 
     @buyer.message(CommandStart(), OwnChat())
     async def buyer_start(
-        message: Message, command: CommandObject, buyer: Sender, buyers: BuyerService
+        message: Message, command: CommandObject, sender: Sender, buyers: BuyerService
     ) -> None:
-        await buyers.start(buyer, command.args)
+        await buyers.start(sender, command.args)
 
     @buyer.message(F.text, OwnChat())
-    async def buyer_text(message: Message, buyer: Sender, buyers: BuyerService) -> None:
-        await buyers.message(buyer, message.text or "")
+    async def buyer_text(message: Message, sender: Sender, buyers: BuyerService) -> None:
+        await buyers.message(sender, message.text or "")
 
     @buyer.message(OwnChat())
-    async def buyer_other(message: Message, buyer: Sender, buyers: BuyerService) -> None:
+    async def buyer_other(message: Message, sender: Sender, buyers: BuyerService) -> None:
         await buyers.message(
-            buyer, message.caption or "", kind=_content_kind(message), message_id=message.message_id
+            sender,
+            message.caption or "",
+            kind=_content_kind(message),
+            message_id=message.message_id,
         )
 
     @buyer.callback_query(Press({"pick"}), OwnChat())
     async def buyer_pick(
         query: CallbackQuery,
         press: callbacks.Callback,
-        buyer: Sender,
+        sender: Sender,
         buyers: BuyerService,
         texts: Texts,
     ) -> None:
-        label = await buyers.pick(buyer, press.target, press.name or press.index)
+        label = await buyers.pick(sender, press.target, press.name or press.index)
         await query.answer(await _chosen(texts, query, label))
 
     @buyer.callback_query(Press({"clar"}), OwnChat())
     async def buyer_clarify(
         query: CallbackQuery,
         press: callbacks.Callback,
-        buyer: Sender,
+        sender: Sender,
         buyers: BuyerService,
         texts: Texts,
     ) -> None:
-        topic = await buyers.clarify(buyer, press.target, press.name or press.index)
+        topic = await buyers.clarify(sender, press.target, press.name or press.index)
         await query.answer(await _chosen(texts, query, topic))
 
     @buyer.callback_query(Press(callbacks.BUYER_VERBS))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.domain.errors import NotFound, ParleyError
+from bot.domain.languages import BUYER_LANGUAGES
 from bot.domain.learned import (
     MAX_TEXT,
     Conflict,
@@ -21,7 +22,6 @@ from bot.domain.learned import (
     comparable,
 )
 from bot.domain.ports import Clock, Store, UnitOfWork
-from bot.domain.text import LANGUAGES as BUYER_LANGUAGES
 
 
 class CannotLearn(ParleyError):

@@ -205,6 +205,19 @@ def mask_entities(text: str, spans: list[tuple[int, int, str]] | None = None) ->
     return "".join(out)
 
 
+def order_numbers(text: str) -> list[str]:
+    """The order numbers ``text`` mentions, in order of appearance.
+
+    The one rule for an order number (:func:`scan_entities` reads them the same way): 16
+    digits standing alone, not a phone number and not an amount.
+    """
+    return [match.group(1) for match in _order_matches(text)]
+
+
+def _order_matches(text: str) -> list[re.Match[str]]:
+    return [m for m in _ORDER.finditer(text) if not _is_phone_context(text, m.start())]
+
+
 def scan_entities(text: str) -> tuple[Entities, list[tuple[int, int, str]]]:
     """Entities of ``text`` and their spans as (start, end, kind) with kind a PLACEHOLDERS key."""
     if not _ANY_DIGIT.search(text):
@@ -216,9 +229,7 @@ def scan_entities(text: str) -> tuple[Entities, list[tuple[int, int, str]]]:
         return all(end <= a or start >= b for a, b in taken)
 
     orders: list[str] = []
-    for match in _ORDER.finditer(text):
-        if _is_phone_context(text, match.start()):
-            continue
+    for match in _order_matches(text):
         orders.append(match.group(1))
         taken.append(match.span())
         kinds.append("order")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.domain import callbacks, links
 from bot.domain.choices import match_choice
 from bot.domain.disputes import DisputeRules, day_number, timeline
+from bot.domain.entities import order_numbers
 from bot.domain.errors import LinkRefused, NotAllowed, NotFound, RenderError, StaleAction
 from bot.domain.intents import IntentResult
 from bot.domain.languages import resolve_language
@@ -35,7 +35,6 @@ from bot.services.teaching import TeachingService
 log = logging.getLogger(__name__)
 
 SMALL_TALK = frozenset({"greeting", "thanks", "none"})
-_ORDER_NUMBER = re.compile(r"\b\d{6,20}\b")
 MAX_STORED_TEXT = 8000
 REMEMBERED_CHATS = 10_000
 MAX_CARD_MESSAGES = 8  # the latest unanswered messages a card quotes…
@@ -508,8 +507,9 @@ def _doubt(result: IntentResult) -> list[str]:
 
 
 def _pick_order(orders: list[Order], text: str) -> Order | None:
-    """The order a message is about: one whose number it mentions, else the latest linked."""
-    mentioned = set(_ORDER_NUMBER.findall(text))
+    """The order a message is about: one whose number it mentions (as the entity scanner
+    reads order numbers), else the latest linked."""
+    mentioned = set(order_numbers(text))
     for order in orders:
         if order.order_id in mentioned:
             return order

@@ -77,22 +77,41 @@ class Featurizer:
         """Known feature ids and their L2-normalised weights (unknown ones count in the norm)."""
         counts = Counter(feats)
         get = self.ids.get
-        known_ids: list[int] = []
-        known_tf: list[int] = []
-        unknown2 = 0.0
+        known: dict[int, int] = {}
+        unknown: dict[str, int] = {}
         for feat, tf in counts.items():
             idx = get(feat)
             if idx is None:
-                weight = (1.0 + math.log(tf)) * self.default_idf
-                unknown2 += weight * weight
+                unknown[feat] = tf
             else:
-                known_ids.append(idx)
-                known_tf.append(tf)
-        ids = np.array(known_ids, dtype=np.int64)
-        weights = (1.0 + np.log(np.array(known_tf, dtype=np.float64))) * self.idf[ids]
+                known[idx] = tf
+        return self.weigh(known, unknown)
+
+    def weigh(self, known: dict[int, int], unknown: dict[str, int]) -> tuple[IntArray, FloatArray]:
+        """:meth:`vector` from the counts of the known feature ids and of the unknown names,
+        each in order of first occurrence (the order fixes how the sums round)."""
+        unknown2 = 0.0
+        for count in unknown.values():
+            weight = (1.0 + math.log(count)) * self.default_idf
+            unknown2 += weight * weight
+        n = len(known)
+        ids = np.fromiter(known, dtype=np.int64, count=n)
+        tf = np.fromiter(known.values(), dtype=np.float64, count=n)
+        weights = (1.0 + np.log(tf)) * self.idf[ids]
         norm = math.sqrt(float(weights @ weights) + unknown2) or 1.0
         result: FloatArray = weights / norm
         return ids, result
+
+    def word_features(self, stems: Sequence[str], known: list[int], unknown: list[str]) -> None:
+        """Append the ids of the known stem and stem-bigram features of :meth:`features` to
+        ``known`` and the names of the unknown ones to ``unknown``, in order."""
+        get = self.ids.get
+        for name in [f"w{s}" for s in stems] + [f"b{a} {b}" for a, b in pairwise(stems)]:
+            idx = get(name)
+            if idx is None:
+                unknown.append(name)
+            else:
+                known.append(idx)
 
 
 _CHAR_WEIGHT = 1.0
@@ -104,6 +123,3 @@ def _char_grams(token: str) -> tuple[str, ...]:
     if len(padded) <= 5:
         return (f"c{padded}",)
     return tuple(f"c{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1))
-
-
-# ----------------------------------------------------------------------------- matcher

@@ -32,15 +32,21 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
+try:  # scipy's compiled sparse-matrix loops (scipy comes with scikit-learn)
+    from scipy.sparse import _sparsetools
+except ImportError:  # pragma: no cover - then numpy does the same sums, a little slower
+    _sparsetools = None
+
 from bot.domain.entities import PLACEHOLDERS, Entities, mask_entities, scan_entities
 from bot.domain.features import Featurizer
-from bot.domain.language import LanguageDetector
-from bot.domain.linear import BlockVectorizer, LinearModel, linear_features
+from bot.domain.language import WORD_CACHE, LanguageDetector
+from bot.domain.linear import BlockVectorizer, LinearModel, char_grams, linear_features
 from bot.domain.text import (
     FUNCTION_WORDS,
     LANGUAGES,
@@ -228,6 +234,23 @@ class IntentMatcher:
             index = self._keyword_index.setdefault(lang, {})
             for kw in kws:
                 index.setdefault(kw.stems[0], []).append(kw)
+        self._neg_intent: list[int] = self._ex_intent[self._n_positive :].tolist()
+        self._init_caches()
+
+    def _init_caches(self) -> None:
+        # per word: the ids of its character n-grams in both models (see _word_features)
+        self._word_cache = lru_cache(maxsize=WORD_CACHE)(self._word_features)
+        # per (language, foreign_factor): what each example's similarity is multiplied by
+        self._lang_factors: dict[tuple[int, float], FloatArray] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        del state["_word_cache"], state["_lang_factors"]  # caches, rebuilt on loading
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._init_caches()
 
     def _build_index(self, vectors: list[tuple[IntArray, FloatArray]]) -> None:
         n_features = len(self._featurizer.ids)
@@ -235,9 +258,11 @@ class IntentMatcher:
         cols = np.concatenate([ids for ids, _ in vectors])
         vals = np.concatenate([w for _, w in vectors])
         order = np.argsort(cols, kind="stable")
-        self._post_rows = rows[order].astype(np.int64)
+        # 32-bit positions: half the memory to read per message (and what scipy's kernels take)
+        self._post_rows = rows[order].astype(np.int32)
         self._post_vals = vals[order]
-        self._post_ptr = np.searchsorted(cols[order], np.arange(n_features + 1))
+        self._post_ptr = np.searchsorted(cols[order], np.arange(n_features + 1)).astype(np.int32)
+        self._post_len = np.diff(self._post_ptr)
 
     def _train_linear(self, examples: list[Phrase], strength: float) -> None:
         """The logistic regression over the example phrases (see :mod:`bot.domain.linear`)."""
@@ -265,21 +290,41 @@ class IntentMatcher:
         n = len(self._examples)
         if len(ids) == 0:
             return np.zeros(n)
-        starts = self._post_ptr[ids]
-        ends = self._post_ptr[ids + 1]
-        lengths = ends - starts
-        total = int(lengths.sum())
+        lengths = self._post_len[ids]
+        ends = np.empty(len(ids) + 1, dtype=np.int32)
+        ends[0] = 0
+        np.cumsum(lengths, out=ends[1:])
+        total = int(ends[-1])
         if total == 0:
             return np.zeros(n)
-        # gather all postings of the message's features in one go
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
-        sims: FloatArray = np.bincount(
-            self._post_rows[offsets],
-            weights=self._post_vals[offsets] * np.repeat(weights, lengths),
-            minlength=n,
-        ).astype(np.float64, copy=False)
-        lang_id = LANGUAGES.index(language)
-        sims[self._ex_lang != lang_id] *= self.foreign_factor
+        sims: FloatArray
+        if _sparsetools is not None:
+            # the message's postings copied into one run (csr_row_index), then every posting
+            # adds its value times the feature's weight to its example (csc_matvec): the same
+            # products added in the same order as the numpy code below, in two C loops
+            rows = np.empty(total, dtype=np.int32)
+            values = np.empty(total)
+            _sparsetools.csr_row_index(
+                len(ids), ids.astype(np.int32), self._post_ptr, self._post_rows,
+                self._post_vals, rows, values,
+            )  # fmt: skip
+            sims = np.zeros(n)
+            _sparsetools.csc_matvec(n, len(ids), ends, rows, values, weights, sims)
+        else:
+            # gather all postings of the message's features in one go: posting j of feature
+            # f sits at _post_ptr[f] + j, and lands at ends[f] + j of the gathered run
+            offsets = np.repeat(self._post_ptr[ids] - ends[:-1], lengths)
+            offsets += np.arange(total)
+            contributions = self._post_vals[offsets]
+            contributions *= np.repeat(weights, lengths)
+            counted = np.bincount(self._post_rows[offsets], weights=contributions, minlength=n)
+            sims = counted.astype(np.float64, copy=False)
+        key = (LANGUAGES.index(language), self.foreign_factor)
+        factor = self._lang_factors.get(key)
+        if factor is None:  # 1 for the message's language, foreign_factor for the others
+            factor = np.where(self._ex_lang == key[0], 1.0, self.foreign_factor)
+            self._lang_factors[key] = factor
+        sims *= factor
         return sims
 
     def language_of(self, text: str, hint: str | None = None) -> str:
@@ -314,10 +359,10 @@ class IntentMatcher:
             for t, s in zip(tokens, stems, strict=True)
         ):
             return Reading(language, entities, words, None, "no known word in the message")
-        ids, weights = self._featurizer.vector(self._featurizer.features(tokens, stems))
+        (ids, weights), linear = self._vectors(tokens, stems)
         sims = self._similarities(ids, weights, language)
         knn, best_example = self._intent_scores(sims)
-        logits = self._linear.logits(*self._vectorizer.vector(linear_features(tokens, stems)))
+        logits = self._linear.logits(*linear)
         logits += self.knn_weight * knn
         for intent_id, vocab in self._standalone.items():
             covered = sum(s in vocab for s in stems) / len(stems)
@@ -334,11 +379,56 @@ class IntentMatcher:
         if (
             late is not None
             and status is not None
-            and ELAPSED.search(raw)
             and status in np.argsort(-logits)[:2]
+            and ELAPSED.search(raw)
         ):
             logits[late] += self.elapsed_bonus
         return Reading(language, entities, words, logits, "", sims, best_example, matched)
+
+    def _vectors(
+        self, tokens: list[str], stems: list[str]
+    ) -> tuple[tuple[IntArray, FloatArray], tuple[IntArray, FloatArray]]:
+        """The message's vectors for the nearest examples and for the linear model: the same
+        as ``Featurizer.vector(Featurizer.features(...))`` and ``BlockVectorizer.vector(
+        linear_features(...))``, feature for feature and in the same order, from the words'
+        cached n-gram ids instead of feature names looked up one by one."""
+        knn: list[int] = []
+        unknown: list[str] = []
+        lin: list[int] = []
+        self._featurizer.word_features(stems, knn, unknown)
+        self._vectorizer.word_ids(stems, lin)
+        word_cache = self._word_cache
+        for token in tokens:
+            knn_ids, knn_unknown, lin_ids = word_cache(token)
+            knn.extend(knn_ids)
+            if knn_unknown:
+                unknown.extend(knn_unknown)
+            lin.extend(lin_ids)
+        return (
+            self._featurizer.weigh(Counter(knn), Counter(unknown)),
+            self._vectorizer.weigh(Counter(lin)),
+        )
+
+    def _word_features(
+        self, token: str
+    ) -> tuple[tuple[int, ...], tuple[str, ...], tuple[int, ...]]:
+        """A word's character n-grams, made once for both models: the ids of the known 3–5-grams
+        (the whole padded word when it is short) of the nearest-example features and the names of
+        the unknown ones (they count in the norm), and the ids of the known 2–5-grams of the
+        linear model, each in the order the feature lists give them."""
+        grams = char_grams(token)  # "c" + every 2-, 3-, 4- and 5-gram of " token "
+        size = len(token) + 2
+        knn_get, lin_get = self._featurizer.ids.get, self._vectorizer.ids.get
+        knn: list[int] = []
+        unknown: list[str] = []
+        for gram in grams[size - 1 :] if size > 5 else grams[-1:]:
+            idx = knn_get(gram)
+            if idx is None:
+                unknown.append(gram)
+            else:
+                knn.append(idx)
+        lin = tuple(idx for gram in grams if (idx := lin_get(gram)) is not None)
+        return tuple(knn), tuple(unknown), lin
 
     def classify(self, text: str, hint: str | None = None) -> IntentResult:
         """Classify one message; ``hint`` is Telegram's language code, if any."""
@@ -406,29 +496,39 @@ class IntentMatcher:
             return scores, best
         m = min(len(sims), 40 * self.top_k)
         candidates = np.argpartition(-sims, m - 1)[:m] if m < len(sims) else np.arange(len(sims))
-        candidates = candidates[np.argsort(-sims[candidates], kind="stable")]
-        # group the candidates by intent, best first within each group, keep top_k per group
-        grouping = np.argsort(self._ex_intent[candidates], kind="stable")
-        groups = self._ex_intent[candidates][grouping]
-        members = candidates[grouping]
-        rank = np.arange(len(groups)) - np.searchsorted(groups, groups, side="left")
-        keep = rank < self.top_k
-        scores = np.bincount(groups[keep], weights=sims[members[keep]], minlength=k).astype(
-            np.float64
-        )
-        first = rank == 0
-        best[groups[first]] = members[first]
-        scores /= self.top_k
+        values = sims[candidates]
+        ranked = np.argsort(-values, kind="stable")  # best first, ties in candidate order
+        members = candidates[ranked]
+        # a few dozen numbers from here on: plain Python beats numpy's per-call cost. Each
+        # intent sums its top_k best in that order (the order fixes how the sum rounds).
+        totals = [0.0] * k
+        firsts = [-1] * k  # each intent's best example
+        tops = [0.0] * k  # and its similarity
+        counts = [0] * k
+        top_k = self.top_k
+        for member, value, intent in zip(
+            members.tolist(),
+            values[ranked].tolist(),
+            self._ex_intent[members].tolist(),
+            strict=True,
+        ):
+            count = counts[intent]
+            if count < top_k:
+                if not count:
+                    firsts[intent], tops[intent] = member, value
+                counts[intent] = count + 1
+                totals[intent] += value
+        totals = [total / top_k for total in totals]
         if len(all_sims) > self._n_positive:
-            negative = np.zeros(k)
-            np.maximum.at(
-                negative, self._ex_intent[self._n_positive :], all_sims[self._n_positive :]
-            )
-            top = np.zeros(k)
-            valid = best >= 0
-            top[valid] = sims[best[valid]]
-            scores -= self.negative_weight * np.clip(negative - top, 0.0, None)
-        return scores, best
+            negative = [0.0] * k
+            negatives = all_sims[self._n_positive :].tolist()
+            for intent, sim in zip(self._neg_intent, negatives, strict=True):
+                if sim > negative[intent]:
+                    negative[intent] = sim
+            for intent in range(k):
+                excess = negative[intent] - tops[intent]
+                totals[intent] -= self.negative_weight * (excess if excess > 0.0 else 0.0)
+        return np.array(totals), np.array(firsts, dtype=np.int64)
 
     def _keyword_hits(self, tokens: list[str], stems: list[str], language: str) -> list[_Keyword]:
         """Keywords of ``language`` whose stems occur, in order, in the message's ``stems``.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +20,8 @@ from bot.domain.text import (
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+WORD_CACHE = 4096  # words whose n-gram lookups are kept (a bounded LRU per model)
 
 
 class LanguageDetector:
@@ -51,6 +54,8 @@ class LanguageDetector:
             table[len(vocab), j] = math.log(alpha / total)
         self._table = table
         self._unknown = len(vocab)
+        # the rows of the words last seen: a word's trigrams are looked up once, not per message
+        self._word_rows = lru_cache(maxsize=WORD_CACHE)(self._rows)
 
     @staticmethod
     def _grams(text: str, tokens: list[str] | None = None) -> list[str]:
@@ -64,12 +69,33 @@ class LanguageDetector:
 
     def scores(self, text: str, tokens: list[str] | None = None) -> dict[str, float]:
         """Log-likelihood per class (higher is likelier); ``tokens`` are its normalised words."""
-        grams = self._grams(text, tokens)
-        if not grams:
+        if tokens is None:
+            tokens = normalize(text).split()
+        if not tokens:
             return dict.fromkeys(self.CLASSES, 0.0)
-        rows = [self._index.get(g, self._unknown) for g in grams]
-        totals = self._table[rows].sum(axis=0)
-        return {lang: float(totals[j]) for j, lang in enumerate(self.CLASSES)}
+        # the rows of :meth:`_grams` (all words, then each word's trigrams), word by word
+        words = [self._word_rows(t) for t in tokens]
+        rows = [word for word, _ in words]
+        for _, trigrams in words:
+            rows.extend(trigrams)
+        totals = self._table[rows].sum(axis=0).tolist()
+        return dict(zip(self.CLASSES, totals, strict=True))
+
+    def _rows(self, token: str) -> tuple[int, tuple[int, ...]]:
+        """Table rows of a word and of its trigrams (kept per word: see ``__init__``)."""
+        get, unknown = self._index.get, self._unknown
+        padded = f" {token} "
+        trigrams = tuple(get(padded[i : i + 3], unknown) for i in range(len(padded) - 2))
+        return get(f"w:{token}", unknown), trigrams
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        del state["_word_rows"]  # a cache, rebuilt on loading
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._word_rows = lru_cache(maxsize=WORD_CACHE)(self._rows)
 
     def detect(
         self, text: str, hint: str | None, default: str, tokens: list[str] | None = None
@@ -93,6 +119,3 @@ class LanguageDetector:
         if best == "ru_latn":
             return "ru", True
         return best, False
-
-
-# ----------------------------------------------------------------------------- features

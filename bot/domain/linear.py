@@ -39,10 +39,13 @@ def linear_features(tokens: Sequence[str], stems: Sequence[str]) -> list[str]:
     return feats
 
 
-@lru_cache(maxsize=65536)
-def _char_grams(token: str) -> tuple[str, ...]:
+def char_grams(token: str) -> tuple[str, ...]:
+    """The ``c``-block features of one word: its 2-, 3-, 4- then 5-grams, padded with spaces."""
     padded = f" {token} "
     return tuple(f"c{padded[i : i + n]}" for n in (2, 3, 4, 5) for i in range(len(padded) - n + 1))
+
+
+_char_grams = lru_cache(maxsize=65536)(char_grams)  # training sees the same words many times
 
 
 class BlockVectorizer:
@@ -62,11 +65,25 @@ class BlockVectorizer:
         """Known feature ids and weights (features never seen in training are dropped)."""
         counts = Counter(feats)
         get = self.ids.get
-        pairs = [(i, tf) for f, tf in counts.items() if (i := get(f)) is not None]
-        if not pairs:
+        return self.weigh({i: tf for f, tf in counts.items() if (i := get(f)) is not None})
+
+    def word_ids(self, stems: Sequence[str], known: list[int]) -> None:
+        """Append the ids of the known ``w``-block features of :func:`linear_features` (stems,
+        then stem bigrams) to ``known``, in order."""
+        get = self.ids.get
+        for name in [f"w{s}" for s in stems] + [f"w{a} {b}" for a, b in pairwise(stems)]:
+            idx = get(name)
+            if idx is not None:
+                known.append(idx)
+
+    def weigh(self, counts: dict[int, int]) -> tuple[IntArray, FloatArray]:
+        """:meth:`vector` from the counts of the known feature ids, in order of first
+        occurrence (the order fixes how the sums round)."""
+        n = len(counts)
+        if not n:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        ids = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
-        tf = np.fromiter((t for _, t in pairs), dtype=np.float64, count=len(pairs))
+        ids = np.fromiter(counts, dtype=np.int64, count=n)
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=n)
         weights = (1.0 + np.log(tf)) * self.idf[ids]
         blocks = self.block[ids]
         norms = np.sqrt(np.bincount(blocks, weights=weights * weights, minlength=len(BLOCKS)))

@@ -18,9 +18,9 @@ import Stemmer
 
 LANGUAGES: tuple[str, ...] = ("en", "ru", "es", "pt", "fr")
 
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_SEPARATORS = re.compile(r"[\W\d_]+", re.UNICODE)  # what splits words: non-word, digit, "_"
 _REPEATS = re.compile(r"(\w)\1{2,}", re.UNICODE)
-_DIGITS = re.compile(r"\d+")
+_REPEATED = re.compile(r"(\w)\1\1", re.UNICODE)  # a quick look for _REPEATS
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")
 _TAG = re.compile(r"<[^>]+>")
@@ -123,10 +123,9 @@ def normalize(text: str) -> str:
 
     Letters repeated three times or more collapse to one (``hiii`` → ``hi``).
     """
-    text = fold(text)
-    text = _DIGITS.sub(" ", text)
-    text = _NON_WORD.sub(" ", text).replace("_", " ")
-    text = _REPEATS.sub(r"\1", text)
+    text = _SEPARATORS.sub(" ", fold(text))
+    if _REPEATED.search(text):
+        text = _REPEATS.sub(r"\1", text)
     return " ".join(text.split())
 
 
@@ -137,6 +136,8 @@ def words(text: str) -> list[str]:
 
 def is_cyrillic(text: str) -> bool:
     """Whether most letters of ``text`` are Cyrillic."""
+    if text.isascii():
+        return False
     cyr = len(_CYRILLIC.findall(text))
     lat = len(_LATIN.findall(text.casefold()))
     return cyr > 0 and cyr >= lat

@@ -4,14 +4,18 @@ transliteration, doubt handling and explainability."""
 from __future__ import annotations
 
 import json
+import pickle
 
 import pytest
 
 from bot.content.intents import load_intents
 from bot.content.paths import shipped_dir
+from bot.domain import intents
+from bot.domain.features import Featurizer
 from bot.domain.intents import NONE, IntentMatcher, LanguageDetector, Phrase
 from bot.domain.languages import BUYER_LANGUAGES
-from bot.domain.text import fold, latin_to_cyrillic, normalize
+from bot.domain.linear import linear_features
+from bot.domain.text import fold, latin_to_cyrillic, normalize, stem_words
 from bot.wiring import intent_matcher
 
 
@@ -246,3 +250,58 @@ def test_one_language_detector_for_conversations_and_intents(matcher: IntentMatc
     assert matcher.language_of("vernite dengi pozhaluysta") == "ru"
     assert matcher.language_of("¿dónde está mi pedido?") == "es"
     assert matcher.language_of("", "fr") == "fr"
+
+
+# Messages that exercise every branch of the featurisation: short and long words, grams
+# repeated within and across words, words and grams the examples never use, entities,
+# Russian in Cyrillic and typed in Latin letters, accents and stutter.
+TRICKY = [
+    "where is my order",
+    "banana banana nanana, the the the",
+    "zxqv qwzk blorptastic",
+    "I paid $34.99 for order 8175342209981234 and now it's $22",
+    "otmenite moi zakaz pozhaluysta",
+    "посылка уже месяц едет, когда будет?",
+    "NÃO RECEBI MEU PEDIDO, DIZ ENTREGUE!!! 😡",
+    "je veux etre rembourse, je renvoie l article",
+    "a b c d e",
+    "hiiii pleeeease",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_shared_ngrams_give_the_reference_vectors(matcher: IntentMatcher, text: str) -> None:
+    # classify builds both models' vectors from each word's cached n-gram ids; they must be
+    # the vectors the reference code (feature names looked up one by one) gives, bit for bit
+    _, masked, words, language, latin = matcher._prepare(text, None)
+    tokens = matcher._featurizer.tokens(masked, language, latin, words)
+    stems = stem_words(tokens, language)
+    for _ in range(2):  # first sight, then from the per-word cache
+        (ids, weights), (lin_ids, lin_weights) = matcher._vectors(tokens, stems)
+        ref_ids, ref_weights = matcher._featurizer.vector(Featurizer.features(tokens, stems))
+        ref_lin = matcher._vectorizer.vector(linear_features(tokens, stems))
+        assert ids.tolist() == ref_ids.tolist() and weights.tolist() == ref_weights.tolist()
+        assert lin_ids.tolist() == ref_lin[0].tolist()
+        assert lin_weights.tolist() == ref_lin[1].tolist()
+
+
+def test_similarities_do_not_depend_on_scipy(
+    matcher: IntentMatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readings = [matcher.similarities(t, "en", False) for t in TRICKY]
+    monkeypatch.setattr(intents, "_sparsetools", None)  # the numpy fallback
+    assert [matcher.similarities(t, "en", False).tolist() for t in TRICKY] == [
+        r.tolist() for r in readings
+    ]
+
+
+def test_a_pickled_engine_classifies_alike() -> None:
+    phrases = [
+        Phrase("cancel_order", "en", "please cancel my order"),
+        Phrase("order_status", "en", "where is my order"),
+        Phrase("order_status", "es", "dónde está mi pedido"),
+    ]
+    matcher = IntentMatcher(phrases, threshold=0.0)
+    before = [matcher.classify(t) for t in ("cancel it", "dónde está", "where is it")]
+    loaded = pickle.loads(pickle.dumps(matcher))  # the per-word caches are rebuilt, not saved
+    assert [loaded.classify(t) for t in ("cancel it", "dónde está", "where is it")] == before

@@ -19,8 +19,10 @@ from bot.domain.models import (
     CatalogItem,
     Conversation,
     ConversationStatus,
+    Direction,
     Draft,
     DraftStatus,
+    MessageKind,
     Option,
     Order,
     OrderStatus,
@@ -156,7 +158,7 @@ def console_sample() -> dict[str, Any]:
         "items": [
             {"conversation": conversation, "buyer": buyer, "status": "open", "waiting": "2 h"}
         ],
-        "history": [StoredMessage(1, 10, "in", "text", "hello")],
+        "history": [StoredMessage(1, 10, Direction.IN, MessageKind.TEXT, "hello")],
         "topic_name": "Size exchange",
         "learned": True,
         "conflict": Conflict("I got the wrong size", "wrong_item", "taught #3", 91.0),

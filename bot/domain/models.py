@@ -151,6 +151,41 @@ class Button:
     data: str
 
 
+class Direction(StrEnum):
+    """Which way a stored message went (``messages.direction``)."""
+
+    IN = "in"  # from the buyer
+    OUT = "out"  # to the buyer
+
+
+class MessageKind(StrEnum):
+    """What a stored message is (``messages.kind``).
+
+    ``text`` is words the buyer typed or Parley sent, ``choice`` an option the buyer pressed;
+    every other kind is an attachment named after Telegram's content type. Any content type
+    may arrive (Telegram adds new ones), so ``StoredMessage.kind`` stays a ``str``: these
+    members name the kinds code tests for or commonly sees, and compare equal to the stored
+    strings, while an unlisted kind (``dice``, ``poll``…) is stored and shown as it came.
+    """
+
+    TEXT = "text"
+    CHOICE = "choice"
+    PHOTO = "photo"
+    VIDEO = "video"
+    VIDEO_NOTE = "video_note"
+    ANIMATION = "animation"
+    VOICE = "voice"
+    AUDIO = "audio"
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACT = "contact"
+
+
+WORD_KINDS: frozenset[str] = frozenset({MessageKind.TEXT, MessageKind.CHOICE})
+"""Kinds made of words (typed or pressed); every other kind is an attachment."""
+
+
 @dataclass(frozen=True)
 class OutMessage:
     """A message (or an edit of one) that Parley must deliver; stored in the outbox first.

@@ -49,8 +49,8 @@ class StoredMessage:
 
     conversation_id: int | None
     chat_id: int
-    direction: str  # "in" from the buyer, "out" to the buyer
-    kind: str  # text, photo, sticker, voice, …
+    direction: str  # a Direction
+    kind: str  # a MessageKind, or any other Telegram content type
     text: str
     intent: str | None = None
     confidence: float | None = None

@@ -18,8 +18,10 @@ from bot.domain.models import (
     Button,
     Conversation,
     ConversationStatus,
+    Direction,
     Draft,
     DraftStatus,
+    MessageKind,
     Option,
     Order,
     OutMessage,
@@ -121,7 +123,7 @@ class BuyerService:
         return order
 
     async def message(
-        self, sender: Sender, text: str, kind: str = "text", message_id: int | None = None
+        self, sender: Sender, text: str, kind: str = MessageKind.TEXT, message_id: int | None = None
     ) -> None:
         """A buyer wrote (or sent a photo, sticker, voice…): store it and act on it."""
         now = self.clock.now()
@@ -161,7 +163,7 @@ class BuyerService:
         if conversation.taken_over_by is not None:
             await self._relay(uow, sender, conversation, text, kind, message_id)
             return
-        if kind != "text":
+        if kind != MessageKind.TEXT:
             await self._non_text(uow, sender, conversation, order, kind, text, message_id)
             return
         if conversation.status == ConversationStatus.AWAITING_BUYER:
@@ -175,8 +177,8 @@ class BuyerService:
             StoredMessage(
                 conversation.id,
                 sender.chat_id,
-                "in",
-                "text",
+                Direction.IN,
+                MessageKind.TEXT,
                 text,
                 result.intent,
                 result.confidence,
@@ -199,13 +201,13 @@ class BuyerService:
     ) -> None:
         now = self.clock.now()
         await uow.conversations.add_message(
-            StoredMessage(conversation.id, sender.chat_id, "in", kind, text), now
+            StoredMessage(conversation.id, sender.chat_id, Direction.IN, kind, text), now
         )
-        shown = text if kind == "text" else f"[{kind}] {text}".strip()
+        shown = text if kind == MessageKind.TEXT else f"[{kind}] {text}".strip()
         relay = self.presenter.seller("relay_from_buyer", buyer=sender, buyer_text=shown)
         assert conversation.taken_over_by is not None
         await uow.outbox.add(OutMessage(conversation.taken_over_by, relay), now)
-        if kind != "text" and message_id is not None:
+        if kind != MessageKind.TEXT and message_id is not None:
             copy = OutMessage(conversation.taken_over_by, "", copy_of=(sender.chat_id, message_id))
             await uow.outbox.add(copy, now)
 
@@ -221,7 +223,7 @@ class BuyerService:
     ) -> None:
         now = self.clock.now()
         await uow.conversations.add_message(
-            StoredMessage(conversation.id, sender.chat_id, "in", kind, caption), now
+            StoredMessage(conversation.id, sender.chat_id, Direction.IN, kind, caption), now
         )
         await uow.conversations.wait_for_seller(conversation.id, now)
         reply = self.presenter.buyer(
@@ -229,7 +231,8 @@ class BuyerService:
         )
         await uow.outbox.add(OutMessage(sender.chat_id, reply), now)
         await uow.conversations.add_message(
-            StoredMessage(conversation.id, sender.chat_id, "out", "text", reply), now
+            StoredMessage(conversation.id, sender.chat_id, Direction.OUT, MessageKind.TEXT, reply),
+            now,
         )
         notice = self.presenter.seller(
             "non_text_notice",
@@ -254,7 +257,9 @@ class BuyerService:
         if picked is None:
             return False
         await uow.conversations.add_message(
-            StoredMessage(draft.conversation_id, sender.chat_id, "in", "text", text),
+            StoredMessage(
+                draft.conversation_id, sender.chat_id, Direction.IN, MessageKind.TEXT, text
+            ),
             self.clock.now(),
         )
         await self._pick(uow, sender, draft, enabled[picked][0])
@@ -424,7 +429,8 @@ class BuyerService:
             OutMessage(sender.chat_id, marked, ref=f"reply:{draft.id}", edit=True), now
         )
         await uow.conversations.add_message(
-            StoredMessage(conversation.id, sender.chat_id, "in", "choice", label), now
+            StoredMessage(conversation.id, sender.chat_id, Direction.IN, MessageKind.CHOICE, label),
+            now,
         )
         if option.needs_action:
             reply = self.presenter.buyer(
@@ -454,7 +460,8 @@ class BuyerService:
             await self._to_sellers(uow, note)
         await uow.outbox.add(OutMessage(sender.chat_id, reply), now)
         await uow.conversations.add_message(
-            StoredMessage(conversation.id, sender.chat_id, "out", "text", reply), now
+            StoredMessage(conversation.id, sender.chat_id, Direction.OUT, MessageKind.TEXT, reply),
+            now,
         )
         await uow.conversations.update(conversation.id, now, status=status)
         return label
@@ -535,7 +542,7 @@ def _main_intent(
     if current is not None:
         candidates.append((current.intent, current.confidence))
     candidates += [(m.intent, m.confidence) for m in messages
-                   if m.kind == "text" and m.intent is not None]  # fmt: skip
+                   if m.kind == MessageKind.TEXT and m.intent is not None]  # fmt: skip
     if not candidates:
         return None, None
     best = min(_tier(intent, auto) for intent, _ in candidates)
@@ -545,7 +552,7 @@ def _main_intent(
 def _card_text(messages: list[StoredMessage]) -> str:
     """The buyer's unanswered words for the card: the latest ones, within a bound, so a card
     (and the cost of redrawing it) does not grow with a long conversation."""
-    texts = [m.text for m in messages if m.kind == "text" and m.text]
+    texts = [m.text for m in messages if m.kind == MessageKind.TEXT and m.text]
     kept: list[str] = []
     size = 0
     for text in reversed(texts[-MAX_CARD_MESSAGES:]):

@@ -26,7 +26,7 @@ from bot.domain.disputes import (
     protection_ends,
     timeline,
 )
-from bot.domain.models import Order
+from bot.domain.models import Direction, MessageKind, Order
 
 FORMATS = ("html", "md")
 _TAG = re.compile(r"<[^>]+>")
@@ -59,7 +59,7 @@ def _when(value: datetime | None, tz: tzinfo) -> str:
 
 
 def _message_text(line: TranscriptLine) -> str:
-    if line.direction == "out":
+    if line.direction == Direction.OUT:
         return html.unescape(_TAG.sub("", line.text))
     return line.text
 
@@ -122,7 +122,7 @@ def _sections(ev: Evidence, tz: tzinfo) -> tuple[list[tuple[str, str]], list[Tab
 
 
 def _who(line: TranscriptLine) -> str:
-    return "Buyer" if line.direction == "in" else "Seller (via Parley)"
+    return "Buyer" if line.direction == Direction.IN else "Seller (via Parley)"
 
 
 def render_html(ev: Evidence, tz: tzinfo) -> str:
@@ -160,9 +160,10 @@ def render_html(ev: Evidence, tz: tzinfo) -> str:
     else:
         out.append("<table><tr><th>When</th><th>From</th><th>Message</th></tr>")
         for line in ev.transcript:
-            kind = "" if line.kind == "text" else f"[{line.kind}] "
+            kind = "" if line.kind == MessageKind.TEXT else f"[{line.kind}] "
+            side = Direction.IN if line.direction == Direction.IN else Direction.OUT
             out.append(
-                f'<tr class="{"in" if line.direction == "in" else "out"}">'
+                f'<tr class="{side}">'
                 f"<td>{e(_when(line.at, tz))}</td><td>{e(_who(line))}</td>"
                 f'<td class="msg">{e(kind + _message_text(line))}</td></tr>'
             )
@@ -205,7 +206,7 @@ def render_markdown(ev: Evidence, tz: tzinfo) -> str:
     if not ev.transcript:
         out += ["No messages recorded.", ""]
     for line in ev.transcript:
-        kind = "" if line.kind == "text" else f" \\[{md_escape(line.kind)}\\]"
+        kind = "" if line.kind == MessageKind.TEXT else f" \\[{md_escape(line.kind)}\\]"
         out.append(f"**{md_escape(_when(line.at, tz))} — {md_escape(_who(line))}**{kind}")
         out += [f"> {md_escape(text)}" if text else ">"
                 for text in _message_text(line).splitlines() or [""]]  # fmt: skip

@@ -12,6 +12,7 @@ from bot.domain.models import (
     Choice,
     Conversation,
     ConversationStatus,
+    Direction,
     Draft,
     DraftStatus,
     Option,
@@ -213,7 +214,7 @@ def _message(row: aiosqlite.Row) -> StoredMessage:
     return StoredMessage(
         conversation_id=row["conversation_id"],
         chat_id=row["chat_id"],
-        direction=row["direction"],
+        direction=Direction(row["direction"]),
         kind=row["kind"],
         text=row["text"],
         intent=row["intent"],

@@ -26,6 +26,7 @@ from bot.domain.disputes import (
     TranscriptLine,
 )
 from bot.domain.metrics import ConversationRecord, DisputeRecord, MetricData, OrderRecord
+from bot.domain.models import Direction
 from bot.domain.money import Money
 from bot.storage.base import Repo, dt, ts
 
@@ -292,7 +293,7 @@ class DisputeRepo(Repo):
             order_id,
         )
         return [
-            TranscriptLine(_req(r["created_at"]), r["direction"], r["kind"], r["text"],
+            TranscriptLine(_req(r["created_at"]), Direction(r["direction"]), r["kind"], r["text"],
                            r["intent"])
             for r in rows
         ]  # fmt: skip

@@ -109,8 +109,8 @@ class TranscriptLine:
     """A stored message of a conversation about the disputed order."""
 
     at: datetime
-    direction: str  # "in" from the buyer, "out" to the buyer
-    kind: str
+    direction: str  # a Direction (bot.domain.models): "in" from the buyer, "out" to the buyer
+    kind: str  # a MessageKind, or any other Telegram content type
     text: str
     intent: str | None = None
 

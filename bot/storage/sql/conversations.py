@@ -1,0 +1,250 @@
+"""Conversations and their messages: the SQL twin of the first half of
+:mod:`bot.storage.conversations`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+
+from bot.domain.models import Conversation, ConversationStatus
+from bot.domain.ports import StoredMessage
+from bot.storage.sql.base import Repo
+from bot.storage.sql.tables import conversations, messages
+from bot.storage.sql.types import Stamp
+
+_C, _M = conversations.c, messages.c
+_NOT_CLOSED = _C.status.not_in(("resolved", "dismissed"))
+
+
+class ConversationRepo(Repo):
+    """Conversations and their messages."""
+
+    async def open_for(self, chat_id: int, order_id: str | None) -> Conversation | None:
+        """The chat's not-yet-closed conversation about this order, if any."""
+        about = _C.order_id.is_(None) if order_id is None else _C.order_id == order_id
+        row = await self._one(
+            sa.select(conversations)
+            .where(_C.chat_id == chat_id, about, _NOT_CLOSED)
+            .order_by(_C.id.desc())
+            .limit(1)
+        )
+        return _conversation(row) if row else None
+
+    async def create(
+        self, chat_id: int, order_id: str | None, language: str, now: datetime
+    ) -> Conversation:
+        """Start a conversation."""
+        cid = await self._insert(
+            sa.insert(conversations).values(
+                chat_id=chat_id,
+                order_id=order_id,
+                status=ConversationStatus.OPEN.value,
+                language=language,
+                opened_at=now,
+                updated_at=now,
+            )
+        )
+        return Conversation(cid, chat_id, order_id, ConversationStatus.OPEN, language, now)
+
+    async def get(self, conversation_id: int) -> Conversation | None:
+        """A conversation by id."""
+        row = await self._one(sa.select(conversations).where(_C.id == conversation_id))
+        return _conversation(row) if row else None
+
+    async def update(
+        self,
+        conversation_id: int,
+        now: datetime,
+        *,
+        status: ConversationStatus | None = None,
+        intent: str | None = None,
+        language: str | None = None,
+        waiting: bool = False,
+    ) -> None:
+        """Change status / intent / language; closing stamps ``closed_at``; ``waiting``
+        starts the first-response clock like :meth:`wait_for_seller`."""
+        values: dict[str, Any] = {"updated_at": now}
+        if status is not None:
+            values["status"] = status.value
+            if status.closed:
+                values["closed_at"] = now
+        if intent is not None:
+            values["intent"] = intent
+        if language is not None:
+            values["language"] = language
+        if waiting:
+            values["waiting_since"] = _keep_earliest(now)
+        await self.conn.execute(
+            sa.update(conversations).where(_C.id == conversation_id).values(values)
+        )
+
+    async def add_message(self, message: StoredMessage, now: datetime) -> int:
+        """Store a message in either direction."""
+        return await self._insert(
+            sa.insert(messages).values(
+                conversation_id=message.conversation_id,
+                chat_id=message.chat_id,
+                direction=message.direction,
+                kind=message.kind,
+                text=message.text,
+                intent=message.intent,
+                confidence=message.confidence,
+                created_at=now,
+            )
+        )
+
+    async def message(self, message_id: int) -> StoredMessage | None:
+        """One stored message."""
+        row = await self._one(sa.select(messages).where(_M.id == message_id))
+        return _message(row) if row else None
+
+    async def set_intent(self, message_id: int, intent: str, confidence: float) -> None:
+        """Correct a message's intent (the buyer said what it is about)."""
+        await self.conn.execute(
+            sa.update(messages)
+            .where(_M.id == message_id)
+            .values(intent=intent, confidence=confidence)
+        )
+
+    async def relabel_unanswered(self, conversation_id: int, intent: str) -> None:
+        """The seller said what the unanswered messages are about: every classified one
+        takes ``intent`` with full confidence."""
+        await self.conn.execute(
+            sa.update(messages)
+            .where(
+                _M.conversation_id == conversation_id,
+                _M.direction == "in",
+                _M.answered == sa.false(),
+                _M.intent.is_not(None),
+            )
+            .values(intent=intent, confidence=1.0)
+        )
+
+    async def unanswered(self, conversation_id: int) -> list[StoredMessage]:
+        """Buyer messages since the last reply the seller sent, oldest first."""
+        rows = await self._all(
+            sa.select(messages)
+            .where(
+                _M.conversation_id == conversation_id,
+                _M.direction == "in",
+                _M.answered == sa.false(),
+            )
+            .order_by(_M.id)
+        )
+        return [_message(r) for r in rows]
+
+    async def mark_answered(self, conversation_id: int) -> None:
+        """All buyer messages so far have been answered."""
+        await self.conn.execute(
+            sa.update(messages)
+            .where(_M.conversation_id == conversation_id, _M.direction == "in")
+            .values(answered=True)
+        )
+
+    async def wait_for_seller(self, conversation_id: int, now: datetime) -> None:
+        """The buyer is waiting for an answer (the clock keeps the earliest unanswered time)."""
+        await self.conn.execute(
+            sa.update(conversations)
+            .where(_C.id == conversation_id)
+            .values(waiting_since=_keep_earliest(now))
+        )
+
+    async def answered(self, conversation_id: int) -> None:
+        """The seller answered: stop the first-response clock."""
+        await self.conn.execute(
+            sa.update(conversations)
+            .where(_C.id == conversation_id)
+            .values(waiting_since=None, reminded_at=None)
+        )
+
+    async def waiting_too_long(self, since: datetime) -> list[Conversation]:
+        """Conversations waiting for the seller since ``since`` or earlier, not yet reminded
+        (on PostgreSQL locked for this transaction, skipping those another one holds)."""
+        stmt = (
+            sa.select(conversations)
+            .where(_C.status == "open", _C.waiting_since <= since, _C.reminded_at.is_(None))
+            .order_by(_C.waiting_since)
+        )
+        return [_conversation(r) for r in await self._all(self._claim(stmt))]
+
+    async def mark_reminded(self, conversation_id: int, now: datetime) -> None:
+        """A first-response reminder went out for the current wait."""
+        await self.conn.execute(
+            sa.update(conversations).where(_C.id == conversation_id).values(reminded_at=now)
+        )
+
+    async def take_over(self, conversation_id: int, seller_chat: int | None) -> None:
+        """A seller talks to the buyer directly (None: hands back to Parley)."""
+        await self.conn.execute(
+            sa.update(conversations)
+            .where(_C.id == conversation_id)
+            .values(taken_over_by=seller_chat)
+        )
+
+    async def taken_over_by(self, seller_chat: int) -> Conversation | None:
+        """The conversation a seller chat is talking in directly, if any."""
+        row = await self._one(
+            sa.select(conversations)
+            .where(_C.taken_over_by == seller_chat, _NOT_CLOSED)
+            .order_by(_C.id.desc())
+            .limit(1)
+        )
+        return _conversation(row) if row else None
+
+    async def open_list(self, limit: int = 30) -> list[Conversation]:
+        """Conversations not closed yet, longest-waiting first."""
+        rows = await self._all(
+            sa.select(conversations)
+            .where(_NOT_CLOSED)
+            .order_by(sa.func.coalesce(_C.waiting_since, _C.updated_at), _C.id)
+            .limit(limit)
+        )
+        return [_conversation(r) for r in rows]
+
+    async def for_order(self, order_id: str) -> list[Conversation]:
+        """Every conversation about an order, oldest first."""
+        rows = await self._all(
+            sa.select(conversations).where(_C.order_id == order_id).order_by(_C.id)
+        )
+        return [_conversation(r) for r in rows]
+
+    async def history(self, conversation_id: int) -> list[StoredMessage]:
+        """Every message of the conversation, oldest first."""
+        rows = await self._all(
+            sa.select(messages).where(_M.conversation_id == conversation_id).order_by(_M.id)
+        )
+        return [_message(r) for r in rows]
+
+
+def _keep_earliest(now: datetime) -> sa.ColumnElement[datetime]:
+    """``COALESCE(waiting_since, now)``: a clock already running keeps its start."""
+    return sa.func.coalesce(_C.waiting_since, sa.literal(now, Stamp()))
+
+
+def _conversation(row: Row[Any]) -> Conversation:
+    return Conversation(
+        id=row.id,
+        chat_id=row.chat_id,
+        order_id=row.order_id,
+        status=ConversationStatus(row.status),
+        language=row.language,
+        opened_at=row.opened_at,
+        intent=row.intent,
+        taken_over_by=row.taken_over_by,
+        waiting_since=row.waiting_since,
+    )
+
+
+def _message(row: Row[Any]) -> StoredMessage:
+    return StoredMessage(
+        conversation_id=row.conversation_id,
+        chat_id=row.chat_id,
+        direction=row.direction,
+        kind=row.kind,
+        text=row.text,
+        intent=row.intent,
+        confidence=row.confidence,
+    )

@@ -1,0 +1,207 @@
+"""One storage, two engines: SQLAlchemy Core over aiosqlite (a file) or asyncpg (PostgreSQL).
+
+:func:`open_database` reads ``PARLEY_DATABASE``: a path, or ``sqlite:///path``, is a SQLite
+file; ``postgresql://user:pass@host:port/db`` is a PostgreSQL server.
+
+* **SQLite** keeps the aiosqlite storage's behaviour: WAL, ``synchronous=NORMAL``, foreign keys,
+  a 5 s busy timeout, and one writer: every unit of work runs alone (an asyncio lock) in
+  ``BEGIN IMMEDIATE`` on the one pooled connection, so other processes (the CLI) read meanwhile.
+* **PostgreSQL** runs units of work concurrently on a connection pool (READ COMMITTED). The
+  compare-and-set updates (``WHERE status = …``) and ``ON CONFLICT`` inserts stay correct
+  under concurrency, and the batch reads that hand out work lock their rows ``FOR UPDATE SKIP
+  LOCKED``. A lock awaited longer than 5 s (``lock_timeout``, like SQLite's busy timeout), a
+  full disk or a lost server raise :class:`~bot.domain.errors.StorageUnavailable`.
+
+Times are ``TIMESTAMPTZ`` on PostgreSQL and the aiosqlite storage's ISO UTC text on SQLite
+(:mod:`bot.storage.sql.types`), so an existing file is read and written exactly as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from bot.domain.ports import HANDLING, Store
+from bot.storage.sql import schema
+from bot.storage.sql.errors import is_outage, unavailable
+from bot.storage.sql.repos import Repos
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+)
+POSTGRES_SETTINGS = {"application_name": "parley", "lock_timeout": "5000"}
+POOL_SIZE = 10  # PostgreSQL connections per process (plus as many again in bursts)
+
+
+def database_url(url_or_path: str | Path) -> sa.URL:
+    """The SQLAlchemy URL for ``PARLEY_DATABASE``: a path or ``sqlite:///path`` (SQLite via
+    aiosqlite), ``postgresql://…`` or ``postgres://…`` (PostgreSQL via asyncpg)."""
+    text = str(url_or_path)
+    if isinstance(url_or_path, Path) or "://" not in text:
+        return sa.URL.create("sqlite+aiosqlite", database=text)
+    url = sa.make_url(text)
+    backend = url.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+asyncpg")
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    raise ValueError(
+        f"PARLEY_DATABASE: {url.render_as_string()} is neither a SQLite path nor "
+        "a postgresql:// URL"
+    )
+
+
+def create_engine(url: sa.URL) -> AsyncEngine:
+    """An engine set up as Parley needs it (see the module docstring)."""
+    if url.get_backend_name() == "postgresql":
+        return create_async_engine(
+            url,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_SIZE,
+            pool_timeout=10,
+            connect_args={"server_settings": POSTGRES_SETTINGS, "timeout": 10},
+        )
+    memory = url.database in (None, "", ":memory:")
+    if not memory:
+        Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
+    pool: dict[str, Any] = {"poolclass": StaticPool} if memory else {"pool_size": 1}
+    engine = create_async_engine(url, max_overflow=0 if not memory else None, **pool)
+    event.listen(engine.sync_engine, "connect", _sqlite_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # transactions are begun by _sqlite_begin only
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock now, not at the first write
+
+
+class Database:
+    """Owns the engine. Every unit of work runs in :meth:`transaction` (a drop-in for
+    :class:`bot.storage.db.Database`)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name  # "sqlite" or "postgresql"
+        self._lock = asyncio.Lock()  # SQLite: the single writer; PostgreSQL: unused
+
+    @classmethod
+    async def open(cls, url_or_path: str | Path) -> Database:
+        """Open (creating a SQLite file if needed) and bring the schema up to date."""
+        db = cls(create_engine(database_url(url_or_path)))
+        try:
+            await db.migrate()
+        except BaseException:
+            await db.close()
+            raise
+        return db
+
+    def _serial(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        return self._lock if self.dialect == "sqlite" else contextlib.nullcontext()
+
+    async def migrate(self) -> int:
+        """Apply pending migrations in one transaction; returns the schema version (6 is the
+        aiosqlite storage's last; see :mod:`bot.storage.sql.schema`)."""
+        async with self._serial(), self.engine.begin() as conn:
+            if self.dialect == "postgresql":  # one migrating worker at a time
+                await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7426)")
+            return await conn.run_sync(schema.upgrade)
+
+    async def version(self) -> int:
+        """The schema version of the database (0: empty)."""
+        async with self._serial(), self.engine.begin() as conn:
+            return await conn.run_sync(schema.current_version)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Repos]:
+        """A unit of work: everything inside commits together or not at all.
+
+        A database that cannot be written (disk full, I/O error, locked past the busy or lock
+        timeout, corrupt, server unreachable) raises :class:`StorageUnavailable`, so callers
+        can wait and retry rather than treat the work as failed. The update being handled in
+        this task (:data:`HANDLING`) is marked handled in the first transaction that commits."""
+        async with self._serial():
+            conn = await self._begin()
+            try:
+                repos = Repos(conn)
+                try:
+                    yield repos
+                    claim = HANDLING.get()
+                    if (
+                        claim is not None
+                        and not claim.taken
+                        and claim.task is asyncio.current_task()
+                    ):
+                        await repos.inbox.finish(claim.inbox_id, claim.at)
+                    else:
+                        claim = None
+                except BaseException as exc:
+                    with contextlib.suppress(Exception):
+                        await conn.rollback()
+                    if is_outage(exc):
+                        raise unavailable(exc) from exc
+                    raise
+                try:
+                    await conn.commit()
+                except Exception as exc:
+                    with contextlib.suppress(Exception):
+                        await conn.rollback()
+                    raise (unavailable(exc) if is_outage(exc) else exc) from exc
+                if claim is not None:
+                    claim.taken = True
+            finally:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+
+    async def _begin(self) -> AsyncConnection:
+        conn: AsyncConnection | None = None
+        try:
+            conn = await self.engine.connect()
+            await conn.begin()
+        except Exception as exc:
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+            raise (unavailable(exc) if is_outage(exc) else exc) from exc
+        return conn
+
+    async def execute_script(self, sql: str) -> None:
+        """Run statements outside the unit-of-work machinery (maintenance, tests)."""
+        async with self._serial(), self.engine.begin() as conn:
+            for statement in sql.split(";"):
+                if statement.strip():
+                    await conn.exec_driver_sql(statement)
+
+    async def close(self) -> None:
+        """Close every connection (checkpointing SQLite's WAL)."""
+        await self.engine.dispose()
+
+
+async def open_database(url_or_path: str | Path) -> Database:
+    """Open ``PARLEY_DATABASE`` — a SQLite path or ``sqlite:///path``, or a
+    ``postgresql://user:pass@host:port/db`` URL — and bring its schema up to date."""
+    return await Database.open(url_or_path)
+
+
+def as_store(db: Database) -> Store:
+    """``db`` as the services' port (mypy checks that the unit of work implements it)."""
+    return db

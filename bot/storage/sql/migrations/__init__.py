@@ -1,0 +1,1 @@
+"""Alembic migration scripts of :mod:`bot.storage.sql` (run by :mod:`bot.storage.sql.schema`)."""

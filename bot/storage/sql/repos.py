@@ -1,0 +1,32 @@
+"""The unit of work: every repository bound to one transaction's connection."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage.sql.conversations import ConversationRepo
+from bot.storage.sql.disputes import DisputeRepo
+from bot.storage.sql.drafts import DraftRepo
+from bot.storage.sql.followups import FollowupRepo
+from bot.storage.sql.gauges import GaugeRepo
+from bot.storage.sql.learned import LearnedRepo
+from bot.storage.sql.orders import CatalogRepo, ChatRepo, OrderRepo
+from bot.storage.sql.queues import InboxRepo, OutboxRepo
+
+
+class Repos:
+    """All repositories bound to one transaction (implements ``bot.domain.ports.UnitOfWork``)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.orders = OrderRepo(conn)
+        self.catalog = CatalogRepo(conn)
+        self.chats = ChatRepo(conn)
+        self.conversations = ConversationRepo(conn)
+        self.drafts = DraftRepo(conn)
+        self.inbox = InboxRepo(conn)
+        self.outbox = OutboxRepo(conn)
+        self.disputes = DisputeRepo(conn)
+        self.followups = FollowupRepo(conn)
+        self.gauges = GaugeRepo(conn)
+        self.learned = LearnedRepo(conn)

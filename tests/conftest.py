@@ -104,7 +104,7 @@ class World:
             seller_chat_ids=list(sellers),
             database=folder / "parley.sqlite3",
             **overrides,
-        )  # type: ignore[arg-type]
+        )
         self.offset: int | None = None
         self._app: App | None = None
 

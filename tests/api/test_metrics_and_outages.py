@@ -97,6 +97,7 @@ async def _disk_full(world: World, full: bool) -> None:
     async with world.app.db.transaction() as uow:
         cursor = await uow.followups.conn.execute("PRAGMA page_count")
         row = await cursor.fetchone()
+    assert row is not None
     pages = int(row[0]) if full else 1_000_000
     await world.app.db.execute_script(f"PRAGMA max_page_count={pages}")
 

@@ -7,10 +7,11 @@ from dataclasses import replace
 import pytest
 
 from bot.content.loader import Content
+from bot.domain.languages import BUYER_LANGUAGES as LANGUAGES
 from bot.domain.models import Order
 from bot.domain.playbook import SellerPolicy, plan_reply
 from bot.services.presenter import Presenter
-from tests.content.test_every_reply_renders import ITEM, LANGUAGES, NOW, SITUATIONS
+from tests.content.test_every_reply_renders import ITEM, NOW, SITUATIONS
 
 
 def _delivered() -> Order:

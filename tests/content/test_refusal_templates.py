@@ -6,6 +6,7 @@ from the code."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def test_a_missing_refusal_stops_start_up(tmp_path: Path) -> None:
 
 def _parse_errors() -> list[BadCommand]:
     now = datetime(2026, 5, 3, tzinfo=UTC)
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: parse_command(""),
         lambda: parse_command("<b>x</b>"),
         lambda: parse_open(("2026-13-45",), now, UTC),

@@ -89,13 +89,17 @@ def test_the_table_is_exactly_the_documented_machine() -> None:
 
 
 @pytest.mark.parametrize(("state", "event", "target"), VALID)
-def test_every_valid_transition(state: S, event: E, target: S) -> None:
+def test_every_valid_transition(
+    state: DisputeState, event: DisputeEvent, target: DisputeState
+) -> None:
     assert transition(state, event) is target
     assert event in allowed_events(state)
 
 
 @pytest.mark.parametrize(("state", "event"), INVALID)
-def test_every_invalid_transition_raises_a_typed_error(state: S, event: E) -> None:
+def test_every_invalid_transition_raises_a_typed_error(
+    state: DisputeState, event: DisputeEvent
+) -> None:
     with pytest.raises(InvalidTransition) as caught:
         transition(state, event)
     error = caught.value
@@ -244,7 +248,7 @@ def test_best_offer() -> None:
     assert best_offer(accepted) == accepted[-1]  # what the buyer accepted wins
 
 
-def _deadline(state: S, now: datetime) -> tuple[str, datetime] | None:
+def _deadline(state: DisputeState, now: datetime) -> tuple[str, datetime] | None:
     deadline = next_deadline(Dispute(1, "A1", state, T0), RULES, now)
     return (deadline.label, deadline.at) if deadline else None
 

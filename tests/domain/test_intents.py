@@ -12,7 +12,8 @@ from bot.content.intents import load_intents
 from bot.content.paths import shipped_dir
 from bot.domain import intents
 from bot.domain.features import Featurizer
-from bot.domain.intents import NONE, IntentMatcher, LanguageDetector, Phrase
+from bot.domain.intents import NONE, IntentMatcher, Phrase
+from bot.domain.language import LanguageDetector
 from bot.domain.languages import BUYER_LANGUAGES
 from bot.domain.linear import linear_features
 from bot.domain.text import fold, latin_to_cyrillic, normalize, stem_words

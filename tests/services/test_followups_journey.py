@@ -104,7 +104,7 @@ def utc(day: int, hour: int, minute: int = 0, month: int = 5) -> datetime:
 
 
 async def test_an_order_from_payment_to_review_in_the_buyers_hours(journey: Journey) -> None:
-    events = {
+    events: dict[datetime, dict[str, Any]] = {
         utc(6, 10): {"type": "shipped", "data": SHIPPED},
         utc(8, 10): {"type": "tracking_update", "data": {"status": "Departed sorting center"}},
         utc(22, 19, 30): {"type": "delivered"},  # 22:30 in Moscow
@@ -141,7 +141,7 @@ async def test_an_order_from_payment_to_review_in_the_buyers_hours(journey: Jour
 
 
 async def test_a_dispute_holds_the_review_request_until_it_is_closed(journey: Journey) -> None:
-    events = {
+    events: dict[datetime, dict[str, Any]] = {
         utc(5, 10): {"type": "shipped", "data": {"tracking_number": "LP1"}},
         utc(12, 10): {"type": "delivered"},
         utc(14, 10): {"type": "dispute_opened", "data": {"reason": "wrong size"}},

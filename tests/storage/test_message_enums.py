@@ -51,5 +51,6 @@ async def test_messages_keep_their_plain_strings_and_read_back_as_enums(
 
 def test_enum_members_are_the_stored_strings() -> None:
     assert [d.value for d in Direction] == ["in", "out"]
-    assert MessageKind.TEXT == "text" and f"[{MessageKind.VOICE}]" == "[voice]"
+    kind: str = MessageKind.TEXT  # what StoredMessage.kind holds
+    assert kind == "text" and f"[{MessageKind.VOICE}]" == "[voice]"
     assert set(WORD_KINDS) == {"text", "choice"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import aiosqlite
@@ -50,9 +51,9 @@ async def test_upsert_is_idempotent_and_updates(db: Database) -> None:
                 await uow.catalog.upsert(item, NOW)
     async with db.transaction() as uow:
         stored = await uow.orders.get(orders[0].order_id)
-        item = await uow.catalog.get("CS-BLK-38")
+        found = await uow.catalog.get("CS-BLK-38")
     assert stored == orders[0]
-    assert item is not None and item.price == Money(item.price.amount, "USD")
+    assert found is not None and found.price == Money(found.price.amount, "USD")
 
 
 async def test_failed_transaction_leaves_nothing(db: Database) -> None:
@@ -79,7 +80,8 @@ async def test_draft_decisions_and_choices_happen_once(db: Database) -> None:
     async with db.transaction() as uow:
         await uow.chats.remember(Sender(5, "Anna"), "buyer", NOW)
         conversation = await uow.conversations.create(5, None, "en", NOW)
-        options = (Option("refund_difference", Money(8, "USD")), Option("keep_order", None, False))
+        refund = Option("refund_difference", Money(Decimal(8), "USD"))
+        options = (refund, Option("keep_order", None, False))
         draft = await uow.drafts.create(conversation.id, "price_drop", 0.9, "en", "hi", "reply",
                                         options, NOW)  # fmt: skip
         assert draft.options == options

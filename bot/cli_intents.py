@@ -133,8 +133,9 @@ def export_toml(examples: list[LearnedExample]) -> str:
 
 
 def has_database(settings: Any) -> bool:
-    """Whether ``PARLEY_DATABASE`` exists (classify and eval never create one)."""
-    return Path(settings.database).exists()
+    """Whether ``PARLEY_DATABASE`` is set and exists (classify and eval never create one)."""
+    database = getattr(settings, "database", None)
+    return database is not None and Path(database).exists()
 
 
 def load_catalog(settings: Any) -> IntentCatalog:

@@ -32,6 +32,7 @@ from bot.domain.models import (
     Choice,
     Conversation,
     ConversationStatus,
+    Direction,
     Draft,
     DraftStatus,
     Option,
@@ -49,7 +50,7 @@ class StoredMessage:
 
     conversation_id: int | None
     chat_id: int
-    direction: str  # a Direction
+    direction: Direction
     kind: str  # a MessageKind, or any other Telegram content type
     text: str
     intent: str | None = None

@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain import callbacks
 from bot.domain.disputes import open_data
 from bot.domain.durations import span
+from bot.domain.languages import SELLER_LANGUAGES
 from bot.domain.models import (
     Button,
     CatalogItem,
@@ -26,7 +27,6 @@ from bot.domain.text import strip_html
 
 BUYER = "buyer"
 SELLER = "seller"
-SELLER_LANGUAGES = ("en", "zh")
 CARD_TEXT_LIMIT = 1200  # buyer words and draft are shortened on cards to stay under 4096
 
 BUYER_TEMPLATES = ("welcome", "linked", "link_refused", "ack", "non_text", "need_order",

@@ -8,10 +8,13 @@ from datetime import datetime
 
 from bot.domain.entities import extract_entities
 from bot.domain.models import (
+    WORD_KINDS,
     Conversation,
     ConversationStatus,
+    Direction,
     Draft,
     DraftStatus,
+    MessageKind,
     Order,
     OutMessage,
     Sender,
@@ -73,7 +76,7 @@ class Cards:
             order = await uow.orders.get(order_id) if order_id else None
             unanswered = await uow.conversations.unanswered(conversation.id)
             known = Known(conversation, buyer, order, unanswered)
-        attachments = tuple(m.kind for m in known.unanswered if m.kind not in ("text", "choice"))
+        attachments = tuple(m.kind for m in known.unanswered if m.kind not in WORD_KINDS)
         return CardFacts(draft, known.conversation, known.buyer, known.order, attachments,
                          self.entities(draft.buyer_text))  # fmt: skip
 
@@ -137,7 +140,10 @@ class Cards:
             self.presenter.buyer_reply(draft, facts.order, conversation.chat_id), now
         )
         await uow.conversations.add_message(
-            StoredMessage(conversation.id, conversation.chat_id, "out", "text", draft.text), now
+            StoredMessage(
+                conversation.id, conversation.chat_id, Direction.OUT, MessageKind.TEXT, draft.text
+            ),
+            now,
         )
         await uow.conversations.mark_answered(conversation.id)
         await uow.conversations.answered(conversation.id)

@@ -8,7 +8,16 @@ from datetime import timedelta
 from typing import Any
 
 from bot.domain.errors import NotAllowed, NotFound, StaleAction
-from bot.domain.models import ConversationStatus, Draft, DraftStatus, OutMessage, Sender
+from bot.domain.models import (
+    WORD_KINDS,
+    ConversationStatus,
+    Direction,
+    Draft,
+    DraftStatus,
+    MessageKind,
+    OutMessage,
+    Sender,
+)
 from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
 from bot.services.disputes import DisputeService
 from bot.services.presenter import Presenter
@@ -148,7 +157,10 @@ class SellerService:
                 relay = self.presenter.buyer(talking.language, "from_seller", text=said)
                 await uow.outbox.add(OutMessage(talking.chat_id, relay), now)
                 await uow.conversations.add_message(
-                    StoredMessage(talking.id, talking.chat_id, "out", "text", text.strip()), now
+                    StoredMessage(
+                        talking.id, talking.chat_id, Direction.OUT, MessageKind.TEXT, text.strip()
+                    ),
+                    now,
                 )
                 return
             await self._say(uow, seller.chat_id, "help", by=seller.label)
@@ -245,7 +257,10 @@ class SellerService:
             told = self.presenter.done_text(draft.language, option, order, name)
             await uow.outbox.add(OutMessage(conversation.chat_id, told), now)
             await uow.conversations.add_message(
-                StoredMessage(conversation.id, conversation.chat_id, "out", "text", told), now
+                StoredMessage(
+                    conversation.id, conversation.chat_id, Direction.OUT, MessageKind.TEXT, told
+                ),
+                now,
             )
             await uow.conversations.update(conversation.id, now, status=ConversationStatus.RESOLVED)
             label = self.presenter.option_label(draft.language, option, order)
@@ -329,9 +344,7 @@ class SellerService:
 
 
 def _shorten(message: StoredMessage) -> StoredMessage:
-    text = (
-        message.text if message.kind in ("text", "choice") else f"[{message.kind}] {message.text}"
-    )
+    text = message.text if message.kind in WORD_KINDS else f"[{message.kind}] {message.text}"
     text = text.strip().replace("\n", " ")
     text = text if len(text) <= 300 else text[:299] + "…"
     return StoredMessage(

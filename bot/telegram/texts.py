@@ -24,16 +24,15 @@ from typing import Any
 from aiogram.types import User
 
 from bot.domain.errors import ParleyError, StorageUnavailable
+from bot.domain.languages import BUYER_LANGUAGES as LANGUAGES
+from bot.domain.languages import SELLER_LANGUAGES, resolve_language
 from bot.domain.ports import Renderer, Store
-from bot.domain.text import LANGUAGES
 from bot.services import refusals
 from bot.services.refusals import BUYER, SELLER, TEMPLATES
 
 log = logging.getLogger(__name__)
 
 __all__ = ["TEMPLATES", "Reader", "Texts"]
-
-SELLER_LANGUAGES = ("en", "zh")
 
 Reader = tuple[str, str]
 """(audience, language) of the person a text is for."""
@@ -75,10 +74,7 @@ class Texts:
             stored = await self._stored_language(chat_id)
         except StorageUnavailable:  # a refusal must not wait for the database
             stored = None
-        for candidate in (stored or "", language_code[:2].lower()):
-            if candidate in LANGUAGES:
-                return candidate
-        return self.default_language
+        return resolve_language(stored, language_code.lower(), self.default_language)
 
     async def _stored_language(self, chat_id: int) -> str | None:
         async with self.store.transaction() as uow:

@@ -19,7 +19,7 @@ from bot.cli_intents import build_matcher, export_examples, read_jsonl, run_samp
 from bot.content.intents import load_intents
 from bot.content.paths import shipped_dir
 from bot.domain.evaluation import Report, Sample, evaluate
-from bot.settings import SUPPORTED_LANGUAGES
+from bot.domain.languages import BUYER_LANGUAGES as SUPPORTED_LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,6 +10,8 @@ How a message is classified (all tables are built once, when the matcher is crea
    Telegram's ``language_code`` is only a prior. Latin-typed Russian is mapped to Cyrillic.
 3. **Features** — folded words (no case, accents, stutter, digits, emoji), their Snowball stems,
    stem bigrams and character 3–5-grams (which absorb typos and inflections), TF-IDF weighted.
+   A word's character n-grams are made once for both models (these 3–5-grams and the linear
+   model's 2–5-grams) and their feature ids kept in a bounded per-word cache.
 4. **Nearest examples** — cosine similarity to every example phrase (an inverted index, so a
    message costs well under a millisecond); an intent's score is the mean of its best three
    examples, examples in another language than the message's counting a little less.
@@ -400,12 +402,12 @@ class IntentMatcher:
         word_cache = self._word_cache
         for token in tokens:
             knn_ids, knn_unknown, lin_ids = word_cache(token)
-            knn.extend(knn_ids)
+            knn += knn_ids
             if knn_unknown:
-                unknown.extend(knn_unknown)
-            lin.extend(lin_ids)
+                unknown += knn_unknown
+            lin += lin_ids
         return (
-            self._featurizer.weigh(Counter(knn), Counter(unknown)),
+            self._featurizer.weigh(Counter(knn), Counter(unknown) if unknown else {}),
             self._vectorizer.weigh(Counter(lin)),
         )
 
@@ -443,12 +445,11 @@ class IntentMatcher:
         scaled = (logits - logits.max()) / self.temperature
         probs = np.exp(scaled)
         probs /= probs.sum()
-        order = np.argsort(-probs)
-        top, second = int(order[0]), int(order[1])
-        top_p, second_p = float(probs[top]), float(probs[second])
-        alternatives = tuple(
-            (self.intents[int(i)], round(float(probs[int(i)]), 3)) for i in order[1:4]
-        )
+        order: list[int] = np.argsort(-probs).tolist()
+        chance: list[float] = probs.tolist()
+        top, second = order[0], order[1]
+        top_p, second_p = chance[top], chance[second]
+        alternatives = tuple((self.intents[i], round(chance[i], 3)) for i in order[1:4])
         top_intent = self.intents[top]
         example_idx = int(best_example[top])
         example = self._examples[example_idx].text if example_idx >= 0 else ""
@@ -489,15 +490,13 @@ class IntentMatcher:
         ``negative_weight`` times the difference.
         """
         k = len(self.intents)
-        scores = np.zeros(k)
-        best = np.full(k, -1, dtype=np.int64)
         sims = all_sims[: self._n_positive]
-        if not sims.any():
-            return scores, best
         m = min(len(sims), 40 * self.top_k)
         candidates = np.argpartition(-sims, m - 1)[:m] if m < len(sims) else np.arange(len(sims))
         values = sims[candidates]
         ranked = np.argsort(-values, kind="stable")  # best first, ties in candidate order
+        if not m or values[ranked[0]] == 0.0:  # no example shares a feature with the message
+            return np.zeros(k), np.full(k, -1, dtype=np.int64)
         members = candidates[ranked]
         # a few dozen numbers from here on: plain Python beats numpy's per-call cost. Each
         # intent sums its top_k best in that order (the order fixes how the sum rounds).
@@ -543,7 +542,9 @@ class IntentMatcher:
         seen: set[tuple[str, tuple[str, ...]]] = set()
         per_intent: Counter[str] = Counter()
         for start, stem in enumerate(stems):
-            for kw in index.get(stem, ()):
+            if stem not in index:
+                continue
+            for kw in index[stem]:
                 key = (kw.intent, kw.stems)
                 if key in seen or per_intent[kw.intent] >= self.max_keywords:
                     continue

@@ -41,7 +41,7 @@ def pytest_runtest_makereport(
     """Every PostgreSQL test skipped for want of a server is reported on one line."""
     report = yield
     if report.skipped and isinstance(report.longrepr, tuple) and HOW in report.longrepr[2]:
-        report.longrepr = (__file__, None, report.longrepr[2])
+        report.longrepr = (__file__, None, report.longrepr[2])  # type: ignore[assignment]
     return report
 
 

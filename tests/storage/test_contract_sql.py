@@ -226,11 +226,11 @@ async def test_upsert_is_idempotent_and_updates(sqldb: Database) -> None:
                 await uow.catalog.upsert(item, NOW)
     async with sqldb.transaction() as uow:
         stored = [await uow.orders.get(o.order_id) for o in orders]
-        item = await uow.catalog.get("CS-BLK-38")
+        shoes = await uow.catalog.get("CS-BLK-38")
         assert await uow.catalog.get("nope") is None and await uow.orders.get("nope") is None
     assert stored == orders
-    assert item == parse_catalog(CATALOG_CSV)[0]
-    assert item is not None and str(item.price.amount) == "21.90"  # the exact decimal text
+    assert shoes == parse_catalog(CATALOG_CSV)[0]
+    assert shoes is not None and str(shoes.price.amount) == "21.90"  # the exact decimal text
     moved = orders[1].__class__(**{**orders[1].__dict__, "tracking_number": "LP1"})
     async with sqldb.transaction() as uow:
         await uow.orders.upsert(moved, NOW)

@@ -5,9 +5,10 @@ first-response clock, drafts, options, the buyer's choices and seller edits — 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from bot.domain.csvimport import parse_orders
-from bot.domain.models import ConversationStatus, DraftStatus, Option
+from bot.domain.models import ConversationStatus, Direction, DraftStatus, MessageKind, Option
 from bot.domain.money import Money
 from bot.domain.ports import StoredMessage
 from bot.storage.sql import Database
@@ -19,7 +20,9 @@ OPEN, RESOLVED = ConversationStatus.OPEN, ConversationStatus.RESOLVED
 
 
 def _in(conversation_id: int, text: str, intent: str | None = "x") -> StoredMessage:
-    return StoredMessage(conversation_id, 5, "in", "text", text, intent, 0.5 if intent else None)
+    return StoredMessage(
+        conversation_id, 5, Direction.IN, "text", text, intent, 0.5 if intent else None
+    )
 
 
 async def test_one_open_conversation_per_chat_and_order(sqldb: Database) -> None:
@@ -61,7 +64,7 @@ async def test_messages_unanswered_relabelled_and_answered(sqldb: Database) -> N
         c = await uow.conversations.create(5, None, "en", NOW)
         first = await uow.conversations.add_message(_in(c.id, "hi"), NOW)
         sticker = await uow.conversations.add_message(
-            StoredMessage(c.id, 5, "in", "sticker", "", None, None), NOW
+            StoredMessage(c.id, 5, Direction.IN, "sticker", "", None, None), NOW
         )
         assert await uow.conversations.message(first) == _in(c.id, "hi")
         assert await uow.conversations.message(999) is None
@@ -72,7 +75,7 @@ async def test_messages_unanswered_relabelled_and_answered(sqldb: Database) -> N
         relabelled = await uow.conversations.unanswered(c.id)
         assert [(m.intent, m.confidence) for m in relabelled] == [("wrong_item", 1.0), (None, None)]
         await uow.conversations.add_message(
-            StoredMessage(c.id, 5, "out", "text", "reply"), NOW + HOUR
+            StoredMessage(c.id, 5, Direction.OUT, "text", "reply"), NOW + HOUR
         )
         await uow.conversations.mark_answered(c.id)
         assert await uow.conversations.unanswered(c.id) == []
@@ -82,7 +85,7 @@ async def test_messages_unanswered_relabelled_and_answered(sqldb: Database) -> N
         assert [m.text for m in await uow.conversations.unanswered(c.id)] == ["thanks"]
         history = await uow.conversations.history(c.id)
         loose = await uow.conversations.add_message(
-            StoredMessage(None, 5, "in", "text", "no conversation"), NOW
+            StoredMessage(None, 5, Direction.IN, "text", "no conversation"), NOW
         )
     assert [m.text for m in history] == ["hi", "", "reply", "thanks"]
     assert [m.direction for m in history] == ["in", "in", "out", "in"]
@@ -133,7 +136,10 @@ async def test_take_over_and_the_open_list(sqldb: Database) -> None:
 async def test_draft_decisions_and_choices_happen_once(sqldb: Database) -> None:
     async with sqldb.transaction() as uow:
         conversation = await uow.conversations.create(5, None, "en", NOW)
-        options = (Option("refund_difference", Money(8, "USD")), Option("keep_order", None, False))
+        options = (
+            Option("refund_difference", Money(Decimal(8), "USD")),
+            Option("keep_order", None, False),
+        )
         draft = await uow.drafts.create(conversation.id, "price_drop", 0.9, "en", "hi", "reply",
                                         options, NOW)  # fmt: skip
         assert draft.options == options and await uow.drafts.get(draft.id) == draft
@@ -169,7 +175,7 @@ async def test_a_choice_that_needs_no_action_cannot_be_completed(sqldb: Database
 async def test_a_pending_draft_is_revised_in_place_keeping_switched_off_options(
     sqldb: Database,
 ) -> None:
-    usd = Money(8, "USD")
+    usd = Money(Decimal(8), "USD")
     async with sqldb.transaction() as uow:
         conversation = await uow.conversations.create(5, None, "en", NOW)
         draft = await uow.drafts.create(
@@ -179,7 +185,10 @@ async def test_a_pending_draft_is_revised_in_place_keeping_switched_off_options(
         await uow.drafts.set_enabled(draft.id, 1, False)
         draft = await uow.drafts.get(draft.id)  # type: ignore[assignment]
         assert draft.options[1].enabled is False and draft.options[1].days == 30
-        new_options = (Option("refund_difference", Money(9, "USD")), Option("coupon", usd, days=7))
+        new_options = (
+            Option("refund_difference", Money(Decimal(9), "USD")),
+            Option("coupon", usd, days=7),
+        )
         revised = await uow.drafts.revise(draft, "price_drop", 0.9, "ru", "hi again", "v2",
                                           new_options)  # fmt: skip
         assert revised is not None and revised.id == draft.id and revised.text == "v2"
@@ -199,7 +208,7 @@ async def test_pending_drafts_come_with_their_options_in_order(sqldb: Database) 
     async with sqldb.transaction() as uow:
         conversation = await uow.conversations.create(5, None, "en", NOW)
         bare = await uow.drafts.create(conversation.id, "thanks", 1.0, "en", "ty", "yw", (), NOW)
-        three = tuple(Option(f"o{n}", Money(n, "EUR") if n else None) for n in range(3))
+        three = tuple(Option(f"o{n}", Money(Decimal(n), "EUR") if n else None) for n in range(3))
         full = await uow.drafts.create(conversation.id, "x", 0.5, "en", "b", "t", three, NOW)
         sent = await uow.drafts.create(conversation.id, "x", 0.5, "en", "b", "t", three, NOW)
         await uow.drafts.decide(sent.id, DraftStatus.SENT, "Li", NOW)
@@ -222,3 +231,23 @@ async def test_a_seller_edit_in_progress(sqldb: Database) -> None:
         await uow.drafts.end_edit(7000001)
         assert await uow.drafts.edit_in_progress(7000001) is None
         await uow.drafts.end_edit(7000001)  # nothing to forget: no error
+
+
+async def test_messages_keep_their_plain_strings_and_read_back_as_enums(
+    sqldb: Database,
+) -> None:
+    async with sqldb.transaction() as uow:
+        c = await uow.conversations.create(5, None, "en", NOW)
+        sent = [
+            StoredMessage(c.id, 5, Direction.IN, MessageKind.PHOTO, "look"),
+            StoredMessage(c.id, 5, Direction.IN, "dice", ""),  # any content type
+            StoredMessage(c.id, 5, Direction.OUT, MessageKind.TEXT, "hello"),
+        ]
+        ids = [await uow.conversations.add_message(m, NOW) for m in sent]
+    async with sqldb.engine.connect() as conn:
+        rows = await conn.exec_driver_sql("SELECT direction, kind FROM messages ORDER BY id")
+        assert [tuple(r) for r in rows] == [("in", "photo"), ("in", "dice"), ("out", "text")]
+    async with sqldb.transaction() as uow:
+        read = [await uow.conversations.message(i) for i in ids]
+    assert read == sent
+    assert all(m is not None and isinstance(m.direction, Direction) for m in read)

@@ -17,7 +17,14 @@ from bot.domain.csvimport import parse_orders
 from bot.domain.disputes import AnswerKind, DisputeEvent, DisputeState, OfferStatus, Party
 from bot.domain.followups import RowStatus
 from bot.domain.learned import LearnedExample
-from bot.domain.models import ConversationStatus, DraftStatus, Option, OutMessage, Sender
+from bot.domain.models import (
+    ConversationStatus,
+    Direction,
+    DraftStatus,
+    Option,
+    OutMessage,
+    Sender,
+)
 from bot.domain.money import Money
 from bot.domain.orderevents import EventType, OrderEvent
 from bot.domain.ports import StoredMessage, UnitOfWork
@@ -45,7 +52,7 @@ async def test_one_active_dispute_per_order(db: Database) -> None:
     async with db.transaction() as uow:
         first = await uow.disputes.create(ORDER_ID, NOW, "command", usd, "late", None, "t", NOW)
     assert first.state is DisputeState.OPENED and first.amount == usd
-    assert str(first.amount.amount) == "29.90"  # type: ignore[union-attr]
+    assert first.amount is not None and str(first.amount.amount) == "29.90"
     with pytest.raises(sa.exc.IntegrityError):
         async with db.transaction() as uow:
             await uow.disputes.create(ORDER_ID, NOW, "command", None, "", None, "t", NOW)
@@ -228,7 +235,7 @@ async def test_the_due_lookup_is_an_index_range_scan(db: Database) -> None:
         compiled = due_query(NOW, 200).compile(conn.engine)
         args = tuple(compiled.construct_params().values())
         rows = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", args)
-        plan = " ".join(str(row[3]) for row in rows)
+        plan = " ".join(str(row._mapping["detail"]) for row in rows)
     assert "USING INDEX followups_due (status=? AND due_at<?)" in plan
     assert "SCAN" not in plan and "TEMP B-TREE" not in plan  # no full scan, no sort
 
@@ -320,7 +327,9 @@ async def _history(uow: UnitOfWork) -> None:
     lines = ((1, "in", "price_drop"), (5, "out", None), (9, "in", "thanks"), (12, "in", "x"))
     for minutes, direction, intent in lines:
         confidence = 0.9 if intent else None
-        message = StoredMessage(c.id, 5, direction, "text", f"m{minutes}", intent, confidence)
+        message = StoredMessage(
+            c.id, 5, Direction(direction), "text", f"m{minutes}", intent, confidence
+        )
         await uow.conversations.add_message(message, NOW + timedelta(minutes=minutes))
     options = (Option("refund_difference", Money(Decimal("8.00"), "USD")), Option("keep_order"))
     draft = await uow.drafts.create(c.id, "price_drop", 0.9, "en", "m1", "r", options, NOW)
@@ -332,7 +341,7 @@ async def _history(uow: UnitOfWork) -> None:
     later = NOW + timedelta(hours=2)
     await uow.conversations.update(c.id, later, status=ConversationStatus.RESOLVED)
     other = await uow.conversations.create(6, SECOND_ORDER, "ru", later)
-    message = StoredMessage(other.id, 6, "in", "text", "где?", "not_received", 0.7)
+    message = StoredMessage(other.id, 6, Direction.IN, "text", "где?", "not_received", 0.7)
     await uow.conversations.add_message(message, later)
     amount = Money(Decimal(15), "USD")
     dispute = await uow.disputes.create(
@@ -377,6 +386,8 @@ async def test_reads_match_the_aiosqlite_storage(sqldb: Database, tmp_path: Path
         await _history(uow)
     async with sqldb.transaction() as uow:
         assert await _reads(uow) == expected
+        transcript = await uow.disputes.transcript(ORDER_ID)
+    assert all(isinstance(line.direction, Direction) for line in transcript)
     metrics = expected[0]
     assert metrics.orders[0].refunded and len(metrics.conversations) == 2  # type: ignore[attr-defined]
     conversation = metrics.conversations[0]  # type: ignore[attr-defined]

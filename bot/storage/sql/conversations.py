@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
-from bot.domain.models import Conversation, ConversationStatus
+from bot.domain.models import Conversation, ConversationStatus, Direction
 from bot.domain.ports import StoredMessage
 from bot.storage.sql.base import Repo
 from bot.storage.sql.tables import conversations, messages
@@ -242,7 +242,7 @@ def _message(row: Row[Any]) -> StoredMessage:
     return StoredMessage(
         conversation_id=row.conversation_id,
         chat_id=row.chat_id,
-        direction=row.direction,
+        direction=Direction(row.direction),
         kind=row.kind,
         text=row.text,
         intent=row.intent,

@@ -76,8 +76,10 @@ def create_engine(url: sa.URL) -> AsyncEngine:
     memory = url.database in (None, "", ":memory:")
     if not memory:
         Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
-    pool: dict[str, Any] = {"poolclass": StaticPool} if memory else {"pool_size": 1}
-    engine = create_async_engine(url, max_overflow=0 if not memory else None, **pool)
+    pool: dict[str, Any] = (
+        {"poolclass": StaticPool} if memory else {"pool_size": 1, "max_overflow": 0}
+    )
+    engine = create_async_engine(url, **pool)
     event.listen(engine.sync_engine, "connect", _sqlite_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from bot.domain.disputes import ChoiceRecord, DisputeState, TranscriptLine
 from bot.domain.metrics import ConversationRecord, DisputeRecord, MetricData, OrderRecord
+from bot.domain.models import Direction
 from bot.domain.money import Money
 from bot.storage.sql.base import Repo
 from bot.storage.sql.tables import (
@@ -53,7 +54,10 @@ class EvidenceReads(Repo):
             .where(_C.order_id == order_id)
             .order_by(_M.created_at, _M.id)
         )
-        return [TranscriptLine(r.created_at, r.direction, r.kind, r.text, r.intent) for r in rows]
+        return [
+            TranscriptLine(r.created_at, Direction(r.direction), r.kind, r.text, r.intent)
+            for r in rows
+        ]
 
     async def choices(self, order_id: str) -> list[ChoiceRecord]:
         """Options the buyer chose on replies about the order."""

@@ -17,6 +17,7 @@ aiosqlite storage and ``parley backup``/``restore`` read); the Alembic revision 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,6 +27,18 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from bot.storage.migrations import MIGRATIONS
+
+
+class _OnlyChanges(logging.Filter):
+    """Alembic says what it runs (worth a line in the log) and, at every start, which
+    implementation it uses (noise): keep the former."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage().startswith("Running ")
+
+
+logging.getLogger("alembic.runtime.migration").addFilter(_OnlyChanges())
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 BASELINE = "r0001"
 """The revision that is schema v6 of the aiosqlite storage."""

@@ -102,17 +102,6 @@ class Featurizer:
         result: FloatArray = weights / norm
         return ids, result
 
-    def word_features(self, stems: Sequence[str], known: list[int], unknown: list[str]) -> None:
-        """Append the ids of the known stem and stem-bigram features of :meth:`features` to
-        ``known`` and the names of the unknown ones to ``unknown``, in order."""
-        get = self.ids.get
-        for name in [f"w{s}" for s in stems] + [f"b{a} {b}" for a, b in pairwise(stems)]:
-            idx = get(name)
-            if idx is None:
-                unknown.append(name)
-            else:
-                known.append(idx)
-
 
 _CHAR_WEIGHT = 1.0
 

@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -240,14 +241,18 @@ class IntentMatcher:
         self._init_caches()
 
     def _init_caches(self) -> None:
-        # per word: the ids of its character n-grams in both models (see _word_features)
+        # per word: the ids of its character n-grams in both models (see _word_features), and
+        # of its stem and stem bigrams: each looked up in the big tables once, not per message
         self._word_cache = lru_cache(maxsize=WORD_CACHE)(self._word_features)
+        self._stem_cache = lru_cache(maxsize=WORD_CACHE)(self._stem_ids)
+        self._pair_cache = lru_cache(maxsize=WORD_CACHE)(self._pair_ids)
         # per (language, foreign_factor): what each example's similarity is multiplied by
         self._lang_factors: dict[tuple[int, float], FloatArray] = {}
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
-        del state["_word_cache"], state["_lang_factors"]  # caches, rebuilt on loading
+        for cache in ("_word_cache", "_stem_cache", "_pair_cache", "_lang_factors"):
+            del state[cache]  # rebuilt on loading
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -397,8 +402,25 @@ class IntentMatcher:
         knn: list[int] = []
         unknown: list[str] = []
         lin: list[int] = []
-        self._featurizer.word_features(stems, knn, unknown)
-        self._vectorizer.word_ids(stems, lin)
+        # stems, then stem bigrams (word features), then each word's character n-grams
+        stem_cache = self._stem_cache
+        for stem in stems:
+            knn_id, lin_id = stem_cache(stem)
+            if knn_id is None:
+                unknown.append(f"w{stem}")
+            else:
+                knn.append(knn_id)
+            if lin_id is not None:
+                lin.append(lin_id)
+        pair_cache = self._pair_cache
+        for first, second in pairwise(stems):
+            knn_id, lin_id = pair_cache(first, second)
+            if knn_id is None:
+                unknown.append(f"b{first} {second}")
+            else:
+                knn.append(knn_id)
+            if lin_id is not None:
+                lin.append(lin_id)
         word_cache = self._word_cache
         for token in tokens:
             knn_ids, knn_unknown, lin_ids = word_cache(token)
@@ -409,6 +431,18 @@ class IntentMatcher:
         return (
             self._featurizer.weigh(Counter(knn), Counter(unknown) if unknown else {}),
             self._vectorizer.weigh(Counter(lin)),
+        )
+
+    def _stem_ids(self, stem: str) -> tuple[int | None, int | None]:
+        """The ids of a stem's feature in both models (None: a stem the examples never use)."""
+        name = f"w{stem}"
+        return self._featurizer.ids.get(name), self._vectorizer.ids.get(name)
+
+    def _pair_ids(self, first: str, second: str) -> tuple[int | None, int | None]:
+        """The ids of a stem bigram's feature in both models (``b…`` and ``w…`` features)."""
+        return (
+            self._featurizer.ids.get(f"b{first} {second}"),
+            self._vectorizer.ids.get(f"w{first} {second}"),
         )
 
     def _word_features(

@@ -67,15 +67,6 @@ class BlockVectorizer:
         get = self.ids.get
         return self.weigh({i: tf for f, tf in counts.items() if (i := get(f)) is not None})
 
-    def word_ids(self, stems: Sequence[str], known: list[int]) -> None:
-        """Append the ids of the known ``w``-block features of :func:`linear_features` (stems,
-        then stem bigrams) to ``known``, in order."""
-        get = self.ids.get
-        for name in [f"w{s}" for s in stems] + [f"w{a} {b}" for a, b in pairwise(stems)]:
-            idx = get(name)
-            if idx is not None:
-                known.append(idx)
-
     def weigh(self, counts: dict[int, int]) -> tuple[IntArray, FloatArray]:
         """:meth:`vector` from the counts of the known feature ids, in order of first
         occurrence (the order fixes how the sums round)."""

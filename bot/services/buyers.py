@@ -1,16 +1,22 @@
-"""Buyer-side use cases: linking by deep link, incoming messages, choosing an option."""
+"""Buyer-side use cases: linking a chat by deep link, incoming messages, the "which topic?"
+question, choosing an option and proactive follow-ups.
+
+:class:`BuyerService` is the entry point for everything that starts with a buyer's update. It
+stores a buyer's messages and routes them: to the seller who took the conversation over, to
+the sellers as a notice (photos, stickers, voice…), to :class:`~bot.services.choosing.Chooser`
+when the words name an option of the reply awaiting a choice, and otherwise to
+:class:`~bot.services.drafting.Drafter`, which drafts the reply for the seller to approve
+(asking the buyer first when two intents are too close to tell apart).
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.domain import callbacks, links
-from bot.domain.choices import match_choice
-from bot.domain.disputes import DisputeRules, day_number, timeline
 from bot.domain.entities import order_numbers
-from bot.domain.errors import LinkRefused, NotAllowed, NotFound, RenderError, StaleAction
+from bot.domain.errors import LinkRefused, NotAllowed, NotFound, StaleAction
 from bot.domain.intents import IntentResult
 from bot.domain.languages import resolve_language
 from bot.domain.learned import Classifier
@@ -19,40 +25,28 @@ from bot.domain.models import (
     Conversation,
     ConversationStatus,
     Direction,
-    Draft,
-    DraftStatus,
     MessageKind,
     Option,
     Order,
     OutMessage,
     Sender,
 )
-from bot.domain.playbook import COMPLAINTS, INTENTS, SellerPolicy, plan_reply
+from bot.domain.playbook import INTENTS
 from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
 from bot.logs import add_log_context
+from bot.services.buyer_config import BuyerConfig, tell_sellers
+from bot.services.choosing import Chooser
+from bot.services.drafting import SMALL_TALK, Drafter
 from bot.services.presenter import Presenter
-from bot.services.replies import Cards, Known
+from bot.services.replies import Cards
 from bot.services.teaching import TeachingService
+
+__all__ = ["BuyerConfig", "BuyerService"]
 
 log = logging.getLogger(__name__)
 
-SMALL_TALK = frozenset({"greeting", "thanks", "none"})
 MAX_STORED_TEXT = 8000
 REMEMBERED_CHATS = 10_000
-MAX_CARD_MESSAGES = 8  # the latest unanswered messages a card quotes…
-MAX_CARD_TEXT = 2500  # …within this many characters (a Telegram message holds 4096)
-
-
-@dataclass(frozen=True)
-class BuyerConfig:
-    """What the buyer services need from settings."""
-
-    seller_chat_ids: tuple[int, ...]
-    link_secret: bytes
-    default_language: str
-    policy: SellerPolicy
-    auto_approve: frozenset[str] = frozenset()
-    dispute_rules: DisputeRules = field(default_factory=DisputeRules)
 
 
 class BuyerService:
@@ -75,6 +69,8 @@ class BuyerService:
         self.presenter = presenter
         self.config = config
         self.cards = cards or Cards(presenter, config.seller_chat_ids)
+        self.drafter = Drafter(clock, presenter, self.cards, config)
+        self.chooser = Chooser(clock, presenter, self.cards, config)
         self._remembered: dict[int, Sender] = {}  # chats whose stored name is up to date
 
     def _language(self, sender: Sender, order: Order | None) -> str:
@@ -83,10 +79,6 @@ class BuyerService:
             sender.language_code,
             self.config.default_language,
         )
-
-    async def _to_sellers(self, uow: UnitOfWork, text: str) -> None:
-        for seller in self.config.seller_chat_ids:
-            await uow.outbox.add(OutMessage(seller, text), self.clock.now())
 
     async def start(self, sender: Sender, payload: str | None) -> None:
         """``/start [payload]`` from a buyer: link the chat to an order, or say hello."""
@@ -168,7 +160,7 @@ class BuyerService:
             return
         if conversation.status == ConversationStatus.AWAITING_BUYER:
             sent = await uow.drafts.last_sent(conversation.id)
-            if sent is not None and await self._choice_in_words(uow, sender, sent, order, text):
+            if sent is not None and await self.chooser.in_words(uow, sender, sent, order, text):
                 return
         if self.teaching is not None:
             await self.teaching.sync(uow)
@@ -186,7 +178,7 @@ class BuyerService:
             now,
         )
         ask = _doubt(result)
-        await self._draft(uow, sender, conversation, order, result, is_new and not ask)
+        await self.drafter.draft(uow, sender, conversation, order, result, is_new and not ask)
         if ask:
             await self._ask(uow, sender, result.language, message_id, ask)
 
@@ -242,100 +234,11 @@ class BuyerService:
             buyer_text=caption,
             conversation=conversation,
         )
-        await self._to_sellers(uow, notice)
+        await tell_sellers(uow, self.clock, self.config, notice)
         if message_id is not None:
             for seller in self.config.seller_chat_ids:
                 copy = OutMessage(seller, "", copy_of=(sender.chat_id, message_id))
                 await uow.outbox.add(copy, now)
-
-    async def _choice_in_words(
-        self, uow: UnitOfWork, sender: Sender, draft: Draft, order: Order | None, text: str
-    ) -> bool:
-        enabled = [(i, o) for i, o in enumerate(draft.options) if o.enabled]
-        labels = [self.presenter.option_label(draft.language, o, order) for _, o in enabled]
-        picked = match_choice(text, labels)
-        if picked is None:
-            return False
-        await uow.conversations.add_message(
-            StoredMessage(
-                draft.conversation_id, sender.chat_id, Direction.IN, MessageKind.TEXT, text
-            ),
-            self.clock.now(),
-        )
-        await self._pick(uow, sender, draft, enabled[picked][0])
-        return True
-
-    async def _draft(
-        self,
-        uow: UnitOfWork,
-        sender: Sender,
-        conversation: Conversation,
-        order: Order | None,
-        latest: IntentResult,
-        is_new: bool,
-        chosen: bool = False,
-    ) -> None:
-        """Draft (or bring up to date) the reply to a conversation's unanswered messages;
-        ``chosen``: the buyer said what ``latest`` is about, so it decides the topic."""
-        now = self.clock.now()
-        unanswered = await uow.conversations.unanswered(conversation.id)
-        pending = await uow.drafts.pending_for(conversation.id)
-        current = pending[-1] if pending else None
-        intent, confidence = latest.intent, latest.confidence
-        if not chosen:
-            main, weight = _main_intent(unanswered, current, self.config.auto_approve)
-            intent, confidence = main or intent, weight or confidence
-        buyer_text = _card_text(unanswered)
-        language = latest.language if latest.intent not in SMALL_TALK else conversation.language
-        for old in pending[:-1]:  # left by an older version: one pending draft per conversation
-            await self.cards.decide(uow, old, DraftStatus.SUPERSEDED, "", now)
-        item = await uow.catalog.get(order.sku) if order and order.sku else None
-        plan = plan_reply(intent, order, item, self.config.policy, now)
-        if intent == "dispute_followup" and order is not None:
-            dispute = await uow.disputes.active_for(order.order_id)
-            if dispute is not None:
-                closes = timeline(dispute.opened_at, self.config.dispute_rules).window_closes
-                plan.facts["dispute_day"] = day_number(dispute.opened_at, now)
-                plan.facts["days_left"] = max(0, (closes - now).days)
-        name = order.buyer_name if order and order.buyer_name else sender.name
-        try:
-            reply = self.presenter.reply(plan.template, language, name, order, item, plan.facts)
-        except RenderError as exc:
-            log.error("draft blocked: %s", exc)
-            failed = self.presenter.seller(
-                "render_failed",
-                buyer=sender,
-                order=order,
-                buyer_text=buyer_text,
-                error=str(exc),
-                conversation=conversation,
-            )
-            await self._to_sellers(uow, failed)
-            await uow.conversations.wait_for_seller(conversation.id, now)
-            return
-        await uow.conversations.update(conversation.id, now, status=ConversationStatus.OPEN,
-                                       intent=intent, language=language, waiting=True)  # fmt: skip
-        conversation = replace(conversation, status=ConversationStatus.OPEN, intent=intent,
-                               language=language)  # fmt: skip
-        known = Known(conversation, sender, order, unanswered)
-        if current is not None:  # the buyer wrote again: the same card, brought up to date
-            revised = await uow.drafts.revise(
-                current, intent, confidence, language, buyer_text, reply, plan.options
-            )
-            if revised is not None:
-                await self.cards.refresh(uow, revised.id, now, draft=revised, known=known)
-                return
-        draft = await uow.drafts.create(
-            conversation.id, intent, confidence, language, buyer_text, reply, plan.options, now
-        )
-        if intent in self.config.auto_approve and (order is not None or not plan.options):
-            await uow.drafts.decide(draft.id, DraftStatus.SENT, "auto", now)
-            await self.cards.deliver(uow, draft, "auto", now, status="auto", new_card=True)
-            return
-        if is_new:
-            ack = self.presenter.buyer(language, "ack", buyer_name=sender.name, order=order)
-            await uow.outbox.add(OutMessage(sender.chat_id, ack), now)
-        await self.cards.post(uow, draft, now, known=known)
 
     async def redraft(self, uow: UnitOfWork, conversation: Conversation, intent: str) -> None:
         """Draft the conversation's reply again as ``intent`` (the seller picked the topic),
@@ -343,7 +246,7 @@ class BuyerService:
         order = await uow.orders.get(conversation.order_id) if conversation.order_id else None
         buyer = await uow.chats.get(conversation.chat_id) or Sender(conversation.chat_id)
         chosen = IntentResult(intent, 1.0, conversation.language, (), "chosen by the seller")
-        await self._draft(uow, buyer, conversation, order, chosen, False, chosen=True)
+        await self.drafter.draft(uow, buyer, conversation, order, chosen, False, chosen=True)
 
     async def _ask(
         self, uow: UnitOfWork, sender: Sender, language: str, message_id: int, intents: list[str]
@@ -387,84 +290,14 @@ class BuyerService:
             await uow.conversations.set_intent(message_id, intent, 1.0)
             order = await uow.orders.get(conversation.order_id) if conversation.order_id else None
             chosen = IntentResult(intent, 1.0, conversation.language, (), "chosen by the buyer")
-            await self._draft(uow, sender, conversation, order, chosen, False, chosen=True)
+            await self.drafter.draft(uow, sender, conversation, order, chosen, False, chosen=True)
             return topic
 
     async def pick(self, sender: Sender, draft_id: int, option: str | int) -> str:
         """The buyer tapped an option of a sent reply (``option``: its kind, or on a button
         sent before buttons carried names, its position); returns the toast text."""
         async with self.store.transaction() as uow:
-            draft = await uow.drafts.get(draft_id)
-            if draft is None:
-                raise NotFound(f"draft {draft_id}", key="unknown_draft", draft_id=draft_id)
-            if isinstance(option, str):
-                kinds = [o.kind for o in draft.options]
-                if option not in kinds:
-                    raise StaleAction("the offer is no longer open", key="offer_closed")
-                option = kinds.index(option)
-            return await self._pick(uow, sender, draft, option)
-
-    async def _pick(self, uow: UnitOfWork, sender: Sender, draft: Draft, index: int) -> str:
-        now = self.clock.now()
-        conversation = await uow.conversations.get(draft.conversation_id)
-        assert conversation is not None
-        if conversation.chat_id != sender.chat_id:
-            raise NotAllowed("the button belongs to another chat", key="not_yours")
-        if draft.status != DraftStatus.SENT or not 0 <= index < len(draft.options):
-            raise StaleAction("the offer is no longer open", key="offer_closed")
-        option = draft.options[index]
-        if not option.enabled:
-            raise StaleAction("the offer is no longer open", key="offer_closed")
-        if not await uow.drafts.choose(draft.id, index, sender.chat_id, option.needs_action, now):
-            raise StaleAction("the buyer has already chosen", key="already_chosen")
-        if self.cards.disputes is not None:
-            await self.cards.disputes.note_option_chosen(uow, conversation.order_id, option, now)
-        choice = await uow.drafts.choice_for(draft.id)
-        assert choice is not None
-        order = await uow.orders.get(conversation.order_id) if conversation.order_id else None
-        label = self.presenter.option_label(draft.language, option, order)
-        mark = self.presenter.buyer(draft.language, "chosen_mark", label=label)
-        marked = f"{draft.text}\n\n{mark}"
-        await uow.outbox.add(
-            OutMessage(sender.chat_id, marked, ref=f"reply:{draft.id}", edit=True), now
-        )
-        await uow.conversations.add_message(
-            StoredMessage(conversation.id, sender.chat_id, Direction.IN, MessageKind.CHOICE, label),
-            now,
-        )
-        if option.needs_action:
-            reply = self.presenter.buyer(
-                draft.language, "chosen", buyer_name=sender.name, order=order, label=label
-            )
-            status = ConversationStatus.AWAITING_ACTION
-            action = self.presenter.seller(
-                "action_card",
-                order=order,
-                buyer=sender,
-                label=label,
-                amount=option.amount,
-                days=option.days,
-                kind=option.kind,
-                decision="",
-                by="",
-            )
-            button = ((self.presenter.seller_button("done", choice.id),),)
-            for seller in self.config.seller_chat_ids:
-                await uow.outbox.add(
-                    OutMessage(seller, action, button, ref=f"action:{choice.id}"), now
-                )
-        else:
-            reply = self.presenter.done_text(draft.language, option, order, sender.name)
-            status = ConversationStatus.RESOLVED
-            note = self.presenter.seller("resolved_notice", order=order, buyer=sender, label=label)
-            await self._to_sellers(uow, note)
-        await uow.outbox.add(OutMessage(sender.chat_id, reply), now)
-        await uow.conversations.add_message(
-            StoredMessage(conversation.id, sender.chat_id, Direction.OUT, MessageKind.TEXT, reply),
-            now,
-        )
-        await uow.conversations.update(conversation.id, now, status=status)
-        return label
+            return await self.chooser.pick(uow, sender, draft_id, option)
 
     async def propose_followup(
         self,
@@ -521,45 +354,3 @@ def _pick_order(orders: list[Order], text: str) -> Order | None:
         if order.order_id in mentioned:
             return order
     return orders[0] if orders else None
-
-
-def _tier(intent: str | None, auto: frozenset[str]) -> int:
-    """How much a message needs the seller: complaints first, small talk last."""
-    if intent is None or intent in SMALL_TALK:
-        return 3
-    if intent in COMPLAINTS:
-        return 0
-    return 2 if intent in auto else 1
-
-
-def _main_intent(
-    messages: list[StoredMessage], current: Draft | None, auto: frozenset[str]
-) -> tuple[str | None, float | None]:
-    """What a card is about: among the pending draft and the unanswered messages, the latest
-    of the most pressing kind. A complaint is never replaced by a question an automatic
-    answer could settle ("where is my order?"), so it stays open until someone decides."""
-    candidates: list[tuple[str | None, float | None]] = []
-    if current is not None:
-        candidates.append((current.intent, current.confidence))
-    candidates += [(m.intent, m.confidence) for m in messages
-                   if m.kind == MessageKind.TEXT and m.intent is not None]  # fmt: skip
-    if not candidates:
-        return None, None
-    best = min(_tier(intent, auto) for intent, _ in candidates)
-    return next((i, c) for i, c in reversed(candidates) if _tier(i, auto) == best)
-
-
-def _card_text(messages: list[StoredMessage]) -> str:
-    """The buyer's unanswered words for the card: the latest ones, within a bound, so a card
-    (and the cost of redrawing it) does not grow with a long conversation."""
-    texts = [m.text for m in messages if m.kind == MessageKind.TEXT and m.text]
-    kept: list[str] = []
-    size = 0
-    for text in reversed(texts[-MAX_CARD_MESSAGES:]):
-        if size + len(text) > MAX_CARD_TEXT and kept:
-            break
-        kept.append(text[:MAX_CARD_TEXT])
-        size += len(text)
-    skipped = len(texts) - len(kept)
-    lines = list(reversed(kept))
-    return ("…\n" if skipped else "") + "\n".join(lines)

@@ -69,8 +69,9 @@ def _answer(status: int, body: dict[str, Any]) -> web.Response:
     return web.Response(status=status, text=json.dumps(body), content_type="application/json")
 
 
-async def wait_until(condition: Any, timeout: float = 20.0, what: str = "condition") -> None:
-    """Poll ``condition()`` until it is true, or fail after ``timeout`` seconds."""
+async def wait_until(condition: Any, timeout: float = 60.0, what: str = "condition") -> None:
+    """Poll ``condition()`` until it is true, or fail after ``timeout`` seconds (a generous
+    deadline: a ``parley run`` child starting on a shared 2-core machine can take 20 s)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():

@@ -36,15 +36,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
-
-try:  # scipy's compiled sparse-matrix loops (scipy comes with scikit-learn)
-    from scipy.sparse import _sparsetools
-except ImportError:  # pragma: no cover - then numpy does the same sums, a little slower
-    _sparsetools = None
 
 from bot.domain.entities import PLACEHOLDERS, Entities, mask_entities, scan_entities
 from bot.domain.features import Featurizer
@@ -74,6 +70,17 @@ ELAPSED = re.compile(
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+
+def sparse_kernels() -> Any:
+    """scipy's compiled sparse-matrix loops, or None without scipy (numpy then does the same
+    sums, slower). Imported with the first engine, not with this module: importing
+    scipy.sparse costs a process about 0.15 s and 15 MB."""
+    try:  # scipy comes with scikit-learn
+        from scipy.sparse import _sparsetools
+    except ImportError:  # pragma: no cover
+        return None
+    return _sparsetools
 
 
 @dataclass(frozen=True)
@@ -248,10 +255,11 @@ class IntentMatcher:
         self._pair_cache = lru_cache(maxsize=WORD_CACHE)(self._pair_ids)
         # per (language, foreign_factor): what each example's similarity is multiplied by
         self._lang_factors: dict[tuple[int, float], FloatArray] = {}
+        self._kernels = sparse_kernels()
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
-        for cache in ("_word_cache", "_stem_cache", "_pair_cache", "_lang_factors"):
+        for cache in ("_word_cache", "_stem_cache", "_pair_cache", "_lang_factors", "_kernels"):
             del state[cache]  # rebuilt on loading
         return state
 
@@ -305,18 +313,19 @@ class IntentMatcher:
         if total == 0:
             return np.zeros(n)
         sims: FloatArray
-        if _sparsetools is not None:
+        kernels = self._kernels
+        if kernels is not None:
             # the message's postings copied into one run (csr_row_index), then every posting
             # adds its value times the feature's weight to its example (csc_matvec): the same
             # products added in the same order as the numpy code below, in two C loops
             rows = np.empty(total, dtype=np.int32)
             values = np.empty(total)
-            _sparsetools.csr_row_index(
+            kernels.csr_row_index(
                 len(ids), ids.astype(np.int32), self._post_ptr, self._post_rows,
                 self._post_vals, rows, values,
             )  # fmt: skip
             sims = np.zeros(n)
-            _sparsetools.csc_matvec(n, len(ids), ends, rows, values, weights, sims)
+            kernels.csc_matvec(n, len(ids), ends, rows, values, weights, sims)
         else:
             # gather all postings of the message's features in one go: posting j of feature
             # f sits at _post_ptr[f] + j, and lands at ends[f] + j of the gathered run

@@ -1,7 +1,7 @@
 """Validation of the seller's CSV exports (orders and catalog). Pure: text in, records out.
 
 Every row is checked before anything is stored; one bad row rejects the whole file with
-``line N: reason`` for each problem. The order API (:func:`bot.domain.orderevents.
+``line N: reason`` for each problem. The order API (:func:`bot.domain.orderjson.
 parse_orders_json`) goes through the same rules, so the limits below hold for both:
 
 * **dates** are ISO 8601 (``2026-05-01`` or ``2026-05-01T10:30:00+08:00``; a value without an
@@ -18,6 +18,9 @@ parse_orders_json`) goes through the same rules, so the limits below hold for bo
 * **text** has no control characters, bidi overrides or lone surrogates, and at most
   :data:`LIMITS` characters: names 200, titles and promotions 500, size chart 2,000, carrier
   100, tracking number 64. A longer cell is ``line N: <column>: too long`` whatever it holds.
+
+The checks of single values (ids, text, dates, amounts) are :mod:`bot.domain.validation`'s;
+this module reads the file, checks each row's cells and builds the records.
 """
 
 from __future__ import annotations
@@ -25,18 +28,29 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import TypeVar
 
 from bot.domain.errors import ImportRejected
 from bot.domain.languages import BUYER_LANGUAGES
 from bot.domain.models import CatalogItem, Order, OrderStatus
-from bot.domain.money import Money, decimals
+from bot.domain.money import Money
+
+# the value rules were defined here: still importable from this module
+from bot.domain.validation import END_DATE as END_DATE
+from bot.domain.validation import MAX_AMOUNT as MAX_AMOUNT
+from bot.domain.validation import MAX_ID as MAX_ID
+from bot.domain.validation import MIN_DATE as MIN_DATE
+from bot.domain.validation import PLAIN_AMOUNT as PLAIN_AMOUNT
+from bot.domain.validation import DateOutOfRange as DateOutOfRange
+from bot.domain.validation import id_problem as id_problem
+from bot.domain.validation import parse_amount as parse_amount
+from bot.domain.validation import parse_datetime as parse_datetime
+from bot.domain.validation import show as show
+from bot.domain.validation import text_problem as text_problem
 
 ORDER_COLUMNS = (
     "order_id", "buyer_name", "item_title", "sku", "quantity", "unit_price", "currency",
@@ -49,11 +63,7 @@ CATALOG_COLUMNS = (
 )  # fmt: skip
 CATALOG_REQUIRED = ("sku", "price", "currency")
 
-MAX_ID = 64
-MIN_DATE = datetime(1970, 1, 1, tzinfo=UTC)
-END_DATE = datetime(2101, 1, 1, tzinfo=UTC)  # exclusive: 2100-12-31 is the last day
 MAX_QUANTITY = 10_000
-MAX_AMOUNT = Decimal(1_000_000_000)  # exclusive
 LIMITS = {
     "order_id": MAX_ID, "sku": MAX_ID, "buyer_name": 200, "item_title": 500, "title": 500,
     "promotion": 500, "size_chart": 2000, "carrier": 100, "tracking_number": 64,
@@ -75,7 +85,6 @@ _STATUS_ALIASES = {
     "in_issue": "shipped", "received": "delivered", "finished": "completed", "finish": "completed",
     "closed": "completed", "canceled": "cancelled", "in_cancel": "cancelled",
 }  # fmt: skip
-_SLASH_DATE = re.compile(r"^([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})")
 _SIGNS = re.compile(
     r"^(?P<sign>US\$|R\$|CA\$|A\$|[$€£¥₽])?\s?(?P<number>.*?)\s?(?P<code>[$€£¥₽]|[A-Za-z]{3})?$"
 )
@@ -84,19 +93,10 @@ _SIGN_CURRENCIES = {
     "¥": {"CNY", "JPY"}, "₽": {"RUB"},
     "$": {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "TWD", "CLP", "COP", "ARS"},
 }  # fmt: skip
-PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,30}(?:\.[0-9]{1,30})?")
-"""A plain decimal (``29.90``): what the order API accepts as an amount."""
 _QUANTITY = re.compile(r"[0-9]{1,6}")
 _LANGS = {"", *BUYER_LANGUAGES}
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-# Embedding, override and isolate controls: they make text read differently than it is.
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
-
 T = TypeVar("T")
-
-
-class DateOutOfRange(ValueError):
-    """A well-formed date before 1970 or after 2100."""
 
 
 @dataclass(frozen=True)
@@ -123,81 +123,6 @@ class _RowError(Exception):
     def __init__(self, column: str, reason: str) -> None:
         super().__init__(reason)
         self.column = column
-
-
-def show(value: str, limit: int = 40) -> str:
-    """``value`` quoted for a message, cut to ``limit`` characters."""
-    return repr(value[:limit] + "…") if len(value) > limit else repr(value)
-
-
-def text_problem(value: str, limit: int, multiline: bool = False) -> str | None:
-    """Why ``value`` is not acceptable free text (None when it is)."""
-    if len(value) > limit:
-        return f"too long (at most {limit} characters)"
-    for char in value:
-        if multiline and char in "\n\t":
-            continue
-        if char in _BIDI or unicodedata.category(char) in ("Cc", "Cs", "Co", "Zl", "Zp"):
-            return f"contains the control character U+{ord(char):04X}"
-    return None
-
-
-def id_problem(value: str, limit: int = MAX_ID) -> str | None:
-    """Why ``value`` is not an acceptable id (None when it is): 1–``limit`` printable
-    characters, no path separators or ``..`` (ids end up in links, file names and logs)."""
-    if not value.strip():
-        return "is empty"
-    if value != value.strip():
-        return "has leading or trailing spaces"
-    if len(value) > limit:
-        return f"too long (at most {limit} characters)"
-    for char in value:
-        if not char.isprintable():
-            return f"contains the non-printable character U+{ord(char):04X}"
-    if "/" in value or "\\" in value or ".." in value:
-        return "must not contain /, \\ or .."
-    return None
-
-
-def parse_datetime(text: str) -> datetime:
-    """ISO 8601 date or datetime (``2026/05/01`` too); naive values are UTC. Raises ValueError,
-    :class:`DateOutOfRange` (a ValueError) outside 1970-01-01 … 2100-12-31 UTC."""
-    text = _SLASH_DATE.sub(lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", text.strip())
-    if len(text) > 40 or not text.isascii():
-        raise ValueError("not an ISO-8601 date")
-    if len(text) == 10:
-        d = date.fromisoformat(text)
-        value = datetime(d.year, d.month, d.day, tzinfo=UTC)
-    else:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    try:
-        in_utc = value.astimezone(UTC)
-    except OverflowError:  # year 1 at +08:00 is before year 1 in UTC
-        raise DateOutOfRange("outside 1970–2100") from None
-    if not MIN_DATE <= in_utc < END_DATE:
-        raise DateOutOfRange("outside 1970–2100")
-    return value
-
-
-def parse_amount(
-    text: str, currency: str, field: str = "amount", places: int | None = None
-) -> Decimal:
-    """A plain decimal amount in ``currency``: zero or more, under 10⁹, no more decimals than
-    the currency has (or ``places``). Raises ValueError with the reason, starting with
-    ``field``."""
-    if not PLAIN_AMOUNT.fullmatch(text):
-        raise ValueError(f"{field} {show(text)} is not an amount like 29.90")
-    amount = Decimal(text)
-    if amount < 0:
-        raise ValueError(f"{field} {show(text)} must be zero or more")
-    if amount >= MAX_AMOUNT:
-        raise ValueError(f"{field} {show(text)} must be less than {MAX_AMOUNT:,}")
-    places = decimals(currency) if places is None else places
-    if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        where = f" for {currency}" if currency else ""
-        raise ValueError(f"{field} {show(text)} has more than {places} decimals{where}")
-    return amount
 
 
 @contextmanager

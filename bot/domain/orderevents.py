@@ -11,44 +11,46 @@ What an event body may hold (anything else is :class:`InvalidInput` naming the f
 * ``id``: 1–128 printable characters (no control or bidi characters, no ``/``, ``\\`` or
   ``..``) or a whole number; the order id in the URL follows the CSV id rules (1–64);
 * ``at`` and the dates in ``data``: ISO 8601 between 1970 and 2100 (see
-  :mod:`bot.domain.csvimport`);
+  :mod:`bot.domain.validation`);
 * ``data``: only the keys the event type knows (:data:`EVENT_DATA`). ``closed`` needs
   ``status``; ``tracking_update`` needs at least one of status, description, location,
   tracking_number. Text values are single-line text of at most :data:`TEXT_LIMITS`
   characters; ``amount`` is a plain decimal under 10⁹ with at most 3 decimals (the order's
   currency is checked when the event is recorded).
+
+Orders themselves come in through :func:`bot.domain.orderjson.parse_orders_json` (API) or
+:mod:`bot.domain.csvimport` (files); :func:`events_from_change` derives the events a changed
+order record implies, and :func:`apply_event` moves the record forward.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.domain.csvimport import (
-    PLAIN_AMOUNT,
-    CsvRejected,
+from bot.domain.errors import ParleyError
+from bot.domain.models import Order, OrderStatus
+from bot.domain.orderjson import MAX_INT, field_name, number_text
+
+# the order API's orders and its InvalidInput were defined here: still importable from here
+from bot.domain.orderjson import InvalidInput as InvalidInput
+from bot.domain.orderjson import parse_orders_json as parse_orders_json
+from bot.domain.validation import (
     DateOutOfRange,
     id_problem,
     parse_amount,
     parse_datetime,
-    parse_orders,
     show,
     text_problem,
 )
-from bot.domain.errors import ParleyError
-from bot.domain.models import Order, OrderStatus
 
 MAX_EVENT_ID = 128
 MAX_TEXT_FIELD = 500
-_MAX_INT = 10**18  # a JSON number this large is no id, quantity or amount
 
 
 class EventType(StrEnum):
@@ -83,15 +85,6 @@ _NEEDS_ONE_OF = {
     EventType.CLOSED: ("status",),
     EventType.TRACKING_UPDATE: ("status", "description", "location", "tracking_number"),
 }
-
-
-class InvalidInput(ParleyError):
-    """A request body failed validation; ``field`` names the offending field (JSON path)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -146,12 +139,6 @@ def same_event(a: OrderEvent, b: OrderEvent) -> bool:
     )
 
 
-def _name(key: Any) -> str:
-    if not isinstance(key, str):
-        return f"<{type(key).__name__} key>"
-    return key[:40] or '""'
-
-
 def _timestamp(value: Any, where: str) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(where, "must be an ISO-8601 date-time like 2026-05-01T10:30:00Z")
@@ -165,23 +152,12 @@ def _timestamp(value: Any, where: str) -> datetime:
         ) from None
 
 
-def _number_text(value: Any) -> str | None:
-    """A JSON number or string as text; None for anything else (or a number no field takes)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value) if -_MAX_INT < value < _MAX_INT else None
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else None
-    return value if isinstance(value, str) else None
-
-
 def _check_data(type_: EventType, data: dict[Any, Any], prefix: str) -> None:
     allowed = EVENT_DATA[type_]
     for key in data:
         if key not in allowed:
             raise InvalidInput(
-                f"{prefix}data.{_name(key)}",
+                f"{prefix}data.{field_name(key)}",
                 f"not part of a {type_.value} event (allowed: {', '.join(sorted(allowed))})",
             )
     needs = _NEEDS_ONE_OF.get(type_, ())
@@ -203,7 +179,7 @@ def _check_data(type_: EventType, data: dict[Any, Any], prefix: str) -> None:
     if type_ is EventType.CLOSED and data["status"] not in CLOSING_STATUSES:
         raise InvalidInput(f"{prefix}data.status", f"must be one of {', '.join(CLOSING_STATUSES)}")
     if data.get("amount") is not None:
-        text = _number_text(data["amount"])
+        text = number_text(data["amount"])
         if text is None:
             raise InvalidInput(f"{prefix}data.amount", "must be a number like 8.50")
         try:
@@ -224,7 +200,7 @@ def parse_event(order_id: str, body: Any, where: str = "") -> OrderEvent:
         raise InvalidInput("order_id", problem)
     if not isinstance(body, dict):
         raise InvalidInput(where or "body", "must be a JSON object")
-    unknown = sorted(_name(k) for k in body if k not in ("id", "type", "at", "data"))
+    unknown = sorted(field_name(k) for k in body if k not in ("id", "type", "at", "data"))
     if unknown:
         raise InvalidInput(f"{prefix}{unknown[0]}", "unknown field (allowed: id, type, at, data)")
     raw_type = body.get("type")
@@ -246,7 +222,7 @@ def parse_event(order_id: str, body: Any, where: str = "") -> OrderEvent:
         event_id = derived_id(order_id, type_.value, at, data)
     elif isinstance(event_id, bool) or not isinstance(event_id, str | int):
         raise InvalidInput(f"{prefix}id", "must be a string or a number")
-    elif isinstance(event_id, int) and not -_MAX_INT < event_id < _MAX_INT:
+    elif isinstance(event_id, int) and not -MAX_INT < event_id < MAX_INT:
         raise InvalidInput(f"{prefix}id", f"must be 1–{MAX_EVENT_ID} characters")
     event_id = str(event_id).strip()
     problem = id_problem(event_id, MAX_EVENT_ID)
@@ -265,7 +241,7 @@ def check_event_for(order: Order, event: OrderEvent) -> None:
         start, what = (order.shipped_at, "shipped") if order.shipped_at else (order.paid_at, "paid")
         if event.at < start:
             raise InvalidInput("at", f"delivered before the order was {what} ({start.isoformat()})")
-    amount = _number_text(event.data.get("amount"))
+    amount = number_text(event.data.get("amount"))
     if amount:
         try:
             parse_amount(amount.strip(), order.unit_price.currency, "amount")
@@ -348,66 +324,3 @@ def events_from_change(
     if closing and (before is None or before.status is not after.status):
         add(EventType.CLOSED, now, after.status.value, status=after.status.value)
     return events
-
-
-MAX_ORDERS_PER_REQUEST = 1000
-_ORDER_FIELDS = (
-    "order_id", "buyer_name", "item_title", "sku", "quantity", "unit_price", "currency",
-    "paid_at", "status", "carrier", "tracking_number", "shipped_at", "promised_delivery_by",
-    "delivered_at", "buyer_country", "buyer_language",
-)  # fmt: skip
-
-
-def _cell(value: Any, name: str, where: str) -> str:
-    """One order field from JSON as the text a CSV cell would hold."""
-    if value is None:
-        return ""
-    text = _number_text(value)
-    if text is None:
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        raise InvalidInput(where, "is out of range" if number else "must be text or a number")
-    if "\n" in text or "\r" in text:
-        raise InvalidInput(where, "must be a single line")
-    if name == "unit_price" and not PLAIN_AMOUNT.fullmatch(text.strip()):
-        raise InvalidInput(
-            where, f"{show(text)} is not a plain number like 29.90 (the currency goes in currency)"
-        )
-    return text
-
-
-def parse_orders_json(body: Any) -> list[Order]:
-    """Orders from an API body: one object, a list, or ``{"orders": [...]}``.
-
-    The same rules as a CSV row apply (they go through :func:`parse_orders`), except that
-    ``unit_price`` must be a plain number; an error names the field as ``orders[i].paid_at``
-    (or ``paid_at`` for a single object).
-    """
-    single = isinstance(body, dict) and "orders" not in body
-    items = [body] if single else body.get("orders") if isinstance(body, dict) else body
-    if not isinstance(items, list) or not items:
-        raise InvalidInput("orders", "must be an order object or a non-empty list of them")
-    if len(items) > MAX_ORDERS_PER_REQUEST:
-        raise InvalidInput("orders", f"at most {MAX_ORDERS_PER_REQUEST} orders per request")
-
-    def where(index: int, name: str = "") -> str:
-        base = "" if single else f"orders[{index}]"
-        return ".".join(p for p in (base, name) if p) or "body"
-
-    rows = []
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise InvalidInput(where(index), "must be a JSON object")
-        for key in item:
-            if key not in _ORDER_FIELDS:
-                raise InvalidInput(where(index, _name(key)), "unknown field")
-        rows.append([_cell(item.get(name), name, where(index, name)) for name in _ORDER_FIELDS])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_ORDER_FIELDS)
-    writer.writerows(rows)
-    try:
-        return parse_orders(buffer.getvalue())
-    except CsvRejected as exc:
-        issue = exc.issues[0]
-        name = issue.column if issue.column in _ORDER_FIELDS else ""
-        raise InvalidInput(where(max(issue.line - 2, 0), name), issue.reason) from None

@@ -42,7 +42,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.offline.fake_api import FakeBotAPI, FloodControl
-from bot.storage.db import Database
+from bot.storage.sql import Database
 from tests.support.fake_server import BotAPIServer, wait_until
 
 TOKEN = "123456:BENCH-burst"

@@ -25,14 +25,29 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.dialects import sqlite
+
 from bot.offline.fake_api import FakeBotAPI, FloodControl
-from bot.storage.db import Database
-from bot.storage.followups import DUE_SQL, utc
+from bot.storage.sql import Database
+from bot.storage.sql.followups import due_query
 from tests.support.fake_server import BotAPIServer, wait_until
 
 TOKEN = "123456:BENCH-followups"
 SELLER = 42
 FIRST_CHAT = 10_000_000
+
+
+def utc(value: datetime) -> str:
+    """Fixed-width UTC text, as the storage writes follow-up times on SQLite."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def due_sql(now: datetime, limit: int = 200) -> str:
+    """The runner's due-work lookup as SQLite SQL, with its values inlined."""
+    compiled = due_query(now, limit).compile(
+        dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}
+    )
+    return str(compiled)
 
 
 def build_db(path: Path, count: int, per_buyer: int = 1, due_spread_h: float = 6.0) -> None:
@@ -82,18 +97,18 @@ async def _migrate(path: Path) -> None:
 def query_plan(path: Path) -> str:
     """EXPLAIN QUERY PLAN of the runner's due-work lookup."""
     with sqlite3.connect(path) as conn:
-        plan = conn.execute(f"EXPLAIN QUERY PLAN {DUE_SQL}", (utc(datetime.now(UTC)), 200))
+        plan = conn.execute(f"EXPLAIN QUERY PLAN {due_sql(datetime.now(UTC))}")
         return "; ".join(str(row[3]) for row in plan.fetchall())
 
 
 def lookup_ms(path: Path, repeat: int = 200) -> float:
     """Median time of the due lookup (returning 200 rows), in milliseconds."""
     with sqlite3.connect(path) as conn:
-        now = utc(datetime.now(UTC))
+        query = due_sql(datetime.now(UTC))
         times = []
         for _ in range(repeat):
             started = time.perf_counter()
-            conn.execute(DUE_SQL, (now, 200)).fetchall()
+            conn.execute(query).fetchall()
             times.append(time.perf_counter() - started)
     times.sort()
     return times[len(times) // 2] * 1000

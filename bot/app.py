@@ -42,7 +42,7 @@ from bot.services.stats import StatsService
 from bot.services.teaching import TeachingService
 from bot.services.topics import TopicService
 from bot.settings import ConfigError, Settings
-from bot.storage.db import Database
+from bot.storage.sql import Database, open_database
 from bot.wiring import (
     dispute_config,
     intent_matcher,
@@ -145,7 +145,7 @@ async def build_app(
     content = content or load_content(settings)
     token = settings.require_token().get_secret_value()
     secret = settings.require_link_secret().get_secret_value().encode()
-    db = await Database.open(settings.database)
+    db = await open_database(settings.database)
     sellers_ids = tuple(settings.seller_chat_ids)
     matcher = matcher or intent_matcher(
         content.intents.phrases, settings.default_language, settings.cache_dir

@@ -133,8 +133,11 @@ def export_toml(examples: list[LearnedExample]) -> str:
 
 
 def has_database(settings: Any) -> bool:
-    """Whether ``PARLEY_DATABASE`` is set and exists (classify and eval never create one)."""
+    """Whether ``PARLEY_DATABASE`` is set and exists (classify and eval never create a SQLite
+    file; a PostgreSQL URL names a server, taken to exist)."""
     database = getattr(settings, "database", None)
+    if isinstance(database, str) and "://" in database and not database.startswith("sqlite"):
+        return True
     return database is not None and Path(database).exists()
 
 

@@ -110,7 +110,9 @@ class Settings(BaseSettings):
     bot_username: str | None = None
     telegram_api: str = TELEGRAM_API
     seller_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    database: Path = Path("parley.sqlite3")
+    # a SQLite file (a path, or sqlite:///path), or postgresql://user:pass@host:port/db;
+    # read as a Path for SQLite and kept as the URL string for PostgreSQL (see _database)
+    database: Path | str = Path("parley.sqlite3")
     link_secret: SecretStr | None = None
     default_language: str = "en"
     intents_dir: Path | None = None
@@ -142,6 +144,23 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database(cls, value: Any) -> Any:
+        if isinstance(value, Path):
+            return value
+        text = str(value).strip()
+        if not text:
+            raise ValueError("must be a SQLite file path or a postgresql:// URL")
+        scheme, sep, rest = text.partition("://")
+        if not sep:
+            return Path(text)
+        if scheme in ("postgresql", "postgres", "postgresql+asyncpg"):
+            return text
+        if scheme in ("sqlite", "sqlite+aiosqlite") and rest.startswith("/") and rest[1:]:
+            return Path(rest[1:])  # sqlite:///rel/x.db or sqlite:////abs/x.db
+        raise ValueError("must be a SQLite file path (or sqlite:///path) or a postgresql:// URL")
 
     @field_validator("bot_token")
     @classmethod
@@ -233,6 +252,27 @@ class Settings(BaseSettings):
         if self.bot_token is None:
             raise ConfigError("PARLEY_BOT_TOKEN: missing (the token BotFather gave the bot)")
         return self.bot_token
+
+    def sqlite_file(self, command: str) -> Path:
+        """The SQLite file of ``PARLEY_DATABASE``, or :class:`ConfigError` saying ``command``
+        works on SQLite only."""
+        if isinstance(self.database, Path):
+            return self.database
+        raise ConfigError(
+            f"PARLEY_DATABASE: parley {command} works on a SQLite file only; this is "
+            "PostgreSQL (use pg_dump/pg_restore, or parley db copy to move a SQLite file in)"
+        )
+
+    def database_label(self) -> str:
+        """``PARLEY_DATABASE`` fit for a message: the path, or the URL without its password."""
+        if isinstance(self.database, Path):
+            return str(self.database)
+        head, sep, tail = self.database.partition("://")
+        credentials, at, where = tail.rpartition("@")
+        if at and ":" in credentials:
+            user = credentials.split(":", 1)[0]
+            return f"{head}{sep}{user}:***@{where}"
+        return self.database
 
     def require_link_secret(self) -> SecretStr:
         """The deep-link signing secret, or :class:`ConfigError` naming ``PARLEY_LINK_SECRET``."""

@@ -41,7 +41,7 @@ from bot.services.stats import StatsConfig, StatsService
 from bot.services.teaching import TeachingService
 from bot.settings import DisputeSettings, Settings
 from bot.storage import backup
-from bot.storage.db import Database
+from bot.storage.sql import Database, open_database
 
 DECLARED_TEMPLATES: tuple[tuple[str, str], ...] = (
     *presenter.TEMPLATES,
@@ -173,7 +173,7 @@ class Services:
 async def open_services(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Services]:
     """Open the database and build the shell commands' use cases; closes the database."""
     clock = clock or SystemClock()
-    db = await Database.open(settings.database)
+    db = await open_database(settings.database)
     try:
         presenter = seller_presenter(settings)
         yield Services(
@@ -190,7 +190,7 @@ async def open_teaching(
     settings: Settings, matcher: TeachableMatcher, clock: Clock | None = None
 ) -> AsyncIterator[TeachingService]:
     """The taught examples in the settings' database, applied to ``matcher``; closes it."""
-    db = await Database.open(settings.database)
+    db = await open_database(settings.database)
     try:
         yield TeachingService(db, clock or SystemClock(), matcher)
     finally:
@@ -198,10 +198,12 @@ async def open_teaching(
 
 
 async def backup_database(settings: Settings, file: Path) -> backup.BackupResult:
-    """Copy the database to ``file`` (safe while ``parley run`` runs)."""
-    return await asyncio.to_thread(backup.backup, settings.database, file)
+    """Copy the SQLite database to ``file`` (safe while ``parley run`` runs); ConfigError
+    for PostgreSQL."""
+    return await asyncio.to_thread(backup.backup, settings.sqlite_file("backup"), file)
 
 
 async def restore_database(settings: Settings, file: Path) -> backup.RestoreResult:
-    """Replace the database with the backup ``file`` (the old one is kept aside)."""
-    return await asyncio.to_thread(backup.restore, settings.database, file)
+    """Replace the SQLite database with the backup ``file`` (the old one is kept aside);
+    ConfigError for PostgreSQL."""
+    return await asyncio.to_thread(backup.restore, settings.sqlite_file("restore"), file)

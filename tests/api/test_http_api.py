@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.api.server import MAX_BODY, HttpApi, Webhook
@@ -38,10 +39,9 @@ class Api:
     async def state(self) -> list[Any]:
         rows: list[Any] = []
         async with self.world.app.db.transaction() as uow:
-            conn = uow.followups.conn
             for table in ("orders", "order_events", "followups", "inbox"):
-                cursor = await conn.execute(f"SELECT * FROM {table} ORDER BY 1")
-                rows.append([tuple(r) for r in await cursor.fetchall()])
+                result = await uow.conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY 1"))
+                rows.append([tuple(r) for r in result.all()])
         return rows
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.api.server import HttpApi, Webhook
@@ -83,10 +84,10 @@ async def test_an_update_aiogram_cannot_read_fails_alone_and_polling_goes_on(
     await world.act(world.fake.says(BUYER, COMPLAINT))
     assert any("Buyer message" in t for t in world.fake.texts(SELLER))  # the next one went on
     async with world.app.db.transaction() as uow:
-        cursor = await uow.followups.conn.execute(
-            "SELECT status, payload, error FROM inbox WHERE update_id=500"
+        result = await uow.conn.execute(
+            sa.text("SELECT status, payload, error FROM inbox WHERE update_id=500")
         )
-        row = await cursor.fetchone()
+        row = result.mappings().first()
     assert row is not None and row["status"] == "failed"
     assert '"text":"no chat"' in row["payload"] and "ValidationError" in row["error"]
     await world.deliver()
@@ -95,8 +96,7 @@ async def test_an_update_aiogram_cannot_read_fails_alone_and_polling_goes_on(
 
 async def _disk_full(world: World, full: bool) -> None:
     async with world.app.db.transaction() as uow:
-        cursor = await uow.followups.conn.execute("PRAGMA page_count")
-        row = await cursor.fetchone()
+        row = (await uow.conn.exec_driver_sql("PRAGMA page_count")).first()
     assert row is not None
     pages = int(row[0]) if full else 1_000_000
     await world.app.db.execute_script(f"PRAGMA max_page_count={pages}")

@@ -27,7 +27,7 @@ from aiohttp import web
 from bot.domain.models import Sender
 from bot.offline.fake_api import FakeBotAPI, FloodControl
 from bot.services.followup_runner import INTERRUPTED
-from bot.storage.db import Database
+from bot.storage.sql import Database
 from tests.conftest import ORDERS_HEADER
 from tests.e2e.test_parley_run import TOKEN, Process
 from tests.support.fake_server import BotAPIServer, wait_until

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from bot.domain.followups import RowStatus
 from bot.domain.models import OutMessage
@@ -296,10 +297,10 @@ async def test_a_clean_stop_leaves_nothing_sending_and_the_rest_pending(
     await runner.stop()
     await burst
     async with journey.world.app.db.transaction() as uow:
-        cursor = await uow.followups.conn.execute(
-            "SELECT status, COUNT(*) FROM followups WHERE rule='thank_you' GROUP BY status"
+        result = await uow.conn.execute(
+            sa.text("SELECT status, COUNT(*) FROM followups WHERE rule='thank_you' GROUP BY status")
         )
-        counts = {str(status): int(n) for status, n in await cursor.fetchall()}
+        counts = {str(status): int(n) for status, n in result.all()}
     assert counts["sent"] == slow.calls  # every call that started was finished and recorded
     assert counts == {"sent": slow.calls, "pending": 31 - slow.calls}  # none left "sending"
     assert (await runner.run_due()).handled == 0  # a stopped runner sends nothing more

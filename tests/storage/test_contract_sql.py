@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +21,6 @@ from bot.domain.csvimport import parse_catalog, parse_orders
 from bot.domain.errors import StorageUnavailable
 from bot.domain.models import Button, OutMessage, Sender
 from bot.domain.ports import HANDLING, UpdateClaim
-from bot.storage.db import Database as AiosqliteDatabase
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.sql import Database, database_url, open_database
 from bot.storage.sql.schema import BASELINE
@@ -46,24 +46,42 @@ async def test_schema_is_versioned_and_reopens(sql_url: str) -> None:
         await second.close()
 
 
+# Rows exactly as the aiosqlite storage (deleted in issue 13, phase 2) wrote them for: the
+# first order of ORDERS_CSV upserted and linked to chat 5, a conversation, an outbox message
+# with one button, all at NOW (sqlite3 iterdump of such a file).
+AIOSQLITE_ROWS = (
+    "INSERT INTO conversations VALUES(1,5,'8175342209981234','open','none','en',"
+    "'2026-05-01T00:00:00+00:00','2026-05-01T00:00:00+00:00',NULL,NULL,NULL,NULL)",
+    "INSERT INTO order_links VALUES('8175342209981234',5,'2026-05-01T00:00:00+00:00')",
+    "INSERT INTO orders VALUES('8175342209981234','Anna','Handmade cloth shoes','CS-BLK-38',1,"
+    "'29.90','USD','2026-04-29T10:15:00+00:00','paid','','',NULL,'2026-05-25T00:00:00+00:00',"
+    "NULL,'US','en','2026-05-01T00:00:00+00:00')",
+    "INSERT INTO outbox VALUES(1,5,NULL,0,'hello','[[[\"a\", \"b\"]]]','pending',0,NULL,NULL,"
+    "NULL,'2026-05-01T00:00:00+00:00',NULL,NULL,NULL)",
+)
+
+
 async def test_a_file_made_by_the_aiosqlite_storage_opens_with_all_its_rows(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "shop.sqlite3"
-    old = await AiosqliteDatabase.open(path)
+    with closing(sqlite3.connect(path)) as conn, conn:  # schema v6 and rows, as it made them
+        for step in MIGRATIONS:
+            conn.executescript(step)
+        conn.execute(f"PRAGMA user_version={len(MIGRATIONS)}")
+        for statement in AIOSQLITE_ROWS:
+            conn.execute(statement)
     order = parse_orders(ORDERS_CSV)[0]
-    async with old.transaction() as uow:
-        await uow.orders.upsert(order, NOW)
-        await uow.orders.link(order.order_id, 5, NOW)
-        conversation = await uow.conversations.create(5, order.order_id, "en", NOW)
-        await uow.outbox.add(OutMessage(5, "hello", ((Button("a", "b"),),)), NOW)
-    await old.close()
 
     new = await open_database(f"sqlite:///{path}")  # stamped, not re-created
     async with new.transaction() as uow:
         assert await uow.orders.get(order.order_id) == order
         assert [o.order_id for o in await uow.orders.linked_to(5)] == [order.order_id]
-        assert await uow.conversations.get(conversation.id) == conversation
+        conversation = await uow.conversations.get(1)
+        assert conversation is not None and conversation.order_id == order.order_id
+        assert (conversation.chat_id, conversation.language, conversation.opened_at) == (
+            5, "en", NOW
+        )  # fmt: skip
         (row,) = await uow.outbox.due(NOW)
         assert row.message.buttons == ((Button("a", "b"),),)
         await uow.conversations.create(5, None, "en", NOW + timedelta(1))
@@ -71,7 +89,7 @@ async def test_a_file_made_by_the_aiosqlite_storage_opens_with_all_its_rows(
     assert await scalar(new, "PRAGMA user_version") == len(MIGRATIONS)
     await new.close()
 
-    again = await AiosqliteDatabase.open(path)  # and the aiosqlite storage still reads it
+    again = await open_database(path)  # and it reopens as it is
     async with again.transaction() as uow:
         assert len(await uow.conversations.open_list()) == 2
     await again.close()

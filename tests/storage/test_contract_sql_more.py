@@ -28,7 +28,6 @@ from bot.domain.models import (
 from bot.domain.money import Money
 from bot.domain.orderevents import EventType, OrderEvent
 from bot.domain.ports import StoredMessage, UnitOfWork
-from bot.storage.db import Database as AiosqliteDatabase
 from bot.storage.sql import Database
 from bot.storage.sql.followups import due_query
 from tests.conftest import ORDER_ID, ORDERS_CSV
@@ -375,8 +374,10 @@ async def _reads(uow: UnitOfWork) -> list[object]:
     ]
 
 
-async def test_reads_match_the_aiosqlite_storage(sqldb: Database, tmp_path: Path) -> None:
-    reference = await AiosqliteDatabase.open(tmp_path / "reference.sqlite3")
+async def test_reads_match_on_both_engines(sqldb: Database, tmp_path: Path) -> None:
+    # the reference: the SQL storage on a SQLite file, whose reads were checked equal to the
+    # aiosqlite storage's before that storage was deleted (issue 13)
+    reference = await Database.open(tmp_path / "reference.sqlite3")
     async with reference.transaction() as uow:
         await _history(uow)
     async with reference.transaction() as uow:

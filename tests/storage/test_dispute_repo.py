@@ -3,7 +3,6 @@ transitions, one reminder row per edge that is finished once, photos in the outb
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -11,12 +10,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from bot.domain.csvimport import parse_orders
 from bot.domain.disputes import DisputeEvent, DisputeState, OfferStatus, Party
 from bot.domain.models import OutMessage
 from bot.domain.money import Money
-from bot.storage.db import Database
+from bot.storage.sql import Database
 from tests.conftest import ORDER_ID, ORDERS_CSV
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
@@ -37,7 +37,7 @@ async def test_one_active_dispute_per_order(db: Database) -> None:
     async with db.transaction() as uow:
         first = await uow.disputes.create(ORDER_ID, NOW, "command", usd, "late", None, "t", NOW)
     assert first.state is DisputeState.OPENED and first.amount == usd
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(sa.exc.IntegrityError):
         async with db.transaction() as uow:
             await uow.disputes.create(ORDER_ID, NOW, "command", None, "", None, "t", NOW)
     async with db.transaction() as uow:

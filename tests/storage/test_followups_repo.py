@@ -13,8 +13,8 @@ from bot.domain.csvimport import parse_orders
 from bot.domain.followups import RowStatus
 from bot.domain.models import Sender
 from bot.domain.orderevents import EventType, OrderEvent
-from bot.storage.db import Database
-from bot.storage.followups import DUE_SQL
+from bot.storage.sql import Database
+from bot.storage.sql.followups import due_query
 from tests.conftest import ORDER_ID, ORDERS_CSV
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
@@ -81,12 +81,13 @@ async def test_due_rows_come_earliest_first_from_an_index_range_scan(db: Databas
         due = await uow.followups.due(NOW + timedelta(hours=5))
         assert [r.rule for r in due] == ["thank_you", "shipped"]
         assert await uow.followups.next_due() == NOW + timedelta(hours=1)
-        cursor = await uow.followups.conn.execute(
-            f"EXPLAIN QUERY PLAN {DUE_SQL}", ("2026-05-01", 200)
+        compiled = due_query(NOW, 200).compile(
+            uow.conn.engine, compile_kwargs={"literal_binds": True}
         )
-        plan = " ".join(str(row[3]) for row in await cursor.fetchall())
-    assert "SEARCH f USING INDEX followups_due (status=? AND due_at<?)" in plan
-    assert "SEARCH l USING INDEX" in plan  # the buyer's chat: one primary-key lookup per row
+        rows = await uow.conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
+        plan = " ".join(str(row._mapping["detail"]) for row in rows)
+    assert "SEARCH followups USING INDEX followups_due (status=? AND due_at<?)" in plan
+    assert "SEARCH order_links USING INDEX" in plan  # the buyer's chat: one key lookup per row
     assert "SCAN" not in plan and "TEMP B-TREE" not in plan  # no full scan, no sort
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.learned import LearnedExample
-from bot.storage.db import Database
+from bot.storage.sql import Database
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 

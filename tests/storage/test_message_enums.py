@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain.models import WORD_KINDS, Direction, MessageKind, Sender
 from bot.domain.ports import StoredMessage
-from bot.storage.db import Database
+from bot.storage.sql import Database
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 CHAT = 5550001

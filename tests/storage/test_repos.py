@@ -13,8 +13,8 @@ import pytest
 from bot.domain.csvimport import parse_catalog, parse_orders
 from bot.domain.models import Button, DraftStatus, Option, OutMessage, Sender
 from bot.domain.money import Money
-from bot.storage.db import Database
 from bot.storage.migrations import MIGRATIONS
+from bot.storage.sql import Database
 from tests.conftest import CATALOG_CSV, ORDERS_CSV
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)

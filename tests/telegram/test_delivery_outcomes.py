@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import SendMessage, TelegramMethod
@@ -77,10 +78,11 @@ async def test_an_unreadable_ok_is_probably_delivered_and_never_sent_again(
     assert len(acks) == 1  # Telegram has it once; Parley did not send it again
     assert any("recorded as sent, not sent again" in r.getMessage() for r in caplog.records)
     async with world.app.db.transaction() as uow:
-        cursor = await uow.followups.conn.execute(
-            "SELECT status, error FROM outbox WHERE chat_id=? AND error IS NOT NULL", (BUYER,)
+        result = await uow.conn.execute(
+            sa.text("SELECT status, error FROM outbox WHERE chat_id=:chat AND error IS NOT NULL"),
+            {"chat": BUYER},
         )
-        rows = [tuple(r) for r in await cursor.fetchall()]
+        rows = [tuple(r) for r in result.all()]
     assert len(rows) == 1 and rows[0][0] == "sent"
     assert rows[0][1].startswith("probably delivered")
 

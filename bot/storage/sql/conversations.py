@@ -1,5 +1,4 @@
-"""Conversations and their messages: the SQL twin of the first half of
-:mod:`bot.storage.conversations`."""
+"""Conversations and their messages (implements ``ConversationRepository``)."""
 
 from __future__ import annotations
 

@@ -98,8 +98,8 @@ def _sqlite_begin(conn: sa.Connection) -> None:
 
 
 class Database:
-    """Owns the engine. Every unit of work runs in :meth:`transaction` (a drop-in for
-    :class:`bot.storage.db.Database`)."""
+    """Owns the engine. Every unit of work runs in :meth:`transaction` (the services' ``Store``
+    port)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine

@@ -1,5 +1,5 @@
-"""Disputes, their transitions, offers, answers and reminder rows: the SQL twin of
-:mod:`bot.storage.disputes` (its evidence and metric reads are in
+"""Disputes, their transitions, offers, answers and reminder rows: implements
+``DisputeRepository`` (its evidence and metric reads are in
 :mod:`bot.storage.sql.evidence`)."""
 
 from __future__ import annotations

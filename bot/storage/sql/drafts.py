@@ -1,5 +1,5 @@
-"""Drafts, their options, the buyer's choices and seller edits: the SQL twin of the second
-half of :mod:`bot.storage.conversations`."""
+"""Drafts, their options, the buyer's choices and seller edits (implements
+``DraftRepository``)."""
 
 from __future__ import annotations
 

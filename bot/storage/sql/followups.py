@@ -1,5 +1,4 @@
-"""Order events, follow-up rows and unreachable buyers: the SQL twin of
-:mod:`bot.storage.followups` (implements ``FollowupRepository``).
+"""Order events, follow-up rows and unreachable buyers (implements ``FollowupRepository``).
 
 Times are :class:`~bot.storage.sql.types.Stamp` (fixed-width UTC text on SQLite, TIMESTAMPTZ on
 PostgreSQL), so ``due_at <= now`` on the ``followups_due`` index ``(status, due_at)`` is a range

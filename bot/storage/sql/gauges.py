@@ -1,4 +1,4 @@
-"""Counts for ``/metrics``: the SQL twin of :mod:`bot.storage.gauges`."""
+"""Counts for ``/metrics``: one snapshot per scrape."""
 
 from __future__ import annotations
 

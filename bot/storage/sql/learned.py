@@ -1,5 +1,4 @@
-"""Taught examples (``learned_examples``): the SQL twin of :mod:`bot.storage.learned`.
-Soft-deleted, so the revision only moves forward."""
+"""Taught examples (``learned_examples``): soft-deleted, so the revision only moves forward."""
 
 from __future__ import annotations
 

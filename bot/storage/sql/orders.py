@@ -1,5 +1,4 @@
-"""Orders and their buyer chat, the catalog, known chats (the SQL twin of
-:mod:`bot.storage.repos`)."""
+"""Orders and their buyer chat, the catalog, known chats."""
 
 from __future__ import annotations
 

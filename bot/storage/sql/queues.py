@@ -1,5 +1,4 @@
-"""The inbox (updates in) and the outbox (messages out): the SQL twin of
-:mod:`bot.storage.queues`."""
+"""The inbox (updates in) and the outbox (messages out)."""
 
 from __future__ import annotations
 

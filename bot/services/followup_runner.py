@@ -1,5 +1,9 @@
 """Sending due follow-ups: the rate-limited runner and its delivery guarantee.
 
+:class:`FollowupRunner` drains the due rows with a bounded number of workers, one follow-up
+in flight per chat; what becomes of each row, and the text it carries, is decided by
+:class:`bot.services.followup_preparation.FollowupPreparer` right before it is sent.
+
 Delivery guarantee (the deliberate choice for a crash between sending and marking):
 
 1. the runner re-checks the row's facts and renders the text (one transaction);
@@ -21,23 +25,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
-from bot.domain.errors import RenderError
-from bot.domain.followups import (
-    APPROVAL_RULES,
-    Action,
-    FollowupRow,
-    OrderFacts,
-    RowStatus,
-    decide,
-    message_facts,
-)
-from bot.domain.languages import resolve_language
-from bot.domain.models import Option, Order, OutMessage
-from bot.domain.playbook import SellerPolicy, plan_reply
+from bot.domain.followups import FollowupRow, RowStatus
+from bot.domain.models import OutMessage
 from bot.domain.ports import (
     Blocked,
     Clock,
@@ -51,43 +43,20 @@ from bot.domain.ports import (
     UnitOfWork,
 )
 from bot.domain.retry import retry_delay
-from bot.domain.text import strip_html
+from bot.services.followup_preparation import (
+    DraftProposer,
+    FollowupPreparer,
+    Job,
+    Outcome,
+    RunnerConfig,
+)
 from bot.services.followups import FollowupPlanner
+
+__all__ = ["INTERRUPTED", "DraftProposer", "FollowupRunner", "RunReport", "RunnerConfig"]
 
 log = logging.getLogger(__name__)
 
 INTERRUPTED = "interrupted while sending: Telegram may have it, so it is not sent again"
-APPROVAL_INTENTS = {"late_delivery": "late_delivery", "protection_expiring": "order_status"}
-
-
-class DraftProposer(Protocol):
-    """The approval flow: a draft Parley wrote on its own goes to the seller like any other."""
-
-    async def propose_followup(
-        self,
-        uow: UnitOfWork,
-        chat_id: int,
-        order: Order,
-        intent: str,
-        language: str,
-        note: str,
-        text: str,
-        options: tuple[Option, ...],
-    ) -> int: ...
-
-
-@dataclass(frozen=True)
-class RunnerConfig:
-    """What sending needs from settings."""
-
-    seller_chat_ids: tuple[int, ...] = ()
-    default_language: str = "en"
-    seller_language: str = "en"
-    policy: SellerPolicy = field(default_factory=SellerPolicy)
-    workers: int = 32
-    batch: int = 200
-    unlinked_recheck: timedelta = timedelta(hours=1)
-    max_attempts: int = 8
 
 
 @dataclass
@@ -106,12 +75,14 @@ class RunReport:
         """Rows that left the due set."""
         return self.sent + self.to_seller + self.skipped + self.rescheduled + self.failed
 
-
-@dataclass(frozen=True)
-class _Job:
-    row: FollowupRow
-    chat_id: int
-    text: str
+    def count(self, outcome: Outcome) -> None:
+        """Count a row that preparing finished or moved instead of returning it to send."""
+        if outcome is Outcome.SKIPPED:
+            self.skipped += 1
+        elif outcome is Outcome.RESCHEDULED:
+            self.rescheduled += 1
+        else:
+            self.to_seller += 1
 
 
 class _NotPending(Exception):
@@ -133,11 +104,9 @@ class FollowupRunner:
     ) -> None:
         self.store = store
         self.clock = clock
-        self.planner = planner
-        self.renderer = renderer
         self.notifier = notifier
         self.config = config
-        self.proposer = proposer
+        self.preparer = FollowupPreparer(clock, planner, renderer, config, proposer)
         self._running = asyncio.Lock()
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -247,62 +216,15 @@ class FollowupRunner:
             return
         await uow.followups.reschedule(row.id, now + delay, why, now, retry=True)
 
-    async def _prepare(self, uow: UnitOfWork, row: FollowupRow, report: RunReport) -> _Job | None:
-        """Re-check the facts; finish, move or claim the row. Returns what to send, if any."""
-        now = self.clock.now()
-        skip = RowStatus.SKIPPED
-        order = await uow.orders.get(row.order_id)
-        if order is None:
-            await uow.followups.finish(row.id, skip, "the order no longer exists", now)
-            report.skipped += 1
+    async def _prepare(self, uow: UnitOfWork, row: FollowupRow, report: RunReport) -> Job | None:
+        """Re-check the row (:meth:`FollowupPreparer.prepare`); returns what to send, if any."""
+        prepared = await self.preparer.prepare(uow, row)
+        if isinstance(prepared, Outcome):
+            report.count(prepared)
             return None
-        facts = await self.planner.facts(uow, order)
-        decision = decide(row.rule, facts, self.planner.rules, self.planner.timing(order), now)
-        if decision is None or decision.action is Action.SKIP:
-            reason = decision.reason if decision else "no longer applies"
-            await uow.followups.finish(row.id, skip, reason, now)
-            report.skipped += 1
-            return None
-        assert decision.at is not None
-        if decision.action is Action.HOLD or decision.at > now:
-            raw = decision.raw_due
-            why = decision.reason or (
-                "moved out of the buyer's quiet hours" if raw and raw <= now else "due later"
-            )
-            await uow.followups.reschedule(row.id, decision.at, why, now)
-            report.rescheduled += 1
-            return None
-        chat = await uow.orders.buyer_chat(order.order_id)
-        if row.rule in APPROVAL_RULES:
-            await self._to_seller(uow, row, order, facts, chat, now)
-            report.to_seller += 1
-            return None
-        if chat is None:
-            await uow.followups.reschedule(row.id, now + self.config.unlinked_recheck,
-                                           "waiting for the buyer to link a chat", now)  # fmt: skip
-            report.rescheduled += 1
-            return None
-        if await uow.followups.unreachable(chat):
-            await uow.followups.finish(row.id, skip, "the buyer blocked the bot", now)
-            report.skipped += 1
-            return None
-        language, name = await self._buyer(uow, order, chat)
-        context = self._context(row.rule, facts, order, name, now)
-        text = self.renderer.render("buyer", language, f"followup/{row.rule}", context)
-        return _Job(row, chat, text)
+        return prepared
 
-    async def _buyer(self, uow: UnitOfWork, order: Order, chat: int) -> tuple[str, str]:
-        hint, name = await uow.followups.buyer_profile(chat)
-        language = resolve_language(order.buyer_language, hint, self.config.default_language)
-        return language, order.buyer_name or name
-
-    def _context(
-        self, rule: str, facts: OrderFacts, order: Order, name: str, now: datetime
-    ) -> dict[str, Any]:
-        return {"buyer_name": name, "order": order,
-                **message_facts(rule, facts, self.planner.rules, now)}  # fmt: skip
-
-    async def _send(self, job: _Job, report: RunReport) -> None:
+    async def _send(self, job: Job, report: RunReport) -> None:
         row = job.row
 
         async def claim() -> None:
@@ -354,51 +276,6 @@ class FollowupRunner:
             await uow.followups.finish(row.id, status, reason, self.clock.now(), message_id,
                                        chat_id)  # fmt: skip
 
-    async def _to_seller(
-        self,
-        uow: UnitOfWork,
-        row: FollowupRow,
-        order: Order,
-        facts: OrderFacts,
-        chat: int | None,
-        now: datetime,
-    ) -> None:
-        """Approval-needed rules: a draft for the seller to approve (or just an alert when the
-        buyer cannot be written to). Not held by quiet hours: the seller decides when."""
-        reachable = chat is not None and not await uow.followups.unreachable(chat)
-        usable = reachable and self.proposer is not None
-        context = self._context(row.rule, facts, order, order.buyer_name, now)
-        note = self._seller_note({**context, "has_chat": usable})
-        if not usable or chat is None or self.proposer is None:
-            for seller in self.config.seller_chat_ids:
-                await uow.outbox.add(OutMessage(seller, note), now)
-            why = "buyer has no reachable chat" if self.proposer else "no approval flow"
-            await uow.followups.finish(row.id, RowStatus.SENT, f"seller alerted ({why})", now)
-            return
-        language, name = await self._buyer(uow, order, chat)
-        context["buyer_name"] = name
-        text = self.renderer.render("buyer", language, f"followup/{row.rule}", context)
-        options = self._options(row.rule, order, now)
-        draft_id = await self.proposer.propose_followup(
-            uow, chat, order, APPROVAL_INTENTS[row.rule], language, _plain(note), text, options
-        )
-        await uow.followups.finish(row.id, RowStatus.SENT,
-                                   f"draft #{draft_id} sent to the seller for approval", now,
-                                   chat_id=chat)  # fmt: skip
-
-    def _options(self, rule: str, order: Order, now: datetime) -> tuple[Option, ...]:
-        """Options offered with an approval draft: the playbook's for a late delivery."""
-        if rule != "late_delivery":
-            return ()
-        return plan_reply("late_delivery", order, None, self.config.policy, now).options
-
-    def _seller_note(self, context: dict[str, Any]) -> str:
-        try:
-            return self.renderer.render("seller", self.config.seller_language, "followup_note",
-                                        context)  # fmt: skip
-        except RenderError:
-            return self.renderer.render("seller", "en", "followup_note", context)
-
     async def buyer_blocked(self, chat_id: int) -> None:
         """HTTP 403 from a chat: mark it unreachable and stop its pending follow-ups."""
         now = self.clock.now()
@@ -408,8 +285,3 @@ class FollowupRunner:
                 chat_id, "the buyer blocked the bot", now
             )
         log.info("chat %s blocked the bot; %d pending follow-up(s) stopped", chat_id, stopped)
-
-
-def _plain(text: str) -> str:
-    """The seller note as plain text (it is shown quoted on the approval card)."""
-    return strip_html(text).strip()

@@ -83,7 +83,7 @@ class Drafter:
         chosen: bool = False,
     ) -> None:
         """Draft (or bring up to date) the reply to a conversation's unanswered messages;
-        ``chosen``: the buyer said what ``latest`` is about, so it decides the topic;
+        ``chosen``: the buyer or the seller said what ``latest`` is about, so it decides the topic;
         ``is_new``: the conversation has just started (its buyer gets an acknowledgement)."""
         now = self.clock.now()
         unanswered = await uow.conversations.unanswered(conversation.id)

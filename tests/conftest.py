@@ -1,9 +1,14 @@
-"""Shared fixtures: a world with a pretend Telegram, real SQLite and the real Dispatcher."""
+"""Shared fixtures: a world with a pretend Telegram, a real database and the real Dispatcher.
+
+The world runs on a SQLite file. A test module marked ``pytestmark = pytest.mark.engines``
+runs its world tests twice: on SQLite and on PostgreSQL (``PARLEY_TEST_POSTGRES``; one skip
+line without it, a failure with ``PARLEY_REQUIRE_POSTGRES=1``). On PostgreSQL each test gets
+the run's one migrated database, emptied first (``shared_postgres``)."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +24,16 @@ from bot.services.linking import LinkService
 from bot.settings import Policy, Settings
 from bot.telegram.offline_session import OfflineSession
 from bot.wiring import intent_matcher, load_content
+from tests.support.postgres import (
+    ENGINES,
+    HOW,
+    admin,
+    emptied,
+    in_thread,
+    need_postgres,
+    new_name,
+    pg_url,
+)
 
 SELLER = 7000001
 SELLER_2 = 7000002
@@ -42,6 +57,55 @@ CATALOG_CSV = (
     "LS-M,Linen shirt,15.00,USD,,\n"
 )
 START = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``engines`` whose world needs an ``engine`` run on both engines."""
+    if "engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("engines"):
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Every PostgreSQL test skipped for want of a server is reported on one line."""
+    report = yield
+    if report.skipped and isinstance(report.longrepr, tuple) and HOW in report.longrepr[2]:
+        report.longrepr = (__file__, None, report.longrepr[2])  # type: ignore[assignment]
+    return report
+
+
+@pytest.fixture(scope="session")
+def shared_postgres() -> Iterator[str]:
+    """One migrated PostgreSQL database for the run (dropped at the end)."""
+    need_postgres()
+    name = new_name()
+
+    async def create() -> None:
+        await admin(f'CREATE DATABASE "{name}"')
+        await emptied(pg_url(name))  # opening migrates it
+
+    in_thread(create)
+    try:
+        yield pg_url(name)
+    finally:
+        in_thread(lambda: admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest) -> str:
+    """The world's database engine: "sqlite", or "postgresql" in modules marked ``engines``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+async def database(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """The world's ``PARLEY_DATABASE``: a SQLite file in ``tmp_path``, or the run's
+    PostgreSQL database with no rows left."""
+    if engine == "sqlite":
+        return tmp_path / "parley.sqlite3"
+    return await emptied(request.getfixturevalue("shared_postgres"))
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +151,7 @@ class World:
         content: Content,
         sellers: tuple[int, ...],
         ambiguity_margin: float | None = None,
+        database: Path | str | None = None,
         **overrides: Any,
     ) -> None:
         self.folder = folder
@@ -102,7 +167,7 @@ class World:
             bot_token="123456:TEST-TOKEN",
             link_secret=SECRET,
             seller_chat_ids=list(sellers),
-            database=folder / "parley.sqlite3",
+            database=database or folder / "parley.sqlite3",
             **overrides,
         )
         self.offset: int | None = None
@@ -157,35 +222,37 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, content: Content) -> AsyncIterator[World]:
-    w = World(tmp_path, content, (SELLER,))
+async def world(tmp_path: Path, content: Content, database: Path | str) -> AsyncIterator[World]:
+    w = World(tmp_path, content, (SELLER,), database=database)
     await w.start()
     yield w
     await w.app.close()
 
 
 @pytest.fixture
-async def doubtful_world(tmp_path: Path, content: Content) -> AsyncIterator[World]:
+async def doubtful_world(
+    tmp_path: Path, content: Content, database: Path | str
+) -> AsyncIterator[World]:
     """A world whose matcher asks the buyer about any message between two topics."""
-    w = World(tmp_path, content, (SELLER,), ambiguity_margin=DOUBTFUL_MARGIN)
+    w = World(tmp_path, content, (SELLER,), ambiguity_margin=DOUBTFUL_MARGIN, database=database)
     await w.start()
     yield w
     await w.app.close()
 
 
 @pytest.fixture
-async def zh_world(tmp_path: Path, content: Content) -> AsyncIterator[World]:
+async def zh_world(tmp_path: Path, content: Content, database: Path | str) -> AsyncIterator[World]:
     """A world whose seller console speaks Simplified Chinese."""
-    w = World(tmp_path, content, (SELLER,), policy=Policy(seller_language="zh"))
+    w = World(tmp_path, content, (SELLER,), policy=Policy(seller_language="zh"), database=database)
     await w.start()
     yield w
     await w.app.close()
 
 
 @pytest.fixture
-async def world2(tmp_path: Path, content: Content) -> AsyncIterator[World]:
+async def world2(tmp_path: Path, content: Content, database: Path | str) -> AsyncIterator[World]:
     """A world with two seller chats."""
-    w = World(tmp_path, content, (SELLER, SELLER_2))
+    w = World(tmp_path, content, (SELLER, SELLER_2), database=database)
     await w.start()
     yield w
     await w.app.close()

@@ -16,6 +16,8 @@ from bot.settings import Policy, Settings
 from bot.wiring import load_content
 from tests.conftest import BUYER, ORDER_ID, ORDERS_HEADER, SELLER, World
 
+pytestmark = pytest.mark.engines  # also on PostgreSQL (tests/conftest.py)
+
 COMPLAINT = "The price dropped right after I ordered, I want the difference back"
 
 LANG_ORDERS = ORDERS_HEADER + "".join(
@@ -25,6 +27,7 @@ LANG_ORDERS = ORDERS_HEADER + "".join(
         [("Anna", "en"), ("Olga", "ru"), ("Lucía", "es"), ("João", "pt"), ("Chloé", "fr")]
     )
 )
+
 CASES = {
     "en": ("The price dropped right after I bought it, refund the difference please",
            "Refund the price difference (US$8.00)", "refunded the price difference"),

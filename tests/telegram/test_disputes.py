@@ -22,6 +22,8 @@ from bot.services.presenter import Presenter
 from bot.services.stats import StatsService
 from tests.conftest import BUYER, ORDER_ID, SELLER, SELLER_2, START, STRANGER, World
 
+pytestmark = pytest.mark.engines  # also on PostgreSQL (tests/conftest.py)
+
 HEADS = {
     "answer_deadline": "Answer the dispute on order",
     "window_opens": "Negotiation window open",

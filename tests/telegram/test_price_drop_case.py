@@ -7,6 +7,8 @@ import pytest
 from bot.offline.fake_api import FakeBotAPI
 from tests.conftest import BUYER, ORDER_ID, SELLER, World
 
+pytestmark = pytest.mark.engines  # also on PostgreSQL (tests/conftest.py)
+
 COMPLAINT = (
     "Hi! I bought the cloth shoes 2 days ago for $29.90 and now they cost $21.90. "
     "The price dropped right after I ordered, that's not fair!"

@@ -3,7 +3,11 @@ and the next buyer who writes the same way is understood (no restart)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import BUYER, SELLER, SELLER_2, STRANGER, World
+
+pytestmark = pytest.mark.engines  # also on PostgreSQL (tests/conftest.py)
 
 ASKS = "do you have the 39?"  # Parley cannot tell what this is about on its own
 ALSO_ASKS = "do u have the 40??"  # another buyer, another size, the same question

@@ -40,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="replace the database with the backup FILE "
                              "(stop `parley run` first; the old one is kept aside)")  # fmt: skip
     restore.add_argument("file", type=Path)
+    db = sub.add_parser("db", help="database schema and moving to PostgreSQL").add_subparsers(
+        dest="action", required=True
+    )
+    db.add_parser("upgrade", help="apply pending migrations to PARLEY_DATABASE (either engine)")
+    copy = db.add_parser("copy", help="copy every table of a SQLite database into an empty "
+                         "PostgreSQL database (one transaction, counts verified)")  # fmt: skip
+    copy.add_argument("sqlite_file", type=Path, metavar="SQLITE_FILE")
+    copy.add_argument("postgres_url", metavar="POSTGRES_URL", help="postgresql://user:pass@host/db")
     for noun in ("orders", "catalog"):
         group = sub.add_parser(noun, help=f"manage {noun}").add_subparsers(
             dest="action", required=True
@@ -99,6 +107,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return handled
     from bot import app, wiring
 
+    if args.command == "db":
+        return await _db_command(args, settings)
     if args.command == "backup":
         done = await wiring.backup_database(settings, args.file)
         print(f"backed up {settings.database} (schema v{done.version}, {done.size} bytes) "
@@ -126,3 +136,23 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 print(await links.link(args.order_id, await app.bot_username(settings)))
             return 0
     raise AssertionError(f"unhandled command {args.command}")
+
+
+async def _db_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``parley db upgrade`` / ``parley db copy SQLITE_FILE POSTGRES_URL``."""
+    from bot import wiring
+    from bot.storage.sql.admin import label
+
+    if args.action == "upgrade":
+        done = await wiring.upgrade_database(settings)
+        change = "up to date" if done.before == done.after else f"was v{done.before}"
+        print(f"{label(settings.database)}: schema v{done.after} ({change})")
+        return 0
+    copied = await wiring.copy_database(args.sqlite_file, args.postgres_url)
+    width = max(len(name) for name, _ in copied.counts)
+    for name, count in copied.counts:
+        print(f"  {name:<{width}}  {count}")
+    print(f"copied {copied.rows} rows in {len(copied.counts)} tables from {args.sqlite_file} "
+          f"(schema v{copied.version}) to {label(args.postgres_url)}: counts verified, "
+          "id sequences reset")  # fmt: skip
+    return 0

@@ -263,17 +263,6 @@ class Settings(BaseSettings):
             "PostgreSQL (use pg_dump/pg_restore, or parley db copy to move a SQLite file in)"
         )
 
-    def database_label(self) -> str:
-        """``PARLEY_DATABASE`` fit for a message: the path, or the URL without its password."""
-        if isinstance(self.database, Path):
-            return str(self.database)
-        head, sep, tail = self.database.partition("://")
-        credentials, at, where = tail.rpartition("@")
-        if at and ":" in credentials:
-            user = credentials.split(":", 1)[0]
-            return f"{head}{sep}{user}:***@{where}"
-        return self.database
-
     def require_link_secret(self) -> SecretStr:
         """The deep-link signing secret, or :class:`ConfigError` naming ``PARLEY_LINK_SECRET``."""
         if self.link_secret is None or len(self.link_secret.get_secret_value()) < 16:

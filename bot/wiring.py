@@ -41,7 +41,7 @@ from bot.services.stats import StatsConfig, StatsService
 from bot.services.teaching import TeachingService
 from bot.settings import DisputeSettings, Settings
 from bot.storage import backup
-from bot.storage.sql import Database, open_database
+from bot.storage.sql import Database, admin, open_database
 
 DECLARED_TEMPLATES: tuple[tuple[str, str], ...] = (
     *presenter.TEMPLATES,
@@ -207,3 +207,13 @@ async def restore_database(settings: Settings, file: Path) -> backup.RestoreResu
     """Replace the SQLite database with the backup ``file`` (the old one is kept aside);
     ConfigError for PostgreSQL."""
     return await asyncio.to_thread(backup.restore, settings.sqlite_file("restore"), file)
+
+
+async def upgrade_database(settings: Settings) -> admin.Upgraded:
+    """``parley db upgrade``: apply pending migrations to ``PARLEY_DATABASE``."""
+    return await admin.upgrade(settings.database)
+
+
+async def copy_database(source: Path, target: str) -> admin.Copied:
+    """``parley db copy``: the SQLite file ``source`` into the empty PostgreSQL ``target``."""
+    return await admin.copy_sqlite_to_postgres(source, target)

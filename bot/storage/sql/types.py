@@ -2,7 +2,8 @@
 
 * :class:`Stamp` — a timezone-aware time. On PostgreSQL a ``TIMESTAMPTZ`` (the server compares
   instants, ``parley db copy`` and SQL reports see real times). On SQLite the ISO 8601 UTC text
-  the former aiosqlite storage (removed in issue 13) always wrote, byte for byte, so files made by it open unchanged and text order stays time order.
+  the former aiosqlite storage (removed in issue 13) always wrote, byte for byte, so files
+  made by it open unchanged and text order stays time order.
   ``Stamp(fixed=True)`` is the fixed-width microsecond form of the follow-up tables.
 * :data:`ID` — row ids and chat ids: ``BIGINT`` on PostgreSQL (Telegram chat ids exceed 32
   bits), ``INTEGER`` on SQLite (so an ``INTEGER PRIMARY KEY`` stays the rowid, as before).

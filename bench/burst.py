@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -292,9 +293,12 @@ async def sql_per_message(folder: Path, buyers: int, per_buyer: int) -> None:
     settings = Settings(bot_token=TOKEN, link_secret=LINK_SECRET, seller_chat_ids=[SELLER],
                         database=path)  # type: ignore[call-arg]  # fmt: skip
     app = await build_app(settings, clock=SystemClock(), session=OfflineSession(fake))
-    statements: list[str] = []
-    conn = app.db._conn  # aiosqlite's connection: trace in its own thread (benchmark only)
-    await conn._execute(conn._conn.set_trace_callback, statements.append)
+    statements: list[str] = []  # what the storage runs, and each transaction's BEGIN IMMEDIATE
+
+    def trace(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(app.db.engine.sync_engine, "before_cursor_execute", trace)
     serial: list[tuple[int, int]] = []
     offset: int | None = None
     for i in range(30):
@@ -323,7 +327,7 @@ async def sql_per_message(folder: Path, buyers: int, per_buyer: int) -> None:
     stop.set()
     await sender
     burst = (len(statements), sum(s.startswith("BEGIN") for s in statements))
-    await conn._execute(conn._conn.set_trace_callback, None)
+    event.remove(app.db.engine.sync_engine, "before_cursor_execute", trace)
     await app.close()
     (n1, t1), (n10, t10), (n30, t30) = serial[0], serial[9], serial[29]
     print(

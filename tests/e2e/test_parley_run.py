@@ -26,14 +26,14 @@ def _parley() -> list[str]:
 class Process:
     """``parley`` subcommands and the long-running ``parley run``, with their logs."""
 
-    def __init__(self, folder: Path, api_url: str) -> None:
+    def __init__(self, folder: Path, api_url: str, database: Path | str | None = None) -> None:
         self.folder = folder
         self.env = {
             **os.environ,
             "PARLEY_BOT_TOKEN": TOKEN,
             "PARLEY_TELEGRAM_API": api_url,
             "PARLEY_SELLER_CHAT_IDS": str(SELLER),
-            "PARLEY_DATABASE": str(folder / "parley.sqlite3"),
+            "PARLEY_DATABASE": str(database or folder / "parley.sqlite3"),
             "PARLEY_LINK_SECRET": SECRET,
             "PARLEY_CONFIG": str(folder / "absent.toml"),
         }
@@ -70,12 +70,13 @@ async def api() -> FakeBotAPI:
     return fake
 
 
+@pytest.mark.engines  # also with PARLEY_DATABASE=postgresql://… (tests/conftest.py)
 async def test_parley_run_plays_the_case_as_buyer_and_seller(
-    tmp_path: Path, api: FakeBotAPI
+    tmp_path: Path, api: FakeBotAPI, database: Path | str
 ) -> None:
     server = BotAPIServer(api, TOKEN)
     url = await server.start()
-    parley = Process(tmp_path, url)
+    parley = Process(tmp_path, url, database)
     try:
         (tmp_path / "orders.csv").write_text(ORDERS_CSV)
         (tmp_path / "catalog.csv").write_text(CATALOG_CSV)

@@ -12,7 +12,7 @@ from bot.domain.orderevents import OrderEvent
 
 
 class FollowupRepository(Protocol):
-    """Order events, follow-up rows and unreachable buyers (see ``bot.storage.followups``)."""
+    """Order events, follow-up rows and unreachable buyers (see ``bot.storage.sql.followups``)."""
 
     async def add_event(self, event: OrderEvent, now: datetime) -> bool:
         """Store an event; False if an event with this id is already stored."""

@@ -22,13 +22,25 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
-from bot.domain import entities, features, intents, language, linear, text
+from bot.domain import (
+    entities,
+    features,
+    intent_index,
+    intent_types,
+    intent_vectors,
+    intents,
+    language,
+    linear,
+    text,
+)
 from bot.domain.intents import IntentMatcher, Phrase
 
 log = logging.getLogger(__name__)
 
 # the modules whose code decides what a trained engine contains
-_SOURCES: tuple[ModuleType, ...] = (entities, features, intents, language, linear, text)
+_SOURCES: tuple[ModuleType, ...] = (
+    entities, features, intent_index, intent_types, intent_vectors, intents, language, linear, text,
+)  # fmt: skip
 
 
 def default_cache_dir() -> Path:

@@ -277,9 +277,9 @@ def test_shared_ngrams_give_the_reference_vectors(matcher: IntentMatcher, text: 
     tokens = matcher._featurizer.tokens(masked, language, latin, words)
     stems = stem_words(tokens, language)
     for _ in range(2):  # first sight, then from the per-word cache
-        (ids, weights), (lin_ids, lin_weights) = matcher._vectors(tokens, stems)
+        (ids, weights), (lin_ids, lin_weights) = matcher._vectors.build(tokens, stems)
         ref_ids, ref_weights = matcher._featurizer.vector(Featurizer.features(tokens, stems))
-        ref_lin = matcher._vectorizer.vector(linear_features(tokens, stems))
+        ref_lin = matcher._vectors.vectorizer.vector(linear_features(tokens, stems))
         assert ids.tolist() == ref_ids.tolist() and weights.tolist() == ref_weights.tolist()
         assert lin_ids.tolist() == ref_lin[0].tolist()
         assert lin_weights.tolist() == ref_lin[1].tolist()
@@ -289,7 +289,7 @@ def test_similarities_do_not_depend_on_scipy(
     matcher: IntentMatcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     readings = [matcher.similarities(t, "en", False) for t in TRICKY]
-    monkeypatch.setattr(matcher, "_kernels", None)  # the numpy fallback
+    monkeypatch.setattr(matcher._index, "_kernels", None)  # the numpy fallback
     assert [matcher.similarities(t, "en", False).tolist() for t in TRICKY] == [
         r.tolist() for r in readings
     ]

@@ -221,6 +221,7 @@ class LearnedRepository(Protocol):
         ...
 
     async def revision(self) -> tuple[int, int]:
-        """A value that changes whenever an example is added or forgotten (by any process):
-        (highest id, number forgotten). One indexed read; compare, don't interpret."""
+        """A value that changes whenever an example is added or forgotten (by any process,
+        whatever order transactions commit in): (rows, rows forgotten). One read; compare,
+        don't interpret."""
         ...

@@ -2,7 +2,7 @@
 running matcher in step with the database (every worker, the bot and the shell commands).
 
 The database row is the truth. Before a message is classified, :meth:`TeachingService.sync`
-reads the taught examples' revision (one indexed query) and reloads them only when another
+reads the taught examples' revision (one small query) and reloads them only when another
 process or another update changed them, so an example taught from the card, from the shell or
 by another worker applies to the very next message, with no restart.
 """

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.content.loader import Content
+from bot.domain.errors import StorageUnavailable
 from bot.domain.intents import IntentMatcher
 from bot.domain.learned import TeachableMatcher
 from bot.domain.playbook import SellerPolicy
@@ -168,6 +169,9 @@ async def build_app(
     )  # fmt: skip
     teachable = TeachableMatcher(matcher, content.intents.phrases)
     teaching = TeachingService(db, clock, teachable)
+    with contextlib.suppress(StorageUnavailable):  # else at the first message, as before
+        async with db.transaction() as uow:  # taught examples now, not in a buyer's message
+            await teaching.sync(uow)
     buyers = BuyerService(db, clock, teachable, presenter, config, cards, teaching)
     sellers = SellerService(db, clock, presenter, sellers_ids, cards, disputes)
     topics = TopicService(db, clock, presenter, cards, buyers, teaching, sellers_ids)
@@ -203,6 +207,7 @@ async def build_app(
         "storage_outage", down=down, error=error), sellers_ids)  # fmt: skip
     relay = OutboxRelay(db, clock, notifier, health=health, priority=notifier.priority,
                         edit_gap=EDIT_GAP if limiter.chat_gap > 0 else 0.0)  # fmt: skip
+    db.on_queued, relay.takes_offers = relay.offer, True  # rows go to the relay as committed
     planner = FollowupPlanner(db, clock, planning_config(settings, content.followups), disputes)
     runner = FollowupRunner(db, clock, planner, content.renderer, notifier, RunnerConfig(
         sellers_ids, settings.default_language, settings.policy.seller_language, policy,

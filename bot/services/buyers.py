@@ -103,6 +103,12 @@ class BuyerService:
                 language, "linked", buyer_name=order.buyer_name or sender.name, order=order
             )
             await uow.outbox.add(OutMessage(sender.chat_id, text), now)
+        self._remember(sender)  # stored above: the next message need not store it again
+
+    def _remember(self, sender: Sender) -> None:
+        if len(self._remembered) >= REMEMBERED_CHATS:
+            self._remembered.clear()
+        self._remembered[sender.chat_id] = sender
 
     async def _link(self, uow: UnitOfWork, sender: Sender, payload: str) -> Order:
         order_id = links.read_payload(self.config.link_secret, payload)
@@ -126,9 +132,7 @@ class BuyerService:
                 await uow.chats.remember(sender, "buyer", now)
             await self._on_message(uow, sender, text, kind, message_id, now)
         if fresh:
-            if len(self._remembered) >= REMEMBERED_CHATS:
-                self._remembered.clear()
-            self._remembered[sender.chat_id] = sender
+            self._remember(sender)
 
     async def _on_message(
         self,

@@ -25,14 +25,22 @@ class InboxService:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+        # Updates this process stored and has not handled yet (inbox id → payload). Once one
+        # read of the table found every pending update (``_complete``), they are handled from
+        # here without reading the table again; when none is known the table is read.
+        self._known: dict[int, str] = {}
+        self._complete = False
 
     async def receive(self, updates: Iterable[tuple[int, str]]) -> int:
         """Store updates (``update_id``, JSON); returns how many were new."""
-        new = 0
+        stored: list[tuple[int, str]] = []
         async with self.store.transaction() as uow:
             for update_id, payload in updates:
-                new += await uow.inbox.add(update_id, payload, self.clock.now())
-        return new
+                inbox_id = await uow.inbox.add(update_id, payload, self.clock.now())
+                if inbox_id:
+                    stored.append((inbox_id, payload))
+        self._known.update(stored)
+        return len(stored)
 
     async def process(
         self,
@@ -51,19 +59,25 @@ class InboxService:
         handled = 0
         loop = asyncio.get_running_loop()
         while True:
-            async with self.store.transaction() as uow:
-                batch = await uow.inbox.pending(BATCH)
+            read = not (self._complete and self._known)
+            if read:
+                async with self.store.transaction() as uow:
+                    batch = await uow.inbox.pending(BATCH)
+            else:
+                batch = sorted(self._known.items())[:BATCH]
             for inbox_id, payload in batch:
                 if stop is not None and stop.is_set():
                     return handled
                 started = loop.time()
                 error = await self._handle_one(inbox_id, payload, handle)
+                self._known.pop(inbox_id, None)
                 handled += 1
                 if on_handled is not None:
                     on_handled(loop.time() - started, error is None)
                 if after_each is not None:
                     after_each()
             if len(batch) < BATCH:  # what arrives meanwhile wakes the caller again
+                self._complete = self._complete or read
                 return handled
 
     async def _handle_one(self, inbox_id: int, payload: str, handle: Handler) -> str | None:

@@ -98,10 +98,10 @@ class Poller:
             await self.dispatcher.feed_update(self.bot, update)
 
     async def drain(self) -> int:
-        """Handle every pending update; the relay is woken after each, never waited for."""
-        return await self.inbox.process(
-            self.handle, self.relay.wake, self.on_handled, stop=self.stop
-        )
+        """Handle every pending update; the relay is woken after each (unless what each
+        commits is handed to it directly), never waited for."""
+        wake = None if self.relay.takes_offers else self.relay.wake
+        return await self.inbox.process(self.handle, wake, self.on_handled, stop=self.stop)
 
     async def accept(self, updates: list[Update]) -> None:
         """Store parsed updates in the inbox (duplicates are ignored)."""

@@ -25,9 +25,10 @@ class OutboxRow:
 class InboxRepository(Protocol):
     """Incoming updates, stored before they are handled and confirmed to Telegram."""
 
-    async def add(self, update_id: int, payload: str, now: datetime) -> bool:
-        """Store an update; False if this very update was already there. Idempotent by (update_id,
-        content digest): False means this very delivery is already stored."""
+    async def add(self, update_id: int, payload: str, now: datetime) -> int:
+        """Store an update; its new inbox id, or 0 if this very update was already there.
+        Idempotent by (update_id, content digest): 0 means this very delivery is already
+        stored."""
         ...
 
     async def pending(self, limit: int = 100) -> list[tuple[int, str]]:
@@ -70,6 +71,12 @@ class OutboxRepository(Protocol):
     ) -> None:
         """Delivered (``note`` says why we believe so when Telegram's answer was unreadable).
         The message body is dropped: only what later edits need is kept."""
+        ...
+
+    async def mark_sent_many(
+        self, delivered: list[tuple[int, int | None, str | None]], now: datetime
+    ) -> None:
+        """Several rows delivered, as (row id, Telegram's message id, note), at once."""
         ...
 
     async def retry_later(self, row_id: int, at: datetime, error: str) -> None:

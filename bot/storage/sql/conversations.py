@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import Conversation, ConversationStatus, Direction
 from bot.domain.ports import StoredMessage
@@ -19,7 +21,16 @@ _NOT_CLOSED = _C.status.not_in(("resolved", "dismissed"))
 
 
 class ConversationRepo(Repo):
-    """Conversations and their messages."""
+    """Conversations and their messages.
+
+    A conversation started in this transaction is known in full without reading it back:
+    its unanswered buyer messages are the ones added since (``fresh``), and it has no draft
+    (``new_ids``, shared with the draft repository, which drops an id when it drafts)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        super().__init__(conn)
+        self.fresh: dict[int, list[StoredMessage]] = {}
+        self.new_ids: set[int] = set()
 
     async def open_for(self, chat_id: int, order_id: str | None) -> Conversation | None:
         """The chat's not-yet-closed conversation about this order, if any."""
@@ -46,6 +57,8 @@ class ConversationRepo(Repo):
                 updated_at=now,
             )
         )
+        self.fresh[cid] = []
+        self.new_ids.add(cid)
         return Conversation(cid, chat_id, order_id, ConversationStatus.OPEN, language, now)
 
     async def get(self, conversation_id: int) -> Conversation | None:
@@ -82,6 +95,9 @@ class ConversationRepo(Repo):
 
     async def add_message(self, message: StoredMessage, now: datetime) -> int:
         """Store a message in either direction."""
+        known = self.fresh.get(message.conversation_id or 0)
+        if known is not None and Direction(message.direction) == Direction.IN:
+            known.append(replace(message, direction=Direction.IN))
         return await self._insert(
             sa.insert(messages).values(
                 conversation_id=message.conversation_id,
@@ -102,6 +118,7 @@ class ConversationRepo(Repo):
 
     async def set_intent(self, message_id: int, intent: str, confidence: float) -> None:
         """Correct a message's intent (the buyer said what it is about)."""
+        self.fresh.clear()
         await self.conn.execute(
             sa.update(messages)
             .where(_M.id == message_id)
@@ -111,6 +128,7 @@ class ConversationRepo(Repo):
     async def relabel_unanswered(self, conversation_id: int, intent: str) -> None:
         """The seller said what the unanswered messages are about: every classified one
         takes ``intent`` with full confidence."""
+        self.fresh.pop(conversation_id, None)
         await self.conn.execute(
             sa.update(messages)
             .where(
@@ -124,6 +142,8 @@ class ConversationRepo(Repo):
 
     async def unanswered(self, conversation_id: int) -> list[StoredMessage]:
         """Buyer messages since the last reply the seller sent, oldest first."""
+        if conversation_id in self.fresh:
+            return list(self.fresh[conversation_id])
         rows = await self._all(
             sa.select(messages)
             .where(
@@ -137,6 +157,7 @@ class ConversationRepo(Repo):
 
     async def mark_answered(self, conversation_id: int) -> None:
         """All buyer messages so far have been answered."""
+        self.fresh.pop(conversation_id, None)
         await self.conn.execute(
             sa.update(messages)
             .where(_M.conversation_id == conversation_id, _M.direction == "in")

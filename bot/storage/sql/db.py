@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from bot.domain.ports import HANDLING, Store
+from bot.domain.ports import HANDLING, OutboxRow, Store
 from bot.storage.sql import schema
 from bot.storage.sql.errors import is_outage, unavailable
 from bot.storage.sql.repos import Repos
@@ -105,6 +105,9 @@ class Database:
         self.engine = engine
         self.dialect = engine.dialect.name  # "sqlite" or "postgresql"
         self._lock = asyncio.Lock()  # SQLite: the single writer; PostgreSQL: unused
+        # Told, once a unit of work commits, the outbox rows it queued (the relay sends them
+        # without reading them back).
+        self.on_queued: Callable[[list[OutboxRow]], None] | None = None
 
     @classmethod
     async def open(cls, url_or_path: str | Path) -> Database:
@@ -170,6 +173,8 @@ class Database:
                     raise (unavailable(exc) if is_outage(exc) else exc) from exc
                 if claim is not None:
                     claim.taken = True
+                if repos.outbox.queued and self.on_queued is not None:
+                    self.on_queued(repos.outbox.queued)
             finally:
                 with contextlib.suppress(Exception):
                     await conn.close()

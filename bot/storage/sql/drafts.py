@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import Choice, Draft, DraftStatus, Option
 from bot.domain.money import Money
@@ -24,6 +25,11 @@ _OPTION_COLUMNS = (_O.idx, _O.kind, _O.amount, _O.currency, _O.needs_action, _O.
 class DraftRepo(Repo):
     """Drafted replies, their options, the buyer's choices and seller edits in progress."""
 
+    def __init__(self, conn: AsyncConnection, new_conversations: set[int] | None = None) -> None:
+        super().__init__(conn)
+        # conversations started in this transaction that have no draft yet: nothing to read
+        self.new_conversations: set[int] = set() if new_conversations is None else new_conversations
+
     async def create(
         self,
         conversation_id: int,
@@ -36,6 +42,7 @@ class DraftRepo(Repo):
         now: datetime,
     ) -> Draft:
         """Store a pending draft with its options."""
+        self.new_conversations.discard(conversation_id)
         draft_id = await self._insert(
             sa.insert(drafts).values(
                 conversation_id=conversation_id,
@@ -133,6 +140,8 @@ class DraftRepo(Repo):
 
     async def pending_for(self, conversation_id: int) -> list[Draft]:
         """Drafts of a conversation still waiting for the seller (one query, options joined)."""
+        if conversation_id in self.new_conversations:
+            return []
         rows = await self._all(
             sa.select(drafts, *_OPTION_COLUMNS)
             .select_from(drafts.outerjoin(draft_options, _O.draft_id == _D.id))

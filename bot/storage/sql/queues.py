@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.models import Button, OutMessage
 from bot.domain.ports import OutboxRow
@@ -24,23 +25,22 @@ class InboxRepo(Repo):
     still handled.
     """
 
-    async def add(self, update_id: int, payload: str, now: datetime) -> bool:
-        """Store an update; False if this very update was already there."""
+    async def add(self, update_id: int, payload: str, now: datetime) -> int:
+        """Store an update; its new inbox id, or 0 if this very update was already there."""
         digest = hashlib.sha256(payload.encode()).hexdigest()
-        return (
-            await self._count(
-                self._upsert(inbox)
-                .values(
-                    update_id=update_id,
-                    digest=digest,
-                    payload=payload,
-                    status="pending",
-                    received_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=[inbox.c.update_id, inbox.c.digest])
+        row = await self._one(
+            self._upsert(inbox)
+            .values(
+                update_id=update_id,
+                digest=digest,
+                payload=payload,
+                status="pending",
+                received_at=now,
             )
-            == 1
+            .on_conflict_do_nothing(index_elements=[inbox.c.update_id, inbox.c.digest])
+            .returning(inbox.c.id)
         )
+        return int(row.id) if row is not None else 0
 
     async def pending(self, limit: int = 100) -> list[tuple[int, str]]:
         """Updates not yet handled, in arrival order, as (inbox id, payload); on PostgreSQL
@@ -74,42 +74,63 @@ class OutboxRepo(Repo):
 
     Rows of one chat go out in id order; different chats are independent. Once delivered
     (or given up on) a row keeps only what later edits need (chat, ref, Telegram's message
-    id) and is deleted by :meth:`prune` after the retention period.
+    id) and is deleted by :meth:`prune` after the retention period. The rows this
+    transaction added are in :attr:`queued` (handed to the relay once it commits).
     """
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        super().__init__(conn)
+        self.queued: list[OutboxRow] = []
 
     async def add(self, message: OutMessage, now: datetime) -> int:
         """Queue a message. An edit of a message (or of an edit) still unsent rewrites it."""
         buttons = json.dumps(
             [[[b.text, b.data] for b in row] for row in message.buttons], ensure_ascii=False
         )
-        if message.edit and message.ref:
-            unsent = (
-                sa.select(outbox.c.id)
-                .where(outbox.c.chat_id == message.chat_id, outbox.c.ref == message.ref, _PENDING)
-                .order_by(outbox.c.id.desc())
-                .limit(1)
-                .scalar_subquery()
+        values: dict[str, Any] = {
+            "chat_id": message.chat_id,
+            "ref": message.ref,
+            "edit": message.edit,
+            "text": message.text,
+            "buttons": buttons,
+            "status": "pending",
+            "created_at": now,
+            "photo": message.photo,
+            "copy_from": _copy_from(message),
+        }
+        if not (message.edit and message.ref):
+            row_id = await self._insert(sa.insert(outbox).values(**values))
+            self.queued.append(OutboxRow(row_id, message))
+            return row_id
+        mine = (outbox.c.chat_id == message.chat_id, outbox.c.ref == message.ref, _PENDING)
+        # One statement when nothing of this ref waits (the usual case): insert unless a
+        # pending row would be rewritten instead.
+        inserted = await self._one(
+            sa.insert(outbox)
+            .from_select(
+                list(values),
+                sa.select(
+                    *(sa.bindparam(f"v_{k}", v, type_=outbox.c[k].type) for k, v in values.items())
+                ).where(~sa.exists().where(*mine)),
             )
-            rewritten = await self._count(
-                sa.update(outbox)
-                .where(outbox.c.id == unsent)
-                .values(text=message.text, buttons=buttons)
-            )
-            if rewritten:
-                return 0
-        return await self._insert(
-            sa.insert(outbox).values(
-                chat_id=message.chat_id,
-                ref=message.ref,
-                edit=message.edit,
-                text=message.text,
-                buttons=buttons,
-                status="pending",
-                created_at=now,
-                photo=message.photo,
-                copy_from=_copy_from(message),
-            )
+            .returning(outbox.c.id)
         )
+        if inserted is not None:
+            self.queued.append(OutboxRow(int(inserted.id), message))
+            return int(inserted.id)
+        unsent = (
+            sa.select(outbox.c.id)
+            .where(*mine)
+            .order_by(outbox.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        await self.conn.execute(
+            sa.update(outbox)
+            .where(outbox.c.id == unsent)
+            .values(text=message.text, buttons=buttons)
+        )
+        return 0
 
     async def due(self, now: datetime, limit: int = 50) -> list[OutboxRow]:
         """Pending rows whose retry time has come, oldest first."""
@@ -189,6 +210,28 @@ class OutboxRepo(Repo):
                 buttons="[]",
                 photo=None,
             )
+        )
+
+    async def mark_sent_many(
+        self, delivered: list[tuple[int, int | None, str | None]], now: datetime
+    ) -> None:
+        """Several rows delivered, as (row id, Telegram's message id, note): one statement."""
+        if not delivered:
+            return
+        await self.conn.execute(
+            sa.update(outbox)
+            .where(outbox.c.id == sa.bindparam("row_id"))
+            .values(
+                status="sent",
+                tg_message_id=sa.bindparam("message_id"),
+                sent_at=now,
+                error=sa.bindparam("note"),
+                attempts=outbox.c.attempts + 1,
+                text="",
+                buttons="[]",
+                photo=None,
+            ),
+            [{"row_id": r, "message_id": m, "note": n} for r, m, n in delivered],
         )
 
     async def retry_later(self, row_id: int, at: datetime, error: str) -> None:

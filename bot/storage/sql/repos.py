@@ -23,7 +23,7 @@ class Repos:
         self.catalog = CatalogRepo(conn)
         self.chats = ChatRepo(conn)
         self.conversations = ConversationRepo(conn)
-        self.drafts = DraftRepo(conn)
+        self.drafts = DraftRepo(conn, self.conversations.new_ids)
         self.inbox = InboxRepo(conn)
         self.outbox = OutboxRepo(conn)
         self.disputes = DisputeRepo(conn)

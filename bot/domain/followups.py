@@ -27,7 +27,11 @@ review_request       delivered → delivered + after            cancelled/refund
 (*) goes to the seller first (a draft to approve, or an alert), so quiet hours do not hold it.
 Buyer-facing messages are moved out of the buyer's quiet hours (local time from the buyer's
 country, else the configured zone; see :mod:`bot.domain.quiethours`). A message more than
-``expires`` late is skipped.
+``expires`` late is skipped. Planning sees only the order's facts: a buyer-facing message
+that comes due while the buyer's automation is paused (a seller took a conversation over, or
+the buyer asked for a person; :mod:`bot.domain.pause`) is held when it is prepared for
+sending (:mod:`bot.services.followup_preparation`), with :attr:`Pause.held
+<bot.domain.pause.Pause.held>` as its reason, and decided here again once the pause ends.
 """
 
 from __future__ import annotations

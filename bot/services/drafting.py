@@ -12,8 +12,9 @@ caller's transaction, in five steps:
 3. the reply, rendered; a template that cannot be rendered blocks the draft: the sellers are
    told why and the conversation waits for them;
 4. the card: the pending draft rewritten in place (the same card is edited), else a new one;
-5. delivery: an auto-approved intent is sent at once; otherwise a new conversation's buyer
-   gets an acknowledgement and every seller chat an approval card.
+5. delivery: an auto-approved intent is sent at once, unless the buyer is waiting for a
+   person or talking to a seller who took over (:mod:`bot.domain.pause`); otherwise a new
+   conversation's buyer gets an acknowledgement and every seller chat an approval card.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from bot.domain.models import (
 from bot.domain.playbook import COMPLAINTS, Plan, plan_reply
 from bot.domain.ports import Clock, StoredMessage, UnitOfWork
 from bot.services.buyer_config import BuyerConfig, tell_sellers
+from bot.services.pause import buyer_pause
 from bot.services.presenter import Presenter
 from bot.services.replies import Cards, Known
 
@@ -227,13 +229,19 @@ class Drafter:
         now: datetime,
     ) -> None:
         """An auto-approved intent is sent at once (with an informational card) when the order
-        is known or there is nothing to choose; otherwise a new conversation's buyer is told
+        is known or there is nothing to choose, unless the buyer's automation is paused (a
+        conversation of theirs is taken over, or they asked for a person and no seller has
+        answered yet: :mod:`bot.domain.pause`); otherwise a new conversation's buyer is told
         their message reached the seller and every seller chat gets an approval card."""
         buyer, order = known.buyer, known.order
         if topic.intent in self.config.auto_approve and (order is not None or not plan.options):
-            await uow.drafts.decide(draft.id, DraftStatus.SENT, "auto", now)
-            await self.cards.deliver(uow, draft, "auto", now, status="auto", new_card=True)
-            return
+            pause = await buyer_pause(uow, buyer.chat_id, known.conversation, known.unanswered)
+            if pause is None:
+                await uow.drafts.decide(draft.id, DraftStatus.SENT, "auto", now)
+                await self.cards.deliver(uow, draft, "auto", now, status="auto", new_card=True)
+                return
+            log.info("no automatic %s reply to chat %s: %s; the seller decides", topic.intent,
+                     buyer.chat_id, pause.value)  # fmt: skip
         if is_new:
             ack = self.presenter.buyer(topic.language, "ack", buyer_name=buyer.name, order=order)
             await uow.outbox.add(OutMessage(buyer.chat_id, ack), now)

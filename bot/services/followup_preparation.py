@@ -5,7 +5,12 @@
 
 * finishes it as skipped (the order is gone, the rule no longer applies, the buyer blocked
   the bot) or moves it (held, out of the buyer's quiet hours, waiting for a linked chat),
-  returning the :class:`Outcome`;
+  returning the :class:`Outcome`; a buyer-facing row is also held while the buyer's
+  automation is paused (:mod:`bot.domain.pause`: a seller took a conversation of theirs
+  over, or they asked for a person and no seller has answered): it stays ``pending`` with
+  the reason (``held: taken over`` / ``held: asked for a person``), is looked at again every
+  ``held_recheck``, and goes out at the first look after the pause ended — if the facts,
+  re-checked then as always, still call for it (a message that became too late is skipped);
 * for an approval rule (late delivery, protection ending), hands it to the seller: a draft
   in the approval flow (:class:`DraftProposer`) when the buyer can be written to, else an
   alert; the row is finished either way;
@@ -36,6 +41,7 @@ from bot.domain.playbook import SellerPolicy, plan_reply
 from bot.domain.ports import Clock, Renderer, UnitOfWork
 from bot.domain.text import strip_html
 from bot.services.followups import FollowupPlanner
+from bot.services.pause import buyer_pause
 
 APPROVAL_INTENTS = {"late_delivery": "late_delivery", "protection_expiring": "order_status"}
 
@@ -69,6 +75,7 @@ class RunnerConfig:
     batch: int = 200
     unlinked_recheck: timedelta = timedelta(hours=1)
     max_attempts: int = 8
+    held_recheck: timedelta = timedelta(minutes=10)  # a row held for a paused buyer
 
 
 class Outcome(StrEnum):
@@ -139,6 +146,10 @@ class FollowupPreparer:
         if await uow.followups.unreachable(chat):
             await uow.followups.finish(row.id, skip, "the buyer blocked the bot", now)
             return Outcome.SKIPPED
+        pause = await buyer_pause(uow, chat)
+        if pause is not None:  # not sent, not skipped: due again at the next look
+            await uow.followups.reschedule(row.id, now + self.config.held_recheck, pause.held, now)
+            return Outcome.RESCHEDULED
         language, name = await self._buyer(uow, order, chat)
         context = self._context(row.rule, facts, order, name, now)
         text = self.renderer.render("buyer", language, f"followup/{row.rule}", context)

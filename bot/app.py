@@ -15,7 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 import signal
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -33,6 +36,7 @@ from bot.services.followup_runner import FollowupRunner, RunnerConfig
 from bot.services.followups import FollowupPlanner
 from bot.services.health import Health, SellerAlarm
 from bot.services.imports import ImportService
+from bot.services.inbox import LEASE as INBOX_LEASE
 from bot.services.inbox import InboxService
 from bot.services.outbox import EDIT_GAP, OutboxRelay
 from bot.services.presenter import Presenter
@@ -114,9 +118,18 @@ class App:
     metrics: Metrics
 
     async def close(self) -> None:
-        """Close the database and the bot's HTTP session."""
+        """Give up this worker's inbox leases (another worker may take what it had not
+        handled at once), close the database and the bot's HTTP session."""
+        with contextlib.suppress(Exception):
+            await self.inbox.release()
         await self.db.close()
         await self.bot.session.close()
+
+
+def worker_name() -> str:
+    """This process among the workers sharing a database: host, process id and a random
+    part (a restarted process with a reused id is another worker)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 async def build_app(
@@ -198,7 +211,10 @@ async def build_app(
     for observer in (dispatcher.message, dispatcher.callback_query):
         observer.outer_middleware(SenderMiddleware())
     dispatcher.include_routers(build_dispute_router(sellers_ids), *build_routers(sellers_ids))
-    inbox = InboxService(db, clock)
+    # On PostgreSQL several workers may share the database: updates are leased (issue 13).
+    several = db.dialect == "postgresql"
+    inbox = InboxService(db, clock, worker=worker_name() if several else None,
+                         lease=INBOX_LEASE if several else None)  # fmt: skip
     sellers_set = frozenset(sellers_ids)
     # every send passes here; buyers' answers go before seller cards, those before follow-ups
     notifier = RateLimitedNotifier(TelegramNotifier(bot), limiter, seller_chats=sellers_set)

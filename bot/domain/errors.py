@@ -84,6 +84,12 @@ class RenderError(ParleyError):
     """A template could not be rendered, e.g. a value it needs is missing."""
 
 
+class UpdateTaken(Exception):
+    """The update cannot be handled by this worker now: another worker took it over (its lease
+    here expired), or an older update of the same chat is still pending. Nothing it did is
+    kept; the update is left to whoever may handle it (several workers, issue 13)."""
+
+
 class StorageUnavailable(Exception):
     """The database cannot be written (disk full, I/O error, locked for too long).
 

@@ -71,12 +71,17 @@ class UpdateClaim:
     also marks the update handled (``taken``), so a handler's changes and the update's "done"
     are one transaction: a crash can neither lose them nor make them happen twice. Work a
     handler commits in later transactions is not repeated after a crash (at most once).
+
+    The unit of work takes the update as it begins (``worker``: the worker whose lease it
+    must hold, if leases are used): it raises :class:`~bot.domain.errors.UpdateTaken` when
+    another worker has it or an older update of the same chat is still pending.
     """
 
     inbox_id: int
     at: datetime
     task: object  # the asyncio task handling it; other tasks never take the claim
     taken: bool = False
+    worker: str | None = None
 
 
 HANDLING: ContextVar[UpdateClaim | None] = ContextVar("parley_handling", default=None)

@@ -2,6 +2,17 @@
 
 A repeated delivery (same ``update_id``, same content) is stored and handled once; an update
 whose handling was cut off by a crash is still ``pending`` and is handled at the next start.
+
+**Several workers** (PostgreSQL; ``worker`` and ``lease`` given): the worker that stores an
+update leases it (``claimed_by``, ``lease_until``) and handles it; updates it does not know
+(another worker's whose lease expired — a dead worker —, or one released at a stop) it claims
+from the table, only the oldest pending one of each chat and none whose lease another worker
+still holds (``FOR UPDATE SKIP LOCKED``). Whatever the leases say, an update is *taken* as its
+handler's first transaction begins (:class:`~bot.domain.ports.UpdateClaim`): only if it is
+still pending, not held by another worker's live lease nor by another transaction, and no
+older update of its chat is pending; its "done" commits with the handler's changes. So every
+update is handled exactly once, and one chat's updates one at a time, oldest first, across
+workers. An update that is not this worker's to take now is left (:class:`UpdateTaken`).
 """
 
 from __future__ import annotations
@@ -9,34 +20,49 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import timedelta
 
-from bot.domain.errors import StorageUnavailable
+from bot.domain.errors import StorageUnavailable, UpdateTaken
 from bot.domain.ports import HANDLING, Clock, Store, UpdateClaim
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str], Awaitable[None]]
 BATCH = 100
+LEASE = timedelta(seconds=30)  # how long a worker's claim keeps other workers off an update
 
 
 class InboxService:
     """Stores raw updates and feeds the pending ones, in order, to a handler."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        worker: str | None = None,
+        lease: timedelta | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
-        # Updates this process stored and has not handled yet (inbox id → payload). Once one
-        # read of the table found every pending update (``_complete``), they are handled from
-        # here without reading the table again; when none is known the table is read.
+        self.worker = worker if lease is not None else None  # leases: several workers
+        self.lease = lease or LEASE
+        # Updates this process stored (and, with leases, leased) and has not handled yet
+        # (inbox id → payload). Once one read of the table found every pending update
+        # (``_complete``; with leases: always), they are handled from here without reading
+        # the table again; when none is known the table is read (claimed, with leases).
         self._known: dict[int, str] = {}
-        self._complete = False
+        self._complete = self.worker is not None
 
     async def receive(self, updates: Iterable[tuple[int, str]]) -> int:
         """Store updates (``update_id``, JSON); returns how many were new."""
         stored: list[tuple[int, str]] = []
+        now = self.clock.now()
         async with self.store.transaction() as uow:
             for update_id, payload in updates:
-                inbox_id = await uow.inbox.add(update_id, payload, self.clock.now())
+                inbox_id = await uow.inbox.add(
+                    update_id, payload, now, self.worker, now + self.lease
+                )
                 if inbox_id:
                     stored.append((inbox_id, payload))
         self._known.update(stored)
@@ -61,34 +87,61 @@ class InboxService:
         while True:
             read = not (self._complete and self._known)
             if read:
-                async with self.store.transaction() as uow:
-                    batch = await uow.inbox.pending(BATCH)
+                batch = await self._read()
             else:
                 batch = sorted(self._known.items())[:BATCH]
+            before = handled
             for inbox_id, payload in batch:
                 if stop is not None and stop.is_set():
                     return handled
                 started = loop.time()
-                error = await self._handle_one(inbox_id, payload, handle)
+                try:
+                    error = await self._handle_one(inbox_id, payload, handle)
+                except UpdateTaken:
+                    self._known.pop(inbox_id, None)  # someone else's, or its turn is later
+                    log.debug("inbox update #%s is not this worker's to handle now", inbox_id)
+                    continue
                 self._known.pop(inbox_id, None)
                 handled += 1
                 if on_handled is not None:
                     on_handled(loop.time() - started, error is None)
                 if after_each is not None:
                     after_each()
+            if read and self.worker is not None:
+                if handled == before:  # nothing claimable could be taken: later
+                    return handled
+                continue  # a claim takes one update per chat: the next ones may be due now
             if len(batch) < BATCH:  # what arrives meanwhile wakes the caller again
                 self._complete = self._complete or read
                 return handled
 
+    async def _read(self) -> list[tuple[int, str]]:
+        """Pending updates from the table: claimed (leased to this worker) with leases."""
+        now = self.clock.now()
+        async with self.store.transaction() as uow:
+            if self.worker is None:
+                return await uow.inbox.pending(BATCH)
+            return await uow.inbox.claim(self.worker, now, now + self.lease, BATCH)
+
+    async def release(self) -> int:
+        """Give up the leases on updates this worker stored or claimed and has not handled
+        (at a stop: another worker may take them at once); how many."""
+        self._known.clear()
+        if self.worker is None:
+            return 0
+        async with self.store.transaction() as uow:
+            return await uow.inbox.release(self.worker)
+
     async def _handle_one(self, inbox_id: int, payload: str, handle: Handler) -> str | None:
         """Handle one update; its "done" commits with the handler's first transaction
-        (:class:`UpdateClaim`), or here when the handler wrote nothing or failed."""
-        claim = UpdateClaim(inbox_id, self.clock.now(), asyncio.current_task())
+        (:class:`UpdateClaim`), or here when the handler wrote nothing or failed. Raises
+        :class:`UpdateTaken` when it is not this worker's to handle now."""
+        claim = UpdateClaim(inbox_id, self.clock.now(), asyncio.current_task(), worker=self.worker)
         token = HANDLING.set(claim)
         error: str | None = None
         try:
             await handle(payload)
-        except StorageUnavailable:
+        except (StorageUnavailable, UpdateTaken):
             raise
         except Exception as exc:
             log.exception("inbox update #%s failed", inbox_id)
@@ -97,5 +150,6 @@ class InboxService:
             HANDLING.reset(token)
         if error is not None or not claim.taken:
             async with self.store.transaction() as uow:
-                await uow.inbox.finish(inbox_id, self.clock.now(), error)
+                if not await uow.inbox.finish(inbox_id, self.clock.now(), error, self.worker):
+                    raise UpdateTaken(f"inbox update #{inbox_id}")
         return error

@@ -23,11 +23,12 @@ from bot.domain.models import Button, OutMessage, Sender
 from bot.domain.ports import HANDLING, UpdateClaim
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.sql import Database, database_url, open_database
-from bot.storage.sql.schema import BASELINE
+from bot.storage.sql.schema import head_version
 from tests.conftest import CATALOG_CSV, ORDERS_CSV
 from tests.storage.conftest import scalar
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
+HEAD = "r0002"  # the baseline (schema v6), then the inbox leases
 
 
 # --- schema ---------------------------------------------------------------------------------
@@ -36,8 +37,8 @@ async def test_schema_is_versioned_and_reopens(sql_url: str) -> None:
     await first.close()
     second = await open_database(sql_url)
     try:
-        assert await second.migrate() == len(MIGRATIONS) == await second.version()
-        assert await scalar(second, "SELECT version_num FROM alembic_version") == BASELINE
+        assert await second.migrate() == head_version() == await second.version()
+        assert await scalar(second, "SELECT version_num FROM alembic_version") == HEAD
         if second.dialect == "sqlite":
             assert await scalar(second, "PRAGMA journal_mode") == "wal"
             assert await scalar(second, "PRAGMA user_version") == len(MIGRATIONS)
@@ -85,7 +86,7 @@ async def test_a_file_made_by_the_aiosqlite_storage_opens_with_all_its_rows(
         (row,) = await uow.outbox.due(NOW)
         assert row.message.buttons == ((Button("a", "b"),),)
         await uow.conversations.create(5, None, "en", NOW + timedelta(1))
-    assert await scalar(new, "SELECT version_num FROM alembic_version") == BASELINE
+    assert await scalar(new, "SELECT version_num FROM alembic_version") == HEAD  # then upgraded
     assert await scalar(new, "PRAGMA user_version") == len(MIGRATIONS)
     await new.close()
 
@@ -104,7 +105,7 @@ async def test_an_older_aiosqlite_file_gets_the_steps_it_lacks(tmp_path: Path) -
     db = await open_database(path)
     async with db.transaction() as uow:
         assert await uow.learned.revision() == (0, 0)  # step 6's table
-    assert await db.version() == len(MIGRATIONS)
+    assert await db.version() == head_version()
     await db.close()
 
 

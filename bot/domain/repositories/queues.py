@@ -25,18 +25,44 @@ class OutboxRow:
 class InboxRepository(Protocol):
     """Incoming updates, stored before they are handled and confirmed to Telegram."""
 
-    async def add(self, update_id: int, payload: str, now: datetime) -> int:
+    async def add(
+        self,
+        update_id: int,
+        payload: str,
+        now: datetime,
+        worker: str | None = None,
+        lease_until: datetime | None = None,
+    ) -> int:
         """Store an update; its new inbox id, or 0 if this very update was already there.
         Idempotent by (update_id, content digest): 0 means this very delivery is already
-        stored."""
+        stored. Given ``worker``, the new row is leased to it until ``lease_until``."""
+        ...
+
+    async def claim(
+        self, worker: str, now: datetime, until: datetime, limit: int = 100
+    ) -> list[tuple[int, str]]:
+        """Lease pending updates to ``worker`` until ``until``, in arrival order: those no live
+        lease of another worker holds, and of each chat only its oldest pending one."""
+        ...
+
+    async def take(self, inbox_id: int, now: datetime, worker: str | None = None) -> bool:
+        """Mark an update handled as its handling begins; False (nothing written) when it is
+        not ``worker``'s to handle now (see :class:`~bot.domain.ports.UpdateClaim`)."""
+        ...
+
+    async def release(self, worker: str) -> int:
+        """Give up ``worker``'s leases on updates it has not handled."""
         ...
 
     async def pending(self, limit: int = 100) -> list[tuple[int, str]]:
         """Updates not yet handled, in arrival order, as (inbox id, payload)."""
         ...
 
-    async def finish(self, inbox_id: int, now: datetime, error: str | None = None) -> None:
-        """Mark an update handled (or failed, with the error)."""
+    async def finish(
+        self, inbox_id: int, now: datetime, error: str | None = None, worker: str | None = None
+    ) -> bool:
+        """Mark an update handled (or failed, with the error) unless it is no longer pending
+        or another worker's live lease holds it; whether it was marked."""
         ...
 
 

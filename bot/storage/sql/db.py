@@ -30,6 +30,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from bot.domain.errors import UpdateTaken
 from bot.domain.ports import HANDLING, OutboxRow, Store
 from bot.storage.sql import schema
 from bot.storage.sql.errors import is_outage, unavailable
@@ -143,22 +144,25 @@ class Database:
         A database that cannot be written (disk full, I/O error, locked past the busy or lock
         timeout, corrupt, server unreachable) raises :class:`StorageUnavailable`, so callers
         can wait and retry rather than treat the work as failed. The update being handled in
-        this task (:data:`HANDLING`) is marked handled in the first transaction that commits."""
+        this task (:data:`HANDLING`) is marked handled in the first transaction that commits:
+        it is taken as that transaction begins (:class:`UpdateTaken` when it is not this
+        worker's to handle now), so no other worker handles it or its chat meanwhile."""
         async with self._serial():
             conn = await self._begin()
             try:
                 repos = Repos(conn)
                 try:
-                    yield repos
                     claim = HANDLING.get()
                     if (
                         claim is not None
                         and not claim.taken
                         and claim.task is asyncio.current_task()
                     ):
-                        await repos.inbox.finish(claim.inbox_id, claim.at)
+                        if not await repos.inbox.take(claim.inbox_id, claim.at, claim.worker):
+                            raise UpdateTaken(f"inbox update #{claim.inbox_id}")
                     else:
                         claim = None
+                    yield repos
                 except BaseException as exc:
                     with contextlib.suppress(Exception):
                         await conn.rollback()

@@ -25,8 +25,16 @@ class InboxRepo(Repo):
     still handled.
     """
 
-    async def add(self, update_id: int, payload: str, now: datetime) -> int:
-        """Store an update; its new inbox id, or 0 if this very update was already there."""
+    async def add(
+        self,
+        update_id: int,
+        payload: str,
+        now: datetime,
+        worker: str | None = None,
+        lease_until: datetime | None = None,
+    ) -> int:
+        """Store an update; its new inbox id, or 0 if this very update was already there.
+        Given ``worker``, the new row is leased to it until ``lease_until``."""
         digest = hashlib.sha256(payload.encode()).hexdigest()
         row = await self._one(
             self._upsert(inbox)
@@ -36,6 +44,9 @@ class InboxRepo(Repo):
                 payload=payload,
                 status="pending",
                 received_at=now,
+                chat_id=chat_of(payload),
+                claimed_by=worker,
+                lease_until=lease_until if worker else None,
             )
             .on_conflict_do_nothing(index_elements=[inbox.c.update_id, inbox.c.digest])
             .returning(inbox.c.id)
@@ -53,13 +64,109 @@ class InboxRepo(Repo):
         )
         return [(int(r.id), str(r.payload)) for r in await self._all(self._claim(stmt))]
 
-    async def finish(self, inbox_id: int, now: datetime, error: str | None = None) -> None:
-        """Mark an update handled (or failed, with the error)."""
-        await self.conn.execute(
-            sa.update(inbox)
-            .where(inbox.c.id == inbox_id)
-            .values(status="failed" if error else "done", handled_at=now, error=error)
+    async def claim(
+        self, worker: str, now: datetime, until: datetime, limit: int = 100
+    ) -> list[tuple[int, str]]:
+        """Lease pending updates to ``worker`` until ``until`` and return them in arrival order:
+        those no live lease of another worker holds, and of each chat only the oldest pending
+        one (none of a chat whose oldest is leased elsewhere). On PostgreSQL rows another
+        transaction holds are skipped (``FOR UPDATE SKIP LOCKED``)."""
+        ids = self._claim(
+            sa.select(inbox.c.id)
+            .where(inbox.c.status == "pending", _free(worker, now), _oldest_of_chat())
+            .order_by(inbox.c.id)
+            .limit(limit),
+            inbox,
         )
+        rows = await self._all(
+            sa.update(inbox)
+            .where(inbox.c.id.in_(ids.scalar_subquery()))
+            .values(claimed_by=worker, lease_until=until)
+            .returning(inbox.c.id, inbox.c.payload)
+        )
+        return sorted((int(r.id), str(r.payload)) for r in rows)
+
+    async def take(self, inbox_id: int, now: datetime, worker: str | None = None) -> bool:
+        """Mark an update handled as its handling begins (the handler's changes commit with
+        it). False, and nothing written, when it is not this worker's to handle now: no longer
+        pending, leased to another worker whose lease has not expired, held by another
+        transaction, or an older update of its chat is still pending."""
+        mine = self._claim(
+            sa.select(inbox.c.id).where(
+                inbox.c.id == inbox_id,
+                inbox.c.status == "pending",
+                _free(worker, now),
+                _oldest_of_chat(),
+            ),
+            inbox,
+        )
+        taken = await self._count(
+            sa.update(inbox)
+            .where(inbox.c.id.in_(mine.scalar_subquery()))
+            .values(status="done", handled_at=now, error=None, lease_until=None)
+        )
+        return taken == 1
+
+    async def finish(
+        self, inbox_id: int, now: datetime, error: str | None = None, worker: str | None = None
+    ) -> bool:
+        """Mark an update handled (or failed, with the error) unless it is no longer pending
+        or another worker's live lease holds it; whether it was marked."""
+        return (
+            await self._count(
+                sa.update(inbox)
+                .where(inbox.c.id == inbox_id, inbox.c.status == "pending", _free(worker, now))
+                .values(status="failed" if error else "done", handled_at=now, error=error)
+            )
+            == 1
+        )
+
+    async def release(self, worker: str) -> int:
+        """Give up ``worker``'s leases on updates it has not handled (it is stopping)."""
+        return await self._count(
+            sa.update(inbox)
+            .where(inbox.c.claimed_by == worker, inbox.c.status == "pending")
+            .values(claimed_by=None, lease_until=None)
+        )
+
+
+def _free(worker: str | None, now: datetime) -> sa.ColumnElement[bool]:
+    """Not leased to another worker, or that worker's lease has expired."""
+    mine: sa.ColumnElement[bool] = inbox.c.claimed_by.is_(None)
+    if worker is not None:
+        mine = sa.or_(mine, inbox.c.claimed_by == worker)
+    return sa.or_(mine, inbox.c.lease_until.is_(None), inbox.c.lease_until < now)
+
+
+def _oldest_of_chat() -> sa.ColumnElement[bool]:
+    """No older update of the same chat is still pending (updates of unknown chat: each
+    alone)."""
+    older = inbox.alias("older")
+    return ~sa.exists().where(
+        older.c.chat_id == inbox.c.chat_id, older.c.status == "pending", older.c.id < inbox.c.id
+    )
+
+
+def chat_of(payload: str) -> int | None:
+    """The chat a raw update comes from (its message's, or a button press's), if it says."""
+    try:
+        update = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(update, dict):
+        return None
+    for key in ("message", "edited_message", "callback_query"):
+        part = update.get(key)
+        if not isinstance(part, dict):
+            continue
+        message = part.get("message") if key == "callback_query" else part
+        chat = message.get("chat") if isinstance(message, dict) else None
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return int(chat["id"])
+        sender = part.get("from")
+        if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+            return int(sender["id"])
+    return None
 
 
 _PENDING = outbox.c.status == "pending"

@@ -203,9 +203,13 @@ inbox = sa.Table(
     sa.Column("received_at", Stamp(), nullable=False),
     sa.Column("handled_at", Stamp()),
     sa.Column("error", T),
+    sa.Column("chat_id", ID),  # revision r0002: the chat it comes from (None: unknown)
+    sa.Column("claimed_by", T),  # the worker handling it, until lease_until
+    sa.Column("lease_until", Stamp()),
     _one_of("status", "pending", "done", "failed"),
     sa.Index("inbox_delivery", "update_id", "digest", unique=True),
     sa.Index("inbox_pending", "status", "id"),
+    sa.Index("inbox_chat_pending", "chat_id", "status", "id"),
 )
 
 outbox = sa.Table(

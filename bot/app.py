@@ -277,6 +277,7 @@ class AppRunner:
     pump: InboxPump | None = None
     http: HttpServer | None = None
     sender: asyncio.Future[None] | None = None
+    role: asyncio.Future[None] | None = None  # PostgreSQL: the sender election
 
     async def start(self) -> str | None:
         """Scheduler, HTTP server, signals, the Bot API, commands, the relay task, the
@@ -314,6 +315,11 @@ class AppRunner:
         await register_commands(app.bot, settings.seller_chat_ids, renderer=app.content.renderer,
                                 seller_language=settings.policy.seller_language)  # fmt: skip
         app.poller.stop = stop  # a stop request ends the drain after the update in hand
+        lock = app.db.sender_lock(app.relay.role_changed)
+        if lock is not None:  # several workers: only the elected one sends
+            app.relay.role_changed(False)
+            await lock.check()
+            self.role = asyncio.ensure_future(lock.run(stop))
         self.sender = asyncio.ensure_future(app.relay.run(stop))  # sending never blocks handling
         self.scheduler.start()
         if self.webhook:
@@ -341,6 +347,8 @@ class AppRunner:
         self.stop_event.set()
         if self.sender is not None:
             await asyncio.gather(self.sender, return_exceptions=True)
+        if self.role is not None:
+            await asyncio.gather(self.role, return_exceptions=True)
         await self.app.runner.stop()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)

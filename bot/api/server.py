@@ -7,7 +7,8 @@ Endpoints (JSON in and out; the order API needs ``Authorization: Bearer <PARLEY_
   ``id`` (201 when new, 200 when already recorded);
 * ``GET /api/orders/{order_id}`` — the order, its events and follow-ups;
 * ``GET /healthz`` — 200 when the database answers and can be written, 503 while it cannot
-  (no token; for load balancers); reports the Bot API's state too;
+  (no token; for load balancers); reports the Bot API's state too, and ``sender``: whether
+  this worker is the one that sends (always on SQLite; elected on PostgreSQL);
 * ``GET /metrics`` — Prometheus text format (bearer ``PARLEY_METRICS_TOKEN``, else the API
   token);
 * ``POST <webhook path>`` (``parley run --webhook URL``) — Telegram updates, checked against
@@ -209,12 +210,14 @@ class HttpApi:
 
     async def healthz(self, request: web.Request) -> web.Response:
         """Liveness and database check for load balancers: 200 while the database answers
-        and can be written, 503 otherwise; the Bot API's state is reported, not judged."""
+        and can be written, 503 otherwise; the Bot API's state and whether this worker is
+        the sender are reported, not judged."""
         next_due = await self.planner.next_due()
         body: dict[str, Any] = {"status": "ok", "next_followup_due": _ts(next_due)}
         if self.health is not None:
             body["database"] = "down" if self.health.database.down else "ok"
             body["bot_api"] = "down" if self.health.api.down else "ok"
+            body["sender"] = self.health.sender
             if self.health.database.down:
                 body["status"] = "degraded"
                 return _json(503, body)

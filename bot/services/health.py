@@ -43,6 +43,7 @@ class Health:
     on_change: Hook | None = None
     api: Outage = field(default_factory=lambda: Outage("Bot API"))
     database: Outage = field(default_factory=lambda: Outage("database"))
+    sender: bool = True  # this worker's relay sends (the one elected on PostgreSQL)
 
     async def failed(self, outage: Outage, reason: str) -> None:
         """``outage``'s dependency just failed; logs (and calls the hook) when it starts."""

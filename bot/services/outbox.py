@@ -128,7 +128,7 @@ class OutboxRelay:
         runs, their chats' workers start with them at once, without reading them back; a
         busy chat's worker takes them after what it has. Otherwise (one-shot commands,
         tests) :meth:`flush` reads the table as before."""
-        if not self._running:
+        if not self._running or not self.health.sender:
             return
         for row in rows:
             self._offered.setdefault(row.message.chat_id, []).append(row)
@@ -140,6 +140,12 @@ class OutboxRelay:
                 self._wake.set()
                 continue
             self._busy[chat_id] = asyncio.ensure_future(self._drain_chat(chat_id))
+
+    def role_changed(self, sender: bool) -> None:
+        """This worker became the sender (it looks at the table at once) or is no longer
+        (its chats' workers stop before their next send; another worker sends the rest)."""
+        self.health.sender = sender
+        self._wake.set()
 
     async def idle(self) -> None:
         """Wait until no chat is being delivered to (benchmarks, tests)."""
@@ -216,6 +222,8 @@ class OutboxRelay:
     async def _dispatch(self) -> float:
         """Start a worker for every chat with due work (buyers first); returns how long the
         caller may sleep before looking again."""
+        if not self.health.sender:  # another worker sends; told when that changes
+            return IDLE_CHECK
         now = self.clock.now()
         async with self.store.transaction() as uow:
             heads, retry_at = await uow.outbox.due_chats(now)
@@ -250,7 +258,7 @@ class OutboxRelay:
                 rows = await uow.outbox.queue(chat_id, QUEUE_BATCH)
             self._offered.pop(chat_id, None)  # read with the rest
             self._learn_targets(rows)
-            while rows:
+            while rows and self.health.sender:
                 now = self.clock.now()
                 outcome: Outcome | None = None
                 for row in rows:
@@ -288,6 +296,8 @@ class OutboxRelay:
         """Send handed-over rows in order while each simply goes out; None when all did,
         else what is left (the caller then reads the chat's queue)."""
         while rows:
+            if not self.health.sender:
+                return None
             row = rows[0]
             if row.not_before is not None or row.id in self._unrecorded:
                 return rows

@@ -180,3 +180,10 @@ async def test_polling_stops_confirming_while_the_disk_is_full_and_catches_up(
     await world.app.relay.flush()
     cards = [t for t in world.fake.texts(SELLER) if "Buyer message" in t]
     assert len(cards) == 1
+
+
+async def test_healthz_says_whether_this_worker_is_the_sender(site: Site) -> None:
+    assert (await (await site.client.get("/healthz")).json())["sender"] is True
+    site.world.app.relay.role_changed(False)  # another worker was elected
+    body = await (await site.client.get("/healthz")).json()
+    assert body["sender"] is False and body["status"] == "ok"

@@ -13,6 +13,7 @@ import pytest
 from bot.services.inbox import InboxService
 from bot.telegram.polling import raw_updates
 from tests.conftest import BUYER, SELLER, World
+from tests.support.fake_server import wait_until
 
 pytestmark = pytest.mark.engines  # also on PostgreSQL (tests/conftest.py)
 
@@ -104,3 +105,17 @@ async def test_the_inbox_handles_what_it_stored_and_what_an_earlier_run_left(
     assert handled == ['{"n": 1}', '{"n": 2}', '{"n": 3}', '{"n": 4}']
     async with world.app.db.transaction() as uow:
         assert await uow.inbox.pending() == []
+
+
+async def test_a_worker_that_is_not_the_sender_queues_but_does_not_send(running: World) -> None:
+    world = running
+    relay = world.app.relay
+    relay.role_changed(False)  # another worker holds the sender role
+    before = len(world.fake.texts(BUYER))
+    await _says(world, COMPLAINT)
+    assert await relay.flush() == 0
+    assert len(world.fake.texts(BUYER)) == before  # stored in the outbox, not sent
+    relay.role_changed(True)  # the sender died and this worker was elected: it sends the rest
+    await wait_until(lambda: len(world.fake.texts(BUYER)) == before + 1, 30, "the ack sent")
+    await relay.idle()
+    await _nothing_pending(world)

@@ -35,6 +35,7 @@ from bot.domain.ports import HANDLING, OutboxRow, Store
 from bot.storage.sql import schema
 from bot.storage.sql.errors import is_outage, unavailable
 from bot.storage.sql.repos import Repos
+from bot.storage.sql.sender import SenderLock
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -194,6 +195,13 @@ class Database:
                     await conn.close()
             raise (unavailable(exc) if is_outage(exc) else exc) from exc
         return conn
+
+    def sender_lock(self, on_change: Callable[[bool], object] | None = None) -> SenderLock | None:
+        """On PostgreSQL, the lock that elects one sender among the workers (see
+        :mod:`bot.storage.sql.sender`); None on SQLite, whose one process always sends."""
+        if self.dialect != "postgresql":
+            return None
+        return SenderLock(self.engine, on_change)
 
     async def execute_script(self, sql: str) -> None:
         """Run statements outside the unit-of-work machinery (maintenance, tests)."""

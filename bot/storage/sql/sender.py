@@ -1,0 +1,98 @@
+"""One sender among the workers sharing a PostgreSQL database (issue 13).
+
+Telegram's limits (30 messages/s per bot, 1/s per chat) hold for the bot as a whole, so only
+one worker's relay sends: the one holding a session-level advisory lock. Each worker tries to
+take it every few seconds on a connection of its own; the holder checks that connection at the
+same pace. When the holder dies its connection closes, the server releases the lock, and
+another worker takes it at its next try — within :data:`CHECK_EVERY` seconds (a worker cut
+off without its connection closing is noticed when the server notices the connection is
+gone). A holder whose connection fails stops sending at once. On SQLite (one process) there
+is nothing to elect: that process is always the sender (:meth:`Database.sender_lock` is None).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+log = logging.getLogger(__name__)
+
+SENDER_LOCK = 7427  # the advisory lock key (7426 serialises migrations)
+CHECK_EVERY = 5.0  # seconds between two tries (takeover within this after the holder dies)
+
+
+class SenderLock:
+    """Holds, or keeps trying to take, the sender role; ``on_change(held)`` is told each
+    change."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        on_change: Callable[[bool], object] | None = None,
+        every: float = CHECK_EVERY,
+    ) -> None:
+        self.engine = engine
+        self.on_change = on_change
+        self.every = every
+        self.held = False
+        self._conn: AsyncConnection | None = None
+
+    async def check(self) -> bool:
+        """Take the role if it is free, or confirm it is still held; whether it is held."""
+        try:
+            if self._conn is None:
+                self._conn = await self.engine.connect()
+            if self.held:
+                await self._conn.exec_driver_sql("SELECT 1")
+                held = True
+            else:
+                result = await self._conn.exec_driver_sql(
+                    f"SELECT pg_try_advisory_lock({SENDER_LOCK})"
+                )
+                held = bool(result.scalar())
+            await self._conn.commit()  # the lock is the session's, not the transaction's
+        except Exception as exc:  # noqa: BLE001 - a lost connection loses the role
+            log.warning("sender role: the database connection failed (%s)", exc)
+            await self._drop()
+            held = False
+        self._set(held)
+        return held
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Check every :attr:`every` seconds until ``stop``; then give the role up."""
+        try:
+            while not stop.is_set():
+                await self.check()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.every)
+        finally:
+            await self.release()
+
+    async def release(self) -> None:
+        """Give the role up (another worker takes it at its next try)."""
+        if self._conn is not None and self.held:
+            with contextlib.suppress(Exception):
+                await self._conn.exec_driver_sql(f"SELECT pg_advisory_unlock({SENDER_LOCK})")
+                await self._conn.commit()
+        await self._drop()
+        self._set(False)
+
+    async def _drop(self) -> None:
+        """Close the session for good (not back to the pool): whatever it held is freed."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.invalidate()
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    def _set(self, held: bool) -> None:
+        if held != self.held:
+            log.info("this worker %s the sender", "is now" if held else "is no longer")
+            self.held = held
+            if self.on_change is not None:
+                self.on_change(held)

@@ -1,0 +1,55 @@
+"""One sender among the workers on PostgreSQL (a session-level advisory lock); on SQLite the
+one process is always the sender (issue 13)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.storage.sql import Database
+
+
+@pytest.fixture
+async def other(sqldb: Database) -> AsyncIterator[Database]:
+    """A second Database (another worker's) on the same database."""
+    second = await Database.open(sqldb.engine.url.render_as_string(hide_password=False))
+    yield second
+    await second.close()
+
+
+async def test_one_worker_holds_the_sender_role_and_another_takes_it_when_it_dies(
+    sqldb: Database, other: Database
+) -> None:
+    if sqldb.dialect == "sqlite":
+        assert sqldb.sender_lock() is None  # one process: always the sender
+        return
+    changes: list[tuple[str, bool]] = []
+    a = sqldb.sender_lock(lambda held: changes.append(("a", held)))
+    b = other.sender_lock(lambda held: changes.append(("b", held)))
+    assert a is not None and b is not None
+    assert await a.check() and await a.check()  # taken, then confirmed
+    assert not await b.check()  # held by a
+    await a._drop()  # a's process dies: its connection closes, the server frees the lock
+    assert await b.check()
+    assert changes == [("a", True), ("b", True)]
+    await b.release()
+    assert changes[-1] == ("b", False)
+
+
+async def test_a_stopping_sender_gives_the_role_up(sqldb: Database, other: Database) -> None:
+    if sqldb.dialect == "sqlite":
+        return
+    a, b = sqldb.sender_lock(), other.sender_lock()
+    assert a is not None and b is not None
+    taken = asyncio.Event()
+    a.on_change = lambda held: taken.set()
+    stop = asyncio.Event()
+    running = asyncio.ensure_future(a.run(stop))
+    await taken.wait()
+    assert a.held and not await b.check()
+    stop.set()
+    await running
+    assert not a.held and await b.check()
+    await b.release()

@@ -23,61 +23,29 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from bot.domain.errors import StorageUnavailable
 from bot.domain.ports import (
     Clock,
-    MaybeSent,
     Notifier,
     OutboxRow,
-    ProbablySent,
-    RateLimited,
-    RetryLater,
     Store,
-    Undeliverable,
 )
-from bot.domain.retry import retry_delay
 from bot.services.health import Health
+from bot.services.outbox_delivery import (
+    Courier,
+    Outcome,
+)
 
 log = logging.getLogger(__name__)
 
-INLINE_RETRIES = 3  # a short pause (429, flaky network) is waited out in the chat's worker
-INLINE_WAIT_LIMIT = 5.0
-MAX_ATTEMPTS = 40  # with back-off capped at MAX_BACKOFF: about three hours of trying
-MAX_BACKOFF = 300.0
 EDIT_GAP = 3.0  # seconds between two edits of the same message: later ones are merged
 IDLE_CHECK = 10.0  # look for due retries at least this often
 QUEUE_BATCH = 20
 RECORD_WINDOW = 0.02  # seconds a delivery waits for others in flight to be recorded with it
 KNOWN_TARGETS = 10_000  # (chat, ref) → message id of what was sent, kept for later edits
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How one delivery went: sent (``message_id``, ``note``), to retry at ``retry_at``, or
-    failed for good (``reason``)."""
-
-    row: OutboxRow
-    sent: bool = False
-    message_id: int | None = None
-    note: str | None = None
-    later: bool = False
-    retry_at: datetime | None = None
-    reason: str = ""
-
-
-@dataclass
-class RelayStats:
-    """Counters for ``/metrics``."""
-
-    sent: int = 0
-    probably_sent: int = 0
-    failed: int = 0
-    retried: int = 0
-    rate_limited: int = 0
 
 
 class OutboxRelay:
@@ -102,12 +70,12 @@ class OutboxRelay:
         self.priority = priority
         self.edit_gap = edit_gap
         self.max_chats = max_chats
-        self.stats = RelayStats()
         self._monotonic = monotonic or (lambda: asyncio.get_running_loop().time())
+        self.courier = Courier(notifier, clock, self.health, edit_gap, self._monotonic)
+        self.stats = self.courier.stats
         self._busy: dict[int, asyncio.Task[bool]] = {}
         self._wake = asyncio.Event()
         self._unrecorded: dict[int, tuple[int | None, str | None]] = {}
-        self._last_edit: dict[tuple[int, str], float] = {}
         self._deferred_until: float | None = None
         self._running = False
         self.takes_offers = False  # set when commits hand their rows to :meth:`offer`
@@ -117,7 +85,15 @@ class OutboxRelay:
         self._recorder: asyncio.Task[None] | None = None
         self._sending = 0
         self._sent_all = asyncio.Event()
-        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # inline retry waits
+
+    @property
+    def sleep(self) -> Callable[[float], Awaitable[None]]:
+        """How the short inline retry pauses are waited (tests replace it)."""
+        return self.courier.sleep
+
+    @sleep.setter
+    def sleep(self, value: Callable[[float], Awaitable[None]]) -> None:
+        self.courier.sleep = value
 
     def wake(self) -> None:
         """New rows are in the outbox (cheap; call after every change that queued some)."""
@@ -382,7 +358,7 @@ class OutboxRelay:
         message = row.message
         if self.edit_gap <= 0 or message.ref is None:
             return False
-        last = self._last_edit.get((message.chat_id, message.ref))
+        last = self.courier.last_edit.get((message.chat_id, message.ref))
         if last is None:
             return False
         ready = last + self.edit_gap
@@ -399,7 +375,7 @@ class OutboxRelay:
             return Outcome(row, sent=True, message_id=message_id, note=note)
         self._sending += 1
         try:
-            outcome = await self._deliver_now(row)
+            outcome = await self.courier.deliver(row)
         finally:
             self._sending -= 1
             if not self._sending:
@@ -408,73 +384,6 @@ class OutboxRelay:
         if outcome.sent and not message.edit and message.ref and outcome.message_id is not None:
             self._know_target(message.chat_id, message.ref, outcome.message_id)
         return outcome
-
-    async def _deliver_now(self, row: OutboxRow) -> Outcome:
-        message = row.message
-        for attempt in range(INLINE_RETRIES):
-            try:
-                message_id = await self._send(row)
-            except ProbablySent as exc:
-                log.warning("outbox %s to chat %s: %s; recorded as sent, not sent again",
-                            row.id, message.chat_id, exc)  # fmt: skip
-                self.stats.probably_sent += 1
-                await self.health.ok(self.health.api)
-                return Outcome(row, sent=True, note=f"probably delivered: {exc}")
-            except RetryLater as exc:
-                self.stats.retried += 1
-                await self._note_failure(row, exc)
-                if exc.seconds <= INLINE_WAIT_LIMIT and attempt + 1 < INLINE_RETRIES:
-                    await self.sleep(exc.seconds if not isinstance(exc, RateLimited) else 0)
-                    continue  # a 429 pause is kept by the limiter, which we queue behind
-                return self._later(row, exc.seconds, str(exc))
-            except Undeliverable as exc:
-                log.warning("outbox %s to chat %s failed: %s", row.id, message.chat_id, exc)
-                self.stats.failed += 1
-                return Outcome(row, reason=str(exc))
-            await self.health.ok(self.health.api)
-            self.stats.sent += 1
-            return Outcome(row, sent=True, message_id=message_id)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _note_failure(self, row: OutboxRow, exc: RetryLater) -> None:
-        if isinstance(exc, RateLimited):
-            self.stats.rate_limited += 1
-            log.info("outbox %s to chat %s: %s", row.id, row.message.chat_id, exc)
-            return
-        if isinstance(exc, MaybeSent):
-            log.warning("outbox %s to chat %s: %s; it may have arrived, sending again",
-                        row.id, row.message.chat_id, exc)  # fmt: skip
-        else:
-            log.info("outbox %s to chat %s: %s", row.id, row.message.chat_id, exc)
-        await self.health.failed(self.health.api, str(exc))
-
-    async def _send(self, row: OutboxRow) -> int | None:
-        message = row.message
-        if message.edit:
-            if row.target is None:
-                raise Undeliverable(f"nothing was sent under {message.ref} to edit")
-            await self.notifier.edit(message, row.target)
-            assert message.ref is not None
-            now = self._monotonic()
-            if len(self._last_edit) > 10_000:  # only the last few seconds matter
-                self._last_edit = {k: t for k, t in self._last_edit.items()
-                                   if t > now - self.edit_gap}  # fmt: skip
-            self._last_edit[(message.chat_id, message.ref)] = now
-            return row.target
-        if message.copy_of is not None:
-            return await self.notifier.copy(message)
-        if message.photo is not None:
-            return await self.notifier.send_photo(message)
-        return await self.notifier.send(message)
-
-    def _later(self, row: OutboxRow, seconds: float, reason: str) -> Outcome:
-        delay = retry_delay(row.attempts, MAX_ATTEMPTS, at_least=seconds, cap=MAX_BACKOFF)
-        if delay is None:
-            log.error("outbox %s to chat %s: giving up after %d attempts (%s)",
-                      row.id, row.message.chat_id, row.attempts + 1, reason)  # fmt: skip
-            self.stats.failed += 1
-            return Outcome(row, reason=f"gave up: {reason}")
-        return Outcome(row, later=True, reason=reason, retry_at=self.clock.now() + delay)
 
     async def prune(self, keep: timedelta) -> int:
         """Delete delivered and failed rows older than ``keep``; returns how many."""

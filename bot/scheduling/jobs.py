@@ -1,7 +1,10 @@
 """Scheduler jobs: top-level functions that take a service and primitives, never aiogram objects.
 
 Jobs live in APScheduler's memory store and are re-created at every start with fixed ids;
-what they act on is read from the database each time.
+what they act on is read from the database each time. With several workers on PostgreSQL
+every worker schedules them, but only the elected sender runs them (:func:`leads`): one
+process sends reminders and follow-ups, inside Telegram's limits, and a new sender takes the
+work over within seconds of the old one's death. With SQLite the one process always leads.
 """
 
 from __future__ import annotations
@@ -27,9 +30,17 @@ ADVERSE_RATE_JOB_ID = "adverse-rate-check"
 FOLLOWUPS_JOB_ID = "followups-due"
 
 
+def leads(relay: OutboxRelay | None) -> bool:
+    """Whether this worker runs the scheduled work: it is the elected sender (always true with
+    SQLite, and when no relay is given)."""
+    return relay is None or relay.health.sender
+
+
 async def prune_outbox(relay: OutboxRelay, keep_days: float) -> None:
     """Delete delivered and failed outbox rows older than ``keep_days`` (the relay task
     itself retries what is due; this job only keeps the table small)."""
+    if not leads(relay):
+        return
     removed = await relay.prune(timedelta(days=keep_days))
     if removed:
         log.info("pruned %d finished outbox row(s)", removed)
@@ -37,12 +48,16 @@ async def prune_outbox(relay: OutboxRelay, keep_days: float) -> None:
 
 async def remind_first_response(sellers: SellerService, relay: OutboxRelay, hours: float) -> None:
     """Remind the sellers of buyers waiting longer than ``hours`` for a first answer."""
+    if not leads(relay):
+        return
     if await sellers.remind_waiting(timedelta(hours=hours)):
         await relay.deliver_soon()
 
 
 async def run_dispute_reminders(service: DisputeService, relay: OutboxRelay | None = None) -> None:
     """Fire due dispute reminders (rows decide; each fires once), then deliver them."""
+    if not leads(relay):
+        return
     sent = await service.run_due()
     if sent:
         log.info("sent %d dispute reminder(s)", sent)
@@ -52,6 +67,8 @@ async def run_dispute_reminders(service: DisputeService, relay: OutboxRelay | No
 
 async def check_adverse_rate(stats: StatsService, relay: OutboxRelay | None = None) -> None:
     """Warn the seller when the adverse-experience rate estimate crosses its threshold."""
+    if not leads(relay):
+        return
     if await stats.check_threshold() and relay is not None:
         await relay.deliver_soon()
 
@@ -59,6 +76,8 @@ async def check_adverse_rate(stats: StatsService, relay: OutboxRelay | None = No
 async def run_due_followups(runner: FollowupRunner, relay: OutboxRelay | None = None) -> None:
     """Send the follow-ups that are due (rows decide; a pass already running makes this a
     no-op), then deliver the approval cards they queued for the seller."""
+    if not leads(relay):
+        return
     report = await runner.run_due()
     if report.to_seller and relay is not None:
         await relay.deliver_soon()

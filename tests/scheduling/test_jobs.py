@@ -10,8 +10,16 @@ from typing import cast
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 
-from bot.scheduling.jobs import OUTBOX_JOB_ID, build_scheduler, log_job_error
+from bot.scheduling.jobs import (
+    OUTBOX_JOB_ID,
+    build_scheduler,
+    log_job_error,
+    remind_first_response,
+    run_dispute_reminders,
+    run_due_followups,
+)
 from bot.services.outbox import OutboxRelay
+from tests.conftest import ORDER_ID, SELLER, World
 
 RELAY = cast(OutboxRelay, object())  # only passed to the hourly prune job, which never runs here
 
@@ -44,3 +52,31 @@ def test_the_listener_names_the_job(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.ERROR, logger="bot.scheduling.jobs"):
         log_job_error(event)
     assert caplog.records[-1].getMessage() == "scheduled job followups-due failed: boom"
+
+
+async def test_only_the_elected_sender_runs_scheduled_work(world: World) -> None:
+    """Several workers schedule the same jobs; a worker that is not the sender leaves the
+    work to the one that is, and takes it over when it is elected."""
+    await world.linked_buyer()
+    await world.act(world.fake.says(SELLER, f"/dispute {ORDER_ID}"))
+    world.clock.advance(days=4)  # the answer deadline's reminder is due
+    before = len(world.fake.texts(SELLER))
+
+    world.app.relay.role_changed(False)  # another worker holds the sender lock
+    await run_dispute_reminders(world.app.disputes, world.app.relay)
+    await run_due_followups(world.app.runner, world.app.relay)
+    await remind_first_response(world.app.sellers, world.app.relay, 1.0)
+    assert len(world.fake.texts(SELLER)) == before
+    async with world.app.db.transaction() as uow:
+        dispute = await uow.disputes.latest_for(ORDER_ID)
+        assert dispute is not None
+        rows = {r.edge: r.status for r in await uow.disputes.reminders(dispute.id)}
+    assert rows["answer_deadline"] == "pending"
+
+    world.app.relay.role_changed(True)  # elected
+    await run_dispute_reminders(world.app.disputes, world.app.relay)
+    await world.app.relay.flush()
+    assert len(world.fake.texts(SELLER)) > before
+    async with world.app.db.transaction() as uow:
+        rows = {r.edge: r.status for r in await uow.disputes.reminders(dispute.id)}
+    assert rows["answer_deadline"] == "sent"

@@ -101,13 +101,18 @@ def test_no_dev_line_is_a_near_copy_of_an_example() -> None:
 
 
 def _exact_copies(path: Path) -> list[tuple[int, str]]:
-    """(line number, example phrase) for each line of ``path`` that an example repeats, however
-    short (a one-word keyword cue may coincide with a message; an example may not)."""
+    """(line number, phrase) for each line of ``path`` that an example or a keyword phrase
+    repeats once case, accents and punctuation are set aside, however short (only a one-word
+    keyword cue may coincide with a message)."""
     catalog = load_intent_catalog(None)
-    examples = {p.text.strip().casefold(): p.text for p in catalog.phrases if not p.keyword}
+    phrases = {
+        normalize(p.text): p.text
+        for p in catalog.phrases
+        if not p.keyword or len(normalize(p.text).split()) > 1
+    }
     copies = []
     for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
-        if line.strip() and (hit := examples.get(json.loads(line)["text"].strip().casefold())):
+        if line.strip() and (hit := phrases.get(normalize(json.loads(line)["text"]))):
             copies.append((number, hit))
     return copies
 

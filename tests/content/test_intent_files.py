@@ -68,15 +68,15 @@ def test_empty_list(copy: Path) -> None:
 def test_same_example_under_two_intents(copy: Path) -> None:
     path = copy / "thanks.toml"
     text = path.read_text("utf-8")
-    # "buenas tardes" is a greeting example; put it (with other case/accents) under thanks too
-    path.write_text(text.replace("es = [", 'es = [\n  "BUÉNAS TARDES",', 1), "utf-8")
+    # "buenas noches" is a greeting example; put it (with other case/accents) under thanks too
+    path.write_text(text.replace("es = [", 'es = [\n  "BUÉNAS NOCHES",', 1), "utf-8")
     with pytest.raises(ContentError) as err:
         load_intents(copy, BUYER_LANGUAGES)
     message = str(err.value)
-    assert "BUÉNAS TARDES" in message and "greeting.toml" in message
+    assert "BUÉNAS NOCHES" in message and "greeting.toml" in message
     assert "one intent only" in message
-    assert f"{path}:{_line(path, 'BUÉNAS TARDES')}:" in message or (
-        f":{_line(path, 'buenas tardes')}:" in message
+    assert f"{path}:{_line(path, 'BUÉNAS NOCHES')}:" in message or (
+        f":{_line(path, 'buenas noches')}:" in message
     )
 
 

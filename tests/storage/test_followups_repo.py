@@ -11,7 +11,6 @@ import pytest
 
 from bot.domain.csvimport import parse_orders
 from bot.domain.followups import RowStatus
-from bot.domain.models import Sender
 from bot.domain.orderevents import EventType, OrderEvent
 from bot.storage.sql import Database
 from bot.storage.sql.followups import due_query
@@ -38,24 +37,6 @@ async def test_events_are_stored_once_per_id(db: Database) -> None:
         assert not await uow.followups.add_event(event, NOW + timedelta(hours=1))
         assert await uow.followups.events(ORDER_ID) == [event]
         assert await uow.followups.event("ev-1") == event
-
-
-async def test_planning_never_touches_a_row_that_is_sending_or_finished(db: Database) -> None:
-    async with db.transaction() as uow:
-        repo = uow.followups
-        await repo.plan(ORDER_ID, "thank_you", PENDING, NOW, "", NOW)
-        await repo.plan(ORDER_ID, "thank_you", PENDING, NOW + timedelta(hours=2), "", NOW)
-        (row,) = await repo.for_order(ORDER_ID)
-        assert row.status is PENDING and row.due_at == NOW + timedelta(hours=2)
-        assert await repo.mark_sending(row.id, 42, NOW)
-        assert not await repo.mark_sending(row.id, 42, NOW)  # claimed once only
-        await repo.plan(ORDER_ID, "thank_you", SKIPPED, None, "shipped", NOW)  # too late
-        assert (await repo.get(row.id)).status is RowStatus.SENDING  # type: ignore[union-attr]
-        assert await repo.finish(row.id, RowStatus.SENT, "", NOW, message_id=7)
-        assert not await repo.finish(row.id, RowStatus.FAILED, "again?", NOW)
-        await repo.plan(ORDER_ID, "thank_you", PENDING, NOW, "", NOW)
-        final = await repo.get(row.id)
-        assert final is not None and final.status is RowStatus.SENT and final.due_at is None
 
 
 async def test_interrupted_rows_become_failed_and_are_listed(db: Database) -> None:
@@ -89,18 +70,3 @@ async def test_due_rows_come_earliest_first_from_an_index_range_scan(db: Databas
     assert "SEARCH followups USING INDEX followups_due (status=? AND due_at<?)" in plan
     assert "SEARCH order_links USING INDEX" in plan  # the buyer's chat: one key lookup per row
     assert "SCAN" not in plan and "TEMP B-TREE" not in plan  # no full scan, no sort
-
-
-async def test_a_blocked_buyer_is_unreachable_until_they_write_again(db: Database) -> None:
-    async with db.transaction() as uow:
-        await uow.chats.remember(Sender(42, "Anna"), "buyer", NOW)
-        await uow.orders.link(ORDER_ID, 42, NOW)
-        await uow.followups.plan(ORDER_ID, "thank_you", PENDING, NOW, "", NOW)
-        assert not await uow.followups.unreachable(42)
-        await uow.followups.mark_unreachable(42, "403", NOW + timedelta(minutes=1))
-        assert await uow.followups.unreachable(42)
-        assert await uow.followups.skip_pending_for_chat(42, "blocked", NOW) == 1
-        (row,) = await uow.followups.for_order(ORDER_ID)
-        assert row.status is SKIPPED and row.reason == "blocked"
-        await uow.chats.remember(Sender(42, "Anna"), "buyer", NOW + timedelta(days=1))
-        assert not await uow.followups.unreachable(42)

@@ -57,16 +57,6 @@ async def test_upsert_is_idempotent_and_updates(db: Database) -> None:
     assert found is not None and found.price == Money(found.price.amount, "USD")
 
 
-async def test_failed_transaction_leaves_nothing(db: Database) -> None:
-    order = parse_orders(ORDERS_CSV)[0]
-    with pytest.raises(RuntimeError):
-        async with db.transaction() as uow:
-            await uow.orders.upsert(order, NOW)
-            raise RuntimeError("boom")
-    async with db.transaction() as uow:
-        assert await uow.orders.get(order.order_id) is None
-
-
 async def test_an_order_links_to_one_chat_only(db: Database) -> None:
     order = parse_orders(ORDERS_CSV)[0]
     async with db.transaction() as uow:

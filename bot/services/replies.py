@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.entities import extract_entities
+from bot.domain.errors import NotFound, StaleAction
 from bot.domain.models import (
     WORD_KINDS,
     Conversation,
@@ -38,6 +39,18 @@ def describe_entities(text: str) -> tuple[str, ...]:
         *sizes,
     )
     return described[:6]
+
+
+async def pending_draft(uow: UnitOfWork, draft_id: int) -> Draft:
+    """The draft a seller acts on, still waiting for a decision (NotFound / StaleAction)."""
+    draft = await uow.drafts.get(draft_id)
+    if draft is None:
+        raise NotFound(f"draft {draft_id}", key="unknown_draft", draft_id=draft_id)
+    if draft.status != DraftStatus.PENDING:
+        status, by = draft.status.value, draft.decided_by
+        raise StaleAction(f"draft {draft_id} already {status} by {by or '?'}",
+                          key="already_decided", status=status, by=by)  # fmt: skip
+    return draft
 
 
 @dataclass(frozen=True)

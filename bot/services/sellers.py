@@ -12,7 +12,6 @@ from bot.domain.models import (
     WORD_KINDS,
     ConversationStatus,
     Direction,
-    Draft,
     DraftStatus,
     MessageKind,
     OutMessage,
@@ -21,7 +20,7 @@ from bot.domain.models import (
 from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
 from bot.services.disputes import DisputeService
 from bot.services.presenter import Presenter
-from bot.services.replies import Cards
+from bot.services.replies import Cards, pending_draft
 
 MAX_TEXT = 4096
 HISTORY_LINES = 30
@@ -65,22 +64,12 @@ class SellerService:
             await uow.chats.remember(seller, "seller", self.clock.now())
             await self._say(uow, seller.chat_id, "help", by=seller.label)
 
-    async def _pending(self, uow: UnitOfWork, draft_id: int) -> Draft:
-        draft = await uow.drafts.get(draft_id)
-        if draft is None:
-            raise NotFound(f"draft {draft_id}", key="unknown_draft", draft_id=draft_id)
-        if draft.status != DraftStatus.PENDING:
-            status, by = draft.status.value, draft.decided_by
-            raise StaleAction(f"draft {draft_id} already {status} by {by or '?'}",
-                              key="already_decided", status=status, by=by)  # fmt: skip
-        return draft
-
     async def send(self, seller: Sender, draft_id: int, text: str | None = None) -> str:
         """Approve a draft (optionally with the seller's replacement text) and send it."""
         self._check(seller)
         now = self.clock.now()
         async with self.store.transaction() as uow:
-            await self._pending(uow, draft_id)
+            await pending_draft(uow, draft_id)
             await uow.drafts.decide(draft_id, DraftStatus.SENT, seller.label, now, text)
             draft = await uow.drafts.get(draft_id)
             assert draft is not None
@@ -93,7 +82,7 @@ class SellerService:
         self._check(seller)
         now = self.clock.now()
         async with self.store.transaction() as uow:
-            draft = await self._pending(uow, draft_id)
+            draft = await pending_draft(uow, draft_id)
             await self.cards.decide(uow, draft, DraftStatus.DISMISSED, seller.label, now)
             await uow.conversations.mark_answered(draft.conversation_id)
             await uow.conversations.answered(draft.conversation_id)
@@ -106,7 +95,7 @@ class SellerService:
         """Show the option toggles on this seller's card."""
         self._check(seller)
         async with self.store.transaction() as uow:
-            await self._pending(uow, draft_id)
+            await pending_draft(uow, draft_id)
             await self.cards.refresh(uow, draft_id, self.clock.now(), toggles_in=seller.chat_id)
         return self.presenter.word("opts")
 
@@ -114,7 +103,7 @@ class SellerService:
         """Include or leave out one option; at least one stays in."""
         self._check(seller)
         async with self.store.transaction() as uow:
-            draft = await self._pending(uow, draft_id)
+            draft = await pending_draft(uow, draft_id)
             if not 0 <= index < len(draft.options):
                 raise NotFound(f"option {index + 1}", key="unknown_option", option=index + 1)
             option = draft.options[index]
@@ -128,7 +117,7 @@ class SellerService:
         """Leave the option toggles; the card shows its usual buttons again."""
         self._check(seller)
         async with self.store.transaction() as uow:
-            await self._pending(uow, draft_id)
+            await pending_draft(uow, draft_id)
             await self.cards.refresh(uow, draft_id, self.clock.now())
         return self.presenter.word("back")
 
@@ -137,7 +126,7 @@ class SellerService:
         self._check(seller)
         now = self.clock.now()
         async with self.store.transaction() as uow:
-            draft = await self._pending(uow, draft_id)
+            draft = await pending_draft(uow, draft_id)
             await uow.drafts.start_edit(seller.chat_id, draft_id, now)
             await self._say(uow, seller.chat_id, "edit_prompt", draft=draft)
             return self.presenter.word("type")
@@ -206,7 +195,7 @@ class SellerService:
         self._check(seller)
         now = self.clock.now()
         async with self.store.transaction() as uow:
-            draft = await self._pending(uow, draft_id)
+            draft = await pending_draft(uow, draft_id)
             busy = await uow.conversations.taken_over_by(seller.chat_id)
             if busy is not None:
                 await self._say(uow, seller.chat_id, "takeover_busy", conversation=busy)

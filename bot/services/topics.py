@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain.errors import NotAllowed, NotFound, StaleAction
-from bot.domain.models import Draft, DraftStatus, OutMessage, Sender
+from bot.domain.errors import NotAllowed, NotFound
+from bot.domain.models import Draft, OutMessage, Sender
 from bot.domain.playbook import INTENTS
 from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
 from bot.domain.text import strip_html
 from bot.services.buyers import BuyerService
 from bot.services.presenter import Presenter
-from bot.services.replies import Cards
+from bot.services.replies import Cards, pending_draft
 from bot.services.teaching import CannotLearn, Taught, TeachingService
 
 
@@ -50,21 +50,11 @@ class TopicService:
         if seller.chat_id not in self.sellers:
             raise NotAllowed("only the seller can do this", key="seller_only")
 
-    async def _pending(self, uow: UnitOfWork, draft_id: int) -> Draft:
-        draft = await uow.drafts.get(draft_id)
-        if draft is None:
-            raise NotFound(f"draft {draft_id}", key="unknown_draft", draft_id=draft_id)
-        if draft.status != DraftStatus.PENDING:
-            status, by = draft.status.value, draft.decided_by
-            raise StaleAction(f"draft {draft_id} already {status} by {by or '?'}",
-                              key="already_decided", status=status, by=by)  # fmt: skip
-        return draft
-
     async def show(self, seller: Sender, draft_id: int) -> str:
         """Put the topic buttons on this seller's card; returns the answer to the press."""
         self._check(seller)
         async with self.store.transaction() as uow:
-            await self._pending(uow, draft_id)
+            await pending_draft(uow, draft_id)
             await self.cards.refresh(
                 uow, draft_id, self.clock.now(), topics_in=seller.chat_id, topics=self.intents
             )
@@ -77,7 +67,7 @@ class TopicService:
         if intent not in self.intents:
             raise CannotLearn(f"unknown topic {intent!r}", key="cannot_learn", intent=intent)
         async with self.store.transaction() as uow:
-            draft = await self._pending(uow, draft_id)
+            draft = await pending_draft(uow, draft_id)
             conversation = await uow.conversations.get(draft.conversation_id)
             if conversation is None:
                 raise NotFound(f"draft {draft_id}", key="unknown_draft", draft_id=draft_id)

@@ -299,6 +299,9 @@ class AppRunner:
             followups=app.runner,
         )
         await app.runner.recover()  # rows a crash left "sending" are not sent twice
+        lock = app.db.sender_lock(app.relay.role_changed)
+        if lock is not None:  # not the sender until elected: /healthz must not say otherwise
+            app.relay.role_changed(False)
         self.pump = InboxPump(app.poller.drain, health=app.health)
         self.http = await serve_http(app, self.webhook, self.pump)
         loop = asyncio.get_running_loop()
@@ -315,9 +318,7 @@ class AppRunner:
         await register_commands(app.bot, settings.seller_chat_ids, renderer=app.content.renderer,
                                 seller_language=settings.policy.seller_language)  # fmt: skip
         app.poller.stop = stop  # a stop request ends the drain after the update in hand
-        lock = app.db.sender_lock(app.relay.role_changed)
         if lock is not None:  # several workers: only the elected one sends
-            app.relay.role_changed(False)
             await lock.check()
             self.role = asyncio.ensure_future(lock.run(stop))
         self.sender = asyncio.ensure_future(app.relay.run(stop))  # sending never blocks handling

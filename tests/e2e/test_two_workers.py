@@ -77,10 +77,11 @@ async def test_two_workers_share_the_inbox_and_the_sender_fails_over(
             await worker.process.start("--webhook", worker.hook)
         async with aiohttp.ClientSession() as http:
 
-            async def healthy() -> bool:
-                return all([await w.check(http) for w in workers])
+            async def healthy() -> bool:  # up, and the election held (never two senders)
+                up = all([await w.check(http) for w in workers])
+                return up and any(w.health["sender"] for w in workers)
 
-            await _wait(healthy, "both workers up")
+            await _wait(healthy, "both workers up and a sender elected")
             assert sorted(w.health["sender"] for w in workers) == [False, True]  # one sender
             sender = next(w for w in workers if w.health["sender"])
             other = next(w for w in workers if not w.health["sender"])

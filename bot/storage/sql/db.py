@@ -43,8 +43,25 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
 )
-POSTGRES_SETTINGS = {"application_name": "parley", "lock_timeout": "5000"}
+# Sent with every PostgreSQL connection. The server-side TCP keepalives matter for the sender
+# election (bot/storage/sql/sender.py): a worker whose machine or network dies leaves a socket
+# that never closes, and the server would keep its session, and the sender's advisory lock,
+# for hours (the kernel's default is 2 h of silence). With these, the server probes a silent
+# client after 10 s, every 5 s, and drops the session after 3 unanswered probes: about 25 s.
+POSTGRES_SETTINGS = {
+    "application_name": "parley",
+    "lock_timeout": "5000",
+    "tcp_keepalives_idle": "10",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "3",
+}
 POOL_SIZE = 10  # PostgreSQL connections per process (plus as many again in bursts)
+CONNECT_TIMEOUT = 10.0  # seconds to open a connection (asyncpg ``timeout``)
+# Seconds any one statement may take before asyncpg gives up on it (TimeoutError, an outage
+# for the callers). Parley's statements take milliseconds and wait for locks at most 5 s
+# (lock_timeout); this bounds a statement sent to a server that stopped answering, and leaves
+# room for a migration or a `parley db copy` batch on a large shop.
+COMMAND_TIMEOUT = 60.0
 
 
 def database_url(url_or_path: str | Path) -> sa.URL:
@@ -73,7 +90,12 @@ def create_engine(url: sa.URL) -> AsyncEngine:
             pool_size=POOL_SIZE,
             max_overflow=POOL_SIZE,
             pool_timeout=10,
-            connect_args={"server_settings": POSTGRES_SETTINGS, "timeout": 10},
+            pool_pre_ping=True,  # a connection the server dropped is replaced at checkout
+            connect_args={
+                "server_settings": POSTGRES_SETTINGS,
+                "timeout": CONNECT_TIMEOUT,
+                "command_timeout": COMMAND_TIMEOUT,
+            },
         )
     memory = url.database in (None, "", ":memory:")
     if not memory:

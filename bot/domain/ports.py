@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.domain.csat import CsatAsk, CsatRecord, Resolved
 from bot.domain.learned import LearnedRepository
 from bot.domain.models import OutMessage
 from bot.domain.repositories import (
@@ -38,6 +39,7 @@ __all__ = [  # the repository ports are re-exported: services import every port 
     "ChatRepository",
     "Clock",
     "ConversationRepository",
+    "CsatRepository",
     "DeliveryError",
     "DisputeRepository",
     "DraftRepository",
@@ -175,6 +177,67 @@ class PacedNotifier(Notifier, Protocol):
         ...
 
 
+class CsatRepository(Protocol):
+    """Buyer-satisfaction questions, one row per resolved conversation (see
+    :mod:`bot.domain.csat`). Methods returning ``bool`` are compare-and-set: ``False`` means the
+    row was not in the state the change needs (another worker, an earlier press or a repeated
+    job got there first) and nothing was written."""
+
+    async def resolved_unasked(self, since: datetime, limit: int = 100) -> list[Resolved]:
+        """Conversations resolved at or after ``since`` that qualify for the question (a choice
+        that needed no action or whose action is done, or a draft taken over) and have no
+        row yet, oldest resolution first."""
+        ...
+
+    async def plan(self, resolved: Resolved, due_at: datetime, now: datetime) -> bool:
+        """Add the conversation's ``pending`` row, due at ``due_at``. Compare-and-set: False
+        when the conversation already has a row (whatever its state); it is left as it was."""
+        ...
+
+    async def due(self, now: datetime, limit: int = 100) -> list[CsatAsk]:
+        """Pending rows due at or before ``now``, earliest first."""
+        ...
+
+    async def get(self, ask_id: int) -> CsatAsk | None:
+        """A row by id."""
+        ...
+
+    async def hold(self, ask_id: int, until: datetime, reason: str, now: datetime) -> bool:
+        """Keep a pending row pending, due again at ``until``, with the reason. False if it is
+        no longer pending."""
+        ...
+
+    async def skip(self, ask_id: int, reason: str, now: datetime) -> bool:
+        """A pending row will never be asked (``skipped`` with the reason). False if it is no
+        longer pending."""
+        ...
+
+    async def mark_asked(self, ask_id: int, now: datetime) -> bool:
+        """``pending`` → ``asked`` (stamps ``asked_at``). Compare-and-set: True for exactly one
+        caller per row, ever; the caller queues the question in the same transaction, so the
+        question is queued at most once per conversation."""
+        ...
+
+    async def rate(self, ask_id: int, rating: int, now: datetime) -> bool:
+        """Store the buyer's rating on an asked row (stamps ``answered_at``). Compare-and-set:
+        False when the row was not asked or already has a rating (a second press changes
+        nothing)."""
+        ...
+
+    async def awaiting_comment(self, chat_id: int, since: datetime) -> CsatAsk | None:
+        """The chat's latest rated row rated at or after ``since`` that has no comment yet."""
+        ...
+
+    async def add_comment(self, ask_id: int, text: str, now: datetime) -> bool:
+        """Store the comment on a rated row. Compare-and-set: False when it has no rating or
+        already has a comment."""
+        ...
+
+    async def records(self, since: datetime) -> list[CsatRecord]:
+        """Rows asked after ``since`` (for the figures), oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """Repositories sharing one transaction."""
 
@@ -200,6 +263,8 @@ class UnitOfWork(Protocol):
     def gauges(self) -> GaugeRepository: ...
     @property
     def learned(self) -> LearnedRepository: ...
+    @property
+    def csat(self) -> CsatRepository: ...
 
 
 class Store(Protocol):

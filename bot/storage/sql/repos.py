@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.sql.conversations import ConversationRepo
+from bot.storage.sql.csat import CsatRepo
 from bot.storage.sql.disputes import DisputeRepo
 from bot.storage.sql.drafts import DraftRepo
 from bot.storage.sql.followups import FollowupRepo
@@ -30,3 +31,4 @@ class Repos:
         self.followups = FollowupRepo(conn)
         self.gauges = GaugeRepo(conn)
         self.learned = LearnedRepo(conn)
+        self.csat = CsatRepo(conn)

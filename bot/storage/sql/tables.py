@@ -119,6 +119,7 @@ conversations = sa.Table(
     sa.Column("reminded_at", Stamp()),
     sa.Index("conversations_by_chat", "chat_id", "status"),
     sa.Index("conversations_waiting", "status", "waiting_since"),
+    sa.Index("conversations_closed", "status", "closed_at"),  # revision r0003
 )
 
 messages = sa.Table(
@@ -389,4 +390,32 @@ learned_examples = sa.Table(
     sa.Column("forgotten_at", Stamp()),
     sa.Index("learned_examples_forgotten", "forgotten_at"),
     sqlite_autoincrement=True,  # ids are never reused: (max id, forgotten) is a revision
+)
+
+csat = sa.Table(  # revision r0003: one buyer-satisfaction question per resolved conversation
+    "csat",
+    metadata,
+    _key(),
+    sa.Column(
+        "conversation_id", ID, sa.ForeignKey("conversations.id"), nullable=False, unique=True
+    ),
+    sa.Column("chat_id", ID, nullable=False),
+    sa.Column("order_id", T),
+    sa.Column("language", T, nullable=False),
+    sa.Column("status", T, nullable=False),
+    sa.Column("resolved_at", Stamp(fixed=True), nullable=False),
+    sa.Column("due_at", Stamp(fixed=True)),
+    _text("reason"),
+    sa.Column("asked_at", Stamp(fixed=True)),
+    sa.Column("rating", sa.Integer),
+    sa.Column("answered_at", Stamp(fixed=True)),
+    sa.Column("comment", T),
+    sa.Column("commented_at", Stamp(fixed=True)),
+    sa.Column("created_at", Stamp(fixed=True), nullable=False),
+    sa.Column("updated_at", Stamp(fixed=True), nullable=False),
+    _one_of("status", "pending", "asked", "skipped"),
+    sa.CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
+    sa.Index("csat_due", "status", "due_at"),
+    sa.Index("csat_by_chat", "chat_id", "answered_at"),
+    sa.Index("csat_by_asked", "asked_at"),
 )

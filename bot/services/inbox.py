@@ -13,12 +13,21 @@ still pending, not held by another worker's live lease nor by another transactio
 older update of its chat is pending; its "done" commits with the handler's changes. So every
 update is handled exactly once, and one chat's updates one at a time, oldest first, across
 workers. An update that is not this worker's to take now is left (:class:`UpdateTaken`).
+
+A lease only says "this worker will handle it": while the updates wait in the worker's queue
+(a burst, one slow chat ahead of them) :meth:`InboxService.keep_leases` renews them every
+third of the lease, so another worker takes them over only when their worker is gone, not
+when they merely waited longer than the lease.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 
@@ -30,6 +39,13 @@ log = logging.getLogger(__name__)
 Handler = Callable[[str], Awaitable[None]]
 BATCH = 100
 LEASE = timedelta(seconds=30)  # how long a worker's claim keeps other workers off an update
+
+
+def worker_name() -> str:
+    """This process among the workers sharing a database (the holder named in its leases):
+    host, process id and a random part (a restarted process with a reused id is another
+    worker)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class InboxService:
@@ -122,6 +138,38 @@ class InboxService:
             if self.worker is None:
                 return await uow.inbox.pending(BATCH)
             return await uow.inbox.claim(self.worker, now, now + self.lease, BATCH)
+
+    async def renew(self) -> int:
+        """Extend the leases on the updates this worker holds and has not handled yet; how
+        many. Those another worker has claimed since (this one's lease had run out) are
+        forgotten here: that worker handles them."""
+        if self.worker is None or not self._known:
+            return 0
+        now = self.clock.now()
+        waiting = sorted(self._known)
+        async with self.store.transaction() as uow:
+            renewed = await uow.inbox.renew(self.worker, waiting, now + self.lease)
+        for inbox_id in set(waiting) - set(renewed):  # handled meanwhile, or not ours now
+            self._known.pop(inbox_id, None)
+        return len(renewed)
+
+    async def keep_leases(self, stop: asyncio.Event) -> None:
+        """Renew the leases every third of the lease until ``stop`` (several workers only;
+        a failed renewal is retried at the next turn)."""
+        if self.worker is None:
+            return
+        every = self.lease.total_seconds() / 3
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
+            if stop.is_set():
+                return
+            try:
+                await self.renew()
+            except StorageUnavailable as exc:
+                log.warning("inbox leases not renewed (%s); trying again", exc)
+            except Exception:
+                log.exception("renewing the inbox leases failed; trying again")
 
     async def release(self) -> int:
         """Give up the leases on updates this worker stored or claimed and has not handled

@@ -50,6 +50,11 @@ class InboxRepository(Protocol):
         not ``worker``'s to handle now (see :class:`~bot.domain.ports.UpdateClaim`)."""
         ...
 
+    async def renew(self, worker: str, ids: list[int], until: datetime) -> list[int]:
+        """Extend ``worker``'s leases on its pending updates ``ids`` to ``until``; the ids
+        renewed (not those handled meanwhile or claimed by another worker since)."""
+        ...
+
     async def release(self, worker: str) -> int:
         """Give up ``worker``'s leases on updates it has not handled."""
         ...

@@ -121,6 +121,20 @@ class InboxRepo(Repo):
             == 1
         )
 
+    async def renew(self, worker: str, ids: list[int], until: datetime) -> list[int]:
+        """Extend ``worker``'s leases on the pending updates ``ids`` to ``until`` (they wait
+        in its queue); returns the ids renewed — not those handled meanwhile nor those
+        another worker has claimed since."""
+        if not ids:
+            return []
+        rows = await self._all(
+            sa.update(inbox)
+            .where(inbox.c.id.in_(ids), inbox.c.claimed_by == worker, inbox.c.status == "pending")
+            .values(lease_until=until)
+            .returning(inbox.c.id)
+        )
+        return sorted(int(r.id) for r in rows)
+
     async def release(self, worker: str) -> int:
         """Give up ``worker``'s leases on updates it has not handled (it is stopping)."""
         return await self._count(

@@ -15,10 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
 import signal
-import socket
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -31,13 +28,14 @@ from bot.domain.playbook import SellerPolicy
 from bot.domain.ports import Clock, GaugeSnapshot
 from bot.services.buyers import BuyerConfig, BuyerService
 from bot.services.clock import SystemClock
+from bot.services.csat import CsatService
 from bot.services.disputes import DisputeService
 from bot.services.followup_runner import FollowupRunner, RunnerConfig
 from bot.services.followups import FollowupPlanner
 from bot.services.health import Health, SellerAlarm
 from bot.services.imports import ImportService
 from bot.services.inbox import LEASE as INBOX_LEASE
-from bot.services.inbox import InboxService
+from bot.services.inbox import InboxService, worker_name
 from bot.services.outbox import EDIT_GAP, OutboxRelay
 from bot.services.presenter import Presenter
 from bot.services.ratelimit import RateLimitedNotifier, RateLimiter
@@ -49,6 +47,7 @@ from bot.services.topics import TopicService
 from bot.settings import ConfigError, Settings
 from bot.storage.sql import Database, open_database
 from bot.wiring import (
+    csat_config,
     dispute_config,
     intent_matcher,
     load_content,
@@ -116,6 +115,7 @@ class App:
     health: Health
     limiter: RateLimiter
     metrics: Metrics
+    csat: CsatService
 
     async def close(self) -> None:
         """Give up this worker's inbox leases (another worker may take what it had not
@@ -124,12 +124,6 @@ class App:
             await self.inbox.release()
         await self.db.close()
         await self.bot.session.close()
-
-
-def worker_name() -> str:
-    """This process among the workers sharing a database: host, process id and a random
-    part (a restarted process with a reused id is another worker)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 async def build_app(
@@ -193,6 +187,8 @@ async def build_app(
         session = StatusAwareSession(api=TelegramAPIServer.from_base(settings.telegram_api))
     bot = Bot(token=token, session=session)
     stats = StatsService(db, clock, stats_config(settings), presenter)
+    csat = CsatService(db, clock, presenter, csat_config(settings))
+    buyers.csat = csat  # a comment on a rating is taken before a new case opens
     texts = Texts(
         content.renderer,
         db,
@@ -207,6 +203,7 @@ async def build_app(
         disputes=disputes,
         stats=stats,
         texts=texts,
+        csat=csat,
     )
     for observer in (dispatcher.message, dispatcher.callback_query):
         observer.outer_middleware(SenderMiddleware())
@@ -227,7 +224,7 @@ async def build_app(
     planner = FollowupPlanner(db, clock, planning_config(settings, content.followups), disputes)
     runner = FollowupRunner(db, clock, planner, content.renderer, notifier, RunnerConfig(
         sellers_ids, settings.default_language, settings.policy.seller_language, policy,
-    ), proposer=buyers)  # fmt: skip
+    ), proposer=buyers, leads=lambda: health.sender)  # fmt: skip
     notifier.on_blocked = runner.buyer_blocked
 
     async def snapshot() -> GaugeSnapshot:
@@ -238,7 +235,7 @@ async def build_app(
     poller = Poller(bot, dispatcher, inbox, relay, health=health, on_handled=metrics.handled)
     return App(settings, db, clock, content, buyers, sellers, ImportService(db, clock, planner),
                inbox, relay, bot, dispatcher, poller, disputes, stats, teaching, planner,
-               runner, health, limiter, metrics)  # fmt: skip
+               runner, health, limiter, metrics, csat)  # fmt: skip
 
 
 async def run(settings: Settings, webhook: str | None = None) -> int:
@@ -278,6 +275,8 @@ class AppRunner:
     http: HttpServer | None = None
     sender: asyncio.Future[None] | None = None
     role: asyncio.Future[None] | None = None  # PostgreSQL: the sender election
+    resign: asyncio.Event = field(default_factory=asyncio.Event)  # its end: the role is freed
+    leases: asyncio.Future[None] | None = None  # PostgreSQL: renewing the inbox leases
 
     async def start(self) -> str | None:
         """Scheduler, HTTP server, signals, the Bot API, commands, the relay task, the
@@ -286,22 +285,16 @@ class AppRunner:
         from aiogram.exceptions import TelegramUnauthorizedError
 
         from bot.api.server import InboxPump
-        from bot.scheduling.jobs import build_scheduler
+        from bot.scheduling.jobs import Succession, add_csat_job, build_scheduler
 
         app, settings, stop = self.app, self.app.settings, self.stop_event
         self.scheduler = build_scheduler(
-            app.relay,
-            sellers=app.sellers,
-            first_response_hours=settings.policy.first_response_hours,
-            disputes=app.disputes,
-            stats=app.stats,
-            disputes_every_seconds=settings.disputes.check_every_seconds,
-            followups=app.runner,
-        )
-        await app.runner.recover()  # rows a crash left "sending" are not sent twice
-        lock = app.db.sender_lock(app.relay.role_changed)
-        if lock is not None:  # not the sender until elected: /healthz must not say otherwise
-            app.relay.role_changed(False)
+            app.relay, sellers=app.sellers, disputes=app.disputes, stats=app.stats,
+            first_response_hours=settings.policy.first_response_hours, followups=app.runner,
+            disputes_every_seconds=settings.disputes.check_every_seconds)  # fmt: skip
+        lock = app.db.sender_lock()  # rows a dead sender left "sending": not sent twice
+        await Succession(app.relay, app.runner, self.scheduler).begin(lock)
+        add_csat_job(self.scheduler, app.csat, app.relay)
         self.pump = InboxPump(app.poller.drain, health=app.health)
         self.http = await serve_http(app, self.webhook, self.pump)
         loop = asyncio.get_running_loop()
@@ -320,8 +313,9 @@ class AppRunner:
         app.poller.stop = stop  # a stop request ends the drain after the update in hand
         if lock is not None:  # several workers: only the elected one sends
             await lock.check()
-            self.role = asyncio.ensure_future(lock.run(stop))
+            self.role = asyncio.ensure_future(lock.run(self.resign))
         self.sender = asyncio.ensure_future(app.relay.run(stop))  # sending never blocks handling
+        self.leases = asyncio.ensure_future(app.inbox.keep_leases(stop))
         self.scheduler.start()
         if self.webhook:
             from bot.telegram.webhook import set_webhook
@@ -342,15 +336,17 @@ class AppRunner:
             await self.app.poller.run(self.stop_event)
 
     async def stop(self) -> None:
-        """Stop in order: sends in flight get a few seconds, follow-ups in flight finish,
-        the scheduler and the HTTP server stop, the database and the bot session close.
+        """Stop in order: follow-ups in flight finish, sends in flight get a few seconds, the
+        sender role is given up, the scheduler, HTTP server, database and bot session close.
         Whatever was not done stays pending for the next start."""
         self.stop_event.set()
+        await self.app.runner.stop()
         if self.sender is not None:
             await asyncio.gather(self.sender, return_exceptions=True)
-        if self.role is not None:
-            await asyncio.gather(self.role, return_exceptions=True)
-        await self.app.runner.stop()
+        self.resign.set()
+        for task in (self.role, self.leases):  # before the leases are released
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self.http is not None:

@@ -4,17 +4,21 @@ Jobs live in APScheduler's memory store and are re-created at every start with f
 what they act on is read from the database each time. With several workers on PostgreSQL
 every worker schedules them, but only the elected sender runs them (:func:`leads`): one
 process sends reminders and follow-ups, inside Telegram's limits, and a new sender takes the
-work over within seconds of the old one's death. With SQLite the one process always leads.
+work over within seconds of the old one's death (:class:`Succession`). With SQLite the one
+process always leads.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.services.csat import CsatService
 from bot.services.disputes import DisputeService
 from bot.services.followup_runner import FollowupRunner
 from bot.services.outbox import OutboxRelay
@@ -28,6 +32,7 @@ FIRST_RESPONSE_JOB_ID = "first-response-reminders"
 DISPUTE_JOB_ID = "dispute-reminders"
 ADVERSE_RATE_JOB_ID = "adverse-rate-check"
 FOLLOWUPS_JOB_ID = "followups-due"
+CSAT_JOB_ID = "csat-questions"
 
 
 def leads(relay: OutboxRelay | None) -> bool:
@@ -83,6 +88,57 @@ async def run_due_followups(runner: FollowupRunner, relay: OutboxRelay | None = 
         await relay.deliver_soon()
 
 
+class Election(Protocol):
+    """The sender election's hooks (:class:`bot.storage.sql.sender.SenderLock`)."""
+
+    on_change: Callable[[bool], object] | None
+    on_elected: Callable[[], Awaitable[object]] | None
+
+
+class Succession:
+    """Who settles what a dead sender left in flight, and when: :meth:`begin` at start-up,
+    then (several workers on PostgreSQL) :meth:`elected` and :meth:`changed` as the election
+    calls them."""
+
+    def __init__(
+        self,
+        relay: OutboxRelay,
+        runner: FollowupRunner,
+        scheduler: AsyncIOScheduler | None = None,
+    ) -> None:
+        self.relay = relay
+        self.runner = runner
+        self.scheduler = scheduler
+
+    async def begin(self, election: Election | None) -> None:
+        """At start-up. One process (SQLite, no ``election``): the follow-ups a crash left
+        ``sending`` were its own, so they are recovered now. Several workers: a live sender
+        on another worker may be sending those rows right now, so this worker recovers only
+        once it is elected; until then it is not the sender (``/healthz`` must not say so)."""
+        if election is None:
+            await self.runner.recover()
+            return
+        self.relay.role_changed(False)
+        election.on_change, election.on_elected = self.changed, self.elected
+
+    async def elected(self) -> None:
+        """The lock is taken, the role not yet announced: the follow-ups the previous sender
+        left ``sending`` (it died or gave the role up in the Bot API call) are marked failed,
+        never re-sent, before this worker sends anything. The outbox needs nothing here: a row
+        stays ``pending`` until its delivery is recorded, so the one the previous sender had
+        in flight is simply sent again by this one (at-least-once)."""
+        await self.runner.recover()
+
+    def changed(self, held: bool) -> None:
+        """Announce the role to the relay (it looks at the table at once, or stops before its
+        next send); a new sender runs the follow-ups job now rather than at its next tick."""
+        self.relay.role_changed(held)
+        scheduler = self.scheduler if held else None
+        job = scheduler.get_job(FOLLOWUPS_JOB_ID) if scheduler and scheduler.running else None
+        if job is not None:
+            job.modify(next_run_time=datetime.now(UTC))
+
+
 def log_job_error(event: JobExecutionEvent) -> None:
     """The scheduler's one error listener: a failed job is logged with its id (and traceback);
     the job stays scheduled and runs again at its next time."""
@@ -134,3 +190,25 @@ def build_scheduler(
             replace_existing=True, next_run_time=datetime.now(UTC),
         )  # fmt: skip
     return scheduler
+
+
+async def ask_satisfaction(csat: CsatService, relay: OutboxRelay | None = None) -> None:
+    """Ask the buyers of newly resolved conversations how it went (rows decide: each
+    conversation is asked at most once), then deliver the questions."""
+    if not leads(relay):
+        return
+    if await csat.run_due() and relay is not None:
+        await relay.deliver_soon()
+
+
+def add_csat_job(
+    scheduler: AsyncIOScheduler,
+    csat: CsatService,
+    relay: OutboxRelay | None = None,
+    every_seconds: float = 60.0,
+) -> None:
+    """Schedule :func:`ask_satisfaction` (issue 14: buyer satisfaction)."""
+    scheduler.add_job(
+        ask_satisfaction, "interval", seconds=every_seconds, id=CSAT_JOB_ID,
+        args=[csat, relay], max_instances=1, coalesce=True, replace_existing=True,
+    )  # fmt: skip

@@ -12,12 +12,19 @@ Delivery guarantee (the deliberate choice for a crash between sending and markin
 3. on Telegram's answer it marks the row ``sent`` (with the message id).
 
 A crash between 2 and 3 leaves the row ``sending``: Telegram may or may not have the message
-and offers no way to ask. At the next start :meth:`FollowupRunner.recover` marks such rows
-``failed`` ("interrupted while sending") and does **not** send them again — follow-ups are
+and offers no way to ask. :meth:`FollowupRunner.recover` marks such rows ``failed``
+("interrupted while sending") and does **not** send them again — follow-ups are
 at-most-once: a buyer never gets the same unsolicited message twice, and at most the one
 message in flight at the moment of a crash can be missing (it is listed with its reason).
 The same holds for a request that timed out (:class:`MaybeSent`). A 429 or a refused
 connection proves nothing was delivered, so those rows go back to ``pending``.
+
+When recovery runs matters: a row is ``sending`` only while its sender is in the Bot API
+call. With one process (SQLite) that is recovered at start-up; with several workers
+(PostgreSQL) a worker that starts must not touch the rows the live sender on another worker
+is sending, so recovery runs when a worker *becomes* the sender (the previous one died or
+gave the role up: its rows in flight are orphans), before it sends anything. A runner that
+is no longer the sender (``leads`` false) claims nothing more; its sends in flight finish.
 """
 
 from __future__ import annotations
@@ -101,8 +108,10 @@ class FollowupRunner:
         notifier: PacedNotifier,
         config: RunnerConfig,
         proposer: DraftProposer | None = None,
+        leads: Callable[[], bool] = lambda: True,
     ) -> None:
         self.store = store
+        self.leads = leads  # whether this worker is the sender (always, with one process)
         self.clock = clock
         self.notifier = notifier
         self.config = config
@@ -113,7 +122,9 @@ class FollowupRunner:
         self._claimed: set[asyncio.Task[Any]] = set()
 
     async def recover(self) -> list[FollowupRow]:
-        """At start-up: rows a crash left ``sending`` become ``failed`` (never re-sent)."""
+        """Rows whose sender died in the Bot API call (left ``sending``) become ``failed``,
+        never re-sent. Run it only where no live sender can have rows in flight: at start-up
+        with one process, or when this worker has just been elected the sender."""
         async with self.store.transaction() as uow:
             rows = await uow.followups.interrupted(INTERRUPTED, self.clock.now())
         for row in rows:
@@ -161,7 +172,7 @@ class FollowupRunner:
             return callback
 
         try:
-            while not self._stopping:
+            while not self._stopping and self.leads():
                 async with self.store.transaction() as uow:
                     due = await uow.followups.due(
                         self.clock.now(), self.config.batch + len(in_flight)
@@ -176,7 +187,7 @@ class FollowupRunner:
                     if row.chat_id is not None and row.chat_id in busy:
                         continue  # its chat got another row of this batch: next round
                     await workers.acquire()
-                    if self._stopping:
+                    if self._stopping or not self.leads():
                         workers.release()
                         break
                     in_flight.add(row.id)
@@ -228,7 +239,7 @@ class FollowupRunner:
         row = job.row
 
         async def claim() -> None:
-            if self._stopping:
+            if self._stopping or not self.leads():  # another worker sends it
                 raise _NotPending
             task = asyncio.current_task()
             if task is not None:

@@ -53,3 +53,32 @@ async def test_a_stopping_sender_gives_the_role_up(sqldb: Database, other: Datab
     await running
     assert not a.held and await b.check()
     await b.release()
+
+
+async def test_the_new_sender_settles_first_and_gives_the_role_up_if_it_cannot(
+    sqldb: Database, other: Database
+) -> None:
+    if sqldb.dialect == "sqlite":
+        return
+    a, b = sqldb.sender_lock(), other.sender_lock()
+    assert a is not None and b is not None
+    events: list[str] = []
+
+    async def cannot() -> None:
+        events.append("elected")
+        raise ConnectionError("the database went away")
+
+    a.on_change = lambda held: events.append(f"held={held}")
+    a.on_elected = cannot
+    assert not await a.check()  # taken, not settled: given up, not announced
+    assert events == ["elected"] and not a.held
+    assert await b.check()  # free for another worker
+    await b.release()
+
+    async def settles() -> None:
+        events.append("settled")
+
+    a.on_elected = settles
+    assert await a.check() and await a.check()  # settled once, before it is announced
+    assert events == ["elected", "settled", "held=True"]
+    await a.release()

@@ -8,6 +8,12 @@ another worker takes it at its next try — within :data:`CHECK_EVERY` seconds (
 off without its connection closing is noticed when the server notices the connection is
 gone). A holder whose connection fails stops sending at once. On SQLite (one process) there
 is nothing to elect: that process is always the sender (:meth:`Database.sender_lock` is None).
+
+A worker that takes the role inherits what the previous sender had in flight (it died, or
+lost its connection and stopped): :attr:`SenderLock.on_elected` runs after the lock is taken
+and before the role is announced, so the new sender settles those rows before it sends
+anything (follow-ups left ``sending`` become failed, never re-sent). If it fails, the role
+is given up and taken again at a later try.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -27,16 +33,18 @@ CHECK_EVERY = 5.0  # seconds between two tries (takeover within this after the h
 
 class SenderLock:
     """Holds, or keeps trying to take, the sender role; ``on_change(held)`` is told each
-    change."""
+    change, and ``on_elected()`` is awaited between taking the lock and announcing it."""
 
     def __init__(
         self,
         engine: AsyncEngine,
         on_change: Callable[[bool], object] | None = None,
         every: float = CHECK_EVERY,
+        on_elected: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.engine = engine
         self.on_change = on_change
+        self.on_elected = on_elected
         self.every = every
         self.held = False
         self._conn: AsyncConnection | None = None
@@ -55,8 +63,10 @@ class SenderLock:
                 )
                 held = bool(result.scalar())
             await self._conn.commit()  # the lock is the session's, not the transaction's
+            if held and not self.held and self.on_elected is not None:
+                await self.on_elected()  # the previous sender's rows in flight are orphans
         except Exception as exc:  # noqa: BLE001 - a lost connection loses the role
-            log.warning("sender role: the database connection failed (%s)", exc)
+            log.warning("sender role: given up, the database failed (%s)", exc)
             await self._drop()
             held = False
         self._set(held)

@@ -29,8 +29,9 @@ from bot.domain.languages import BUYER_LANGUAGES, SELLER_LANGUAGES
 from bot.domain.learned import TeachableMatcher
 from bot.domain.playbook import COMPLAINTS
 from bot.domain.ports import Clock
-from bot.services import commands, dispute_texts, followups, presenter, refusals, stats
+from bot.services import commands, csat, dispute_texts, followups, presenter, refusals, stats
 from bot.services.clock import SystemClock
+from bot.services.csat import CsatConfig
 from bot.services.dispute_config import DisputeConfig, seller_timezone
 from bot.services.disputes import DisputeService
 from bot.services.followups import FollowupPlanner, PlanningConfig
@@ -50,6 +51,7 @@ DECLARED_TEMPLATES: tuple[tuple[str, str], ...] = (
     *followups.TEMPLATES,
     *refusals.TEMPLATES,
     *commands.TEMPLATES,
+    *csat.TEMPLATES,
 )
 """(audience, name) of every template a use case renders, as each module declares them."""
 
@@ -134,7 +136,18 @@ def stats_config(settings: Settings) -> StatsConfig:
     return StatsConfig(
         rules_from_settings(s), tuple(settings.seller_chat_ids), COMPLAINTS,
         s.odr_threshold_percent, s.odr_min_orders, seller_timezone(s.timezone),
+        settings.policy.first_response_hours,
     )  # fmt: skip
+
+
+def csat_config(settings: Settings) -> CsatConfig:
+    """What the satisfaction question needs: the seller chats, the buyers' quiet hours and
+    their fallback time zone."""
+    return CsatConfig(
+        tuple(settings.seller_chat_ids),
+        QuietHours.parse(settings.quiet_hours),
+        settings.buyer_timezone,
+    )
 
 
 def seller_presenter(settings: Settings) -> Presenter:

@@ -34,6 +34,7 @@ from bot.domain.ports import StoredMessage
 
 WORD_PREFIXES = ("word/", "dispute/word/", "command/")
 FOLLOWUP_PREFIX = "followup"  # ``followup/<rule>`` (buyer) and ``followup_note`` (seller)
+CSAT_PREFIX = "csat/"  # the satisfaction question, its answers and the sellers' notice
 _ALERT_WINDOW = 30  # days of the adverse-rate warning (bot.services.stats.ALERT_WINDOW)
 _TREND_WINDOW = 30  # days of the trend's rolling estimate (bot.services.stats.TREND_WINDOW)
 
@@ -48,7 +49,15 @@ def sample_context(name: str = "") -> dict[str, Any]:
         context.update(refusal_sample())
     if name.startswith(WORD_PREFIXES):
         context.update(word_sample())
+    if name.startswith(CSAT_PREFIX):
+        context.update(csat_sample())
     return context
+
+
+def csat_sample() -> dict[str, Any]:
+    """The satisfaction question's values (``csat/<name>``): a rating, the minutes a comment
+    is awaited, the comment."""
+    return {"rating": 4, "window": 30, "comment": "Quick and friendly, thank you"}
 
 
 def word_sample() -> dict[str, Any]:
@@ -210,9 +219,10 @@ def stats_sample() -> dict[str, Any]:
             "stamp": "2026-05-20 09:30", "zone": "UTC", "days": [30, 60, 90],
             "rows": [("orders_shipped", ["10", "11", "11"])], "first_days": 30,
             "intents": [("price_drop", 2)], "alert": True, "threshold": "5",
-            "alert_window": _ALERT_WINDOW, "min_orders": 20,
+            "alert_window": _ALERT_WINDOW, "min_orders": 20, "target_hours": "12",
         },
-        "stats_caption": {"days": 90, "window": _TREND_WINDOW},
+        "stats_caption": {"days": 90, "window": _TREND_WINDOW, "weeks": 13,
+                          "target_hours": "12"},
         "stats_alert": {
             "direction": "up", "rate": "6.0 %", "window": _ALERT_WINDOW, "threshold": "5",
             "adverse": 3, "shipped": 50,

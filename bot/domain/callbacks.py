@@ -4,7 +4,8 @@ Format ``<verb>:<id>[:<n>|:<name>]``. Verbs: ``send``/``edit``/``dism``/``take``
 ``topic``/``back`` a draft, ``tog`` an option of a draft, ``retopic`` a draft as the intent
 ``name``, ``esend``/``ecancel`` an edited preview, ``done`` a chosen action, ``end`` a
 taken-over conversation; the buyer's ``pick`` (draft id, option index) and ``clar`` (message
-id, intent index) answering "is this about X or Y?"; the dispute card's ``dsp`` (dispute id,
+id, intent index) answering "is this about X or Y?", and ``csat`` (question id, rating 1–5)
+answering "How did we do?"; the dispute card's ``dsp`` (dispute id,
 event name: :mod:`bot.domain.disputes.buttons`) and ``dspo`` (open one from a conversation).
 A name is a lower-case identifier (intent ids and dispute events are), never a number.
 """
@@ -18,7 +19,7 @@ SELLER_VERBS = frozenset(
     {"send", "edit", "dism", "esend", "ecancel", "done", "opts", "tog", "back", "take", "end",
      "topic", "retopic"}
 )  # fmt: skip
-BUYER_VERBS = frozenset({"pick", "clar"})
+BUYER_VERBS = frozenset({"pick", "clar", "csat"})
 DISPUTE_VERBS = frozenset({"dsp", "dspo"})
 NAMED_VERBS = frozenset({"retopic", "dsp", "clar", "pick"})
 """Verbs whose third part is an id by name (an intent, a dispute event, an option kind).

@@ -36,6 +36,7 @@ from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
 from bot.logs import add_log_context
 from bot.services.buyer_config import BuyerConfig, tell_sellers
 from bot.services.choosing import Chooser
+from bot.services.csat import CsatService
 from bot.services.drafting import SMALL_TALK, Drafter
 from bot.services.presenter import Presenter
 from bot.services.replies import Cards
@@ -72,6 +73,7 @@ class BuyerService:
         self.drafter = Drafter(clock, presenter, self.cards, config)
         self.chooser = Chooser(clock, presenter, self.cards, config)
         self._remembered: dict[int, Sender] = {}  # chats whose stored name is up to date
+        self.csat: CsatService | None = None  # takes a comment on a rating before a new case
 
     def _language(self, sender: Sender, order: Order | None) -> str:
         return resolve_language(
@@ -150,6 +152,15 @@ class BuyerService:
             sender.chat_id, order.order_id if order else None
         )
         is_new = conversation is None
+        if (
+            is_new
+            and kind == MessageKind.TEXT
+            and self.csat is not None
+            and await self.csat.take_comment(
+                uow, sender, text, lambda: self.matcher.classify(text, hint), now
+            )
+        ):
+            return
         if conversation is None:
             language = self.matcher.language_of(text, hint)
             conversation = await uow.conversations.create(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from bot.domain.csat import ResponseRecord, ServiceFigures, WeekPoint, service_figures, weekly
 from bot.domain.disputes import DAY, DisputeRules
 from bot.domain.errors import NotAllowed
 from bot.domain.metrics import (
@@ -35,6 +36,7 @@ ALERT = "adverse_rate_30d"
 ALERT_WINDOW = 30
 TREND_DAYS = 90
 TREND_WINDOW = 30
+TREND_WEEKS = 13  # the chart's CSAT and first-response target, per week
 TEMPLATES: tuple[tuple[str, str], ...] = (
     ("seller", "stats/report"),
     ("seller", "stats/caption"),
@@ -53,6 +55,7 @@ class StatsConfig:
     threshold_percent: float = 5.0
     min_orders: int = 20
     timezone: tzinfo = UTC
+    first_response_hours: float = 12.0  # policy.first_response_hours: the target
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class StatsReport:
     trend: Sequence[TrendPoint] = field(default_factory=tuple)
     threshold_percent: float = 5.0
     min_orders: int = 20
+    service: Sequence[ServiceFigures] = ()  # CSAT and the first-response target, per window
+    weeks: Sequence[WeekPoint] = ()  # the same per week, for the chart
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form (``parley stats --json``)."""
@@ -83,11 +88,28 @@ class StatsReport:
                 }
                 for p in self.trend
             ],
+            "service": [f.__dict__ for f in self.service],
+            "weekly": [{**w.__dict__, "start": w.start.isoformat()} for w in self.weeks],
         }
 
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
+
+
+def _average(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def service_rows(service: Sequence[ServiceFigures]) -> list[tuple[str, list[str]]]:
+    """The report's CSAT and first-response target rows, one value per window."""
+    return [
+        ("csat_average", [_average(f.average) for f in service]),
+        ("csat_satisfied", [_pct(f.satisfied_share) for f in service]),
+        ("csat_answered", [f"{f.answered}/{f.asked}" for f in service]),
+        ("first_response_target", [_pct(f.target_share) for f in service]),
+        ("first_response_met", [f"{f.target_met}/{f.target_measured}" for f in service]),
+    ]
 
 
 def duration(value: timedelta | None, presenter: Presenter) -> str:
@@ -116,6 +138,7 @@ def report_context(report: StatsReport, tz: tzinfo, presenter: Presenter) -> dic
         ("resolution_median", durations([m.resolution_median for m in windows])),
         ("resolution_p90", durations([m.resolution_p90 for m in windows])),
         ("dispute_resolution", durations([m.dispute_resolution_median for m in windows])),
+        *service_rows(report.service),
     ]
     first = windows[0] if windows else None
     return {
@@ -131,6 +154,7 @@ def report_context(report: StatsReport, tz: tzinfo, presenter: Presenter) -> dic
         "threshold": f"{report.threshold_percent:g}",
         "alert_window": ALERT_WINDOW,
         "min_orders": report.min_orders,
+        "target_hours": f"{report.service[0].target_hours:g}" if report.service else "",
     }
 
 
@@ -157,15 +181,25 @@ class StatsService:
         """Metrics for each window (days) and the daily trend of the 30-day estimate."""
         now = self.clock.now()
         reach = max([*windows, trend_days + TREND_WINDOW]) + self.config.rules.protection_days
+        c = self.config
+        asked_since = now - max([*windows, TREND_WEEKS * 7 + 7]) * DAY
         async with self.store.transaction() as uow:
             data = await uow.disputes.metric_data(now - reach * DAY)
-        c = self.config
+            csat = await uow.csat.records(asked_since)
+        responses = [
+            ResponseRecord(r.first_in_at, r.first_reply_at)
+            for r in data.conversations
+            if r.first_in_at is not None
+        ]
+        hours = c.first_response_hours
         return StatsReport(
             now=now,
             windows=rolling(data, now, c.rules, c.complaint_intents, windows),
             trend=trend(data, now, c.complaint_intents, trend_days, TREND_WINDOW),
             threshold_percent=c.threshold_percent,
             min_orders=c.min_orders,
+            service=[service_figures(csat, responses, now, days, hours) for days in windows],
+            weeks=weekly(csat, responses, now, TREND_WEEKS, hours),
         )
 
     async def send(self, seller: Sender) -> None:
@@ -177,10 +211,11 @@ class StatsService:
         report = await self.report()
         text = report_text(report, self.config.timezone, self.presenter)
         png = await asyncio.to_thread(trend_png, report.trend, self.config.threshold_percent,
-                                      TREND_WINDOW)  # fmt: skip
-        caption = self.presenter.seller(
-            "stats/caption", stats_caption={"days": len(report.trend), "window": TREND_WINDOW}
-        )
+                                      TREND_WINDOW, report.weeks)  # fmt: skip
+        caption = self.presenter.seller("stats/caption", stats_caption={
+            "days": len(report.trend), "window": TREND_WINDOW, "weeks": len(report.weeks),
+            "target_hours": f"{self.config.first_response_hours:g}",
+        })  # fmt: skip
         now = self.clock.now()
         async with self.store.transaction() as uow:
             await uow.outbox.add(OutMessage(seller.chat_id, text), now)

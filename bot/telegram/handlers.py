@@ -19,6 +19,7 @@ from bot.domain.errors import ParleyError
 from bot.domain.models import Sender
 from bot.domain.text import strip_html
 from bot.services.buyers import BuyerService
+from bot.services.csat import CsatService
 from bot.services.refusals import MESSAGE_LIMIT
 from bot.services.sellers import SellerService
 from bot.services.topics import TopicService
@@ -185,6 +186,16 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
     ) -> None:
         topic = await buyers.clarify(sender, press.target, press.name or press.index)
         await query.answer(await _chosen(texts, query, topic))
+
+    @buyer.callback_query(Press({"csat"}), OwnChat())
+    async def buyer_rate(
+        query: CallbackQuery,
+        press: callbacks.Callback,
+        sender: Sender,
+        csat: CsatService,
+        texts: Texts,
+    ) -> None:
+        await query.answer(texts.toast(await csat.rate(sender, press.target, press.index)))
 
     @buyer.callback_query(Press(callbacks.BUYER_VERBS))
     async def not_own_press(query: CallbackQuery, texts: Texts) -> None:

@@ -1,7 +1,8 @@
 """Buyer satisfaction: one question per resolved conversation (``csat``: when it is due or was
 asked, the buyer's 1–5 rating and optional comment), and an index to find conversations
-resolved lately (``conversations (status, closed_at)``). Schema v8. Conversations resolved
-before this revision are never asked (the job looks back three days, and only then asks).
+resolved lately (``conversations (status, closed_at)``). Schema v8. The job looks back three
+days, so conversations resolved in the three days before the upgrade are asked too (once, as
+any other); older ones never are.
 
 Revision ID: r0003
 Revises: r0002

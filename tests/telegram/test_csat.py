@@ -1,8 +1,8 @@
 """Buyer satisfaction through the real Dispatcher (issue 14, item 4): once a conversation is
 resolved the buyer is asked "How did we do?" once, with 1–5 buttons — not in their quiet hours
-(asked when they end), not while a dispute is open, not after a reply that needed no choice;
-a rating and a comment are stored, a second or stale press changes nothing, and a new
-complaint written after the rating is handled as a new request."""
+(asked when they end), not while a dispute is open or the buyer waits for a person, not after a
+reply that needed no choice; a rating and a comment are stored, a second or stale press changes
+nothing, and a new complaint written after the rating is handled as a new request."""
 
 from __future__ import annotations
 
@@ -128,6 +128,18 @@ async def test_not_asked_while_a_dispute_is_open(awake: World) -> None:
     awake.clock.advance(minutes=10)
     assert await ask(awake) == 1
     assert len(questions(awake)) == 1
+
+
+async def test_not_asked_while_the_buyer_waits_for_a_person(awake: World) -> None:
+    await resolve(awake)
+    await awake.act(awake.fake.says(BUYER, "I want to talk to a real person"))
+    assert "human_agent" in awake.last(SELLER)
+    assert await ask(awake) == 0
+    assert (await row(awake)).reason == "held: asked for a person"
+    await awake.act(awake.fake.taps(SELLER, "Send"))  # a seller answers: the pause ends
+    awake.clock.advance(minutes=10)
+    assert await ask(awake) == 1
+    assert awake.fake.buttons(BUYER) == RATINGS
 
 
 async def test_rating_then_comment_are_stored(awake: World) -> None:

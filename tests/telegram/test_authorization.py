@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from bot.content.loader import Content
 from bot.content.paths import shipped_dir
 from bot.content.templates import TemplateRenderer
 from tests.conftest import BUYER, DOUBTFUL_MARGIN, ORDER_ID, SELLER, SELLER_2, STRANGER, World
+from tests.support.snapshots import Snapshots
 
 GROUP = -1001000000001  # a seller team's group, configured as a seller chat
 OTHER_GROUP = -1001000000002  # some other group the bot sits in
@@ -220,18 +221,49 @@ BUYER_ROLES = [
 ]
 
 
+async def two_linked_buyers(world: World) -> None:
+    """Two linked buyers (the second one Russian)."""
+    await world.linked_buyer()
+    await world.act(world.fake.says(OTHER_BUYER, f"/start {await world.payload(OTHER_ORDER)}"))
+
+
+Prepared = Callable[[Hashable, Setup, int, int], Awaitable[World]]
+
+
+@pytest.fixture(scope="module")
+def snapshots(tmp_path_factory: pytest.TempPathFactory) -> Snapshots:
+    """Each action's prepared state, made once and copied into every role's case."""
+    return Snapshots(tmp_path_factory.mktemp("authorization"))
+
+
 @pytest.fixture
-async def world(tmp_path: Path, content: Content) -> AsyncIterator[World]:
+async def prepared(
+    tmp_path: Path, content: Content, snapshots: Snapshots
+) -> AsyncIterator[Prepared]:
     """Two private seller chats and a seller group; two linked buyers; a buyer's message
-    between two topics is asked about."""
-    w = World(tmp_path, content, (SELLER, SELLER_2, GROUP), ambiguity_margin=DOUBTFUL_MARGIN)
-    w.fake.user(MEMBER, "Maya", "en")
-    w.fake.user(OTHER_BUYER, "Boris", "en")
-    await w.start()
-    await w.linked_buyer()
-    await w.act(w.fake.says(OTHER_BUYER, f"/start {await w.payload(OTHER_ORDER)}"))
-    yield w
-    await w.app.close()
+    between two topics is asked about. ``prepared(key, setup, console, user)`` starts that
+    world with ``setup`` done on ``console`` by ``user`` (made once per key, then restored
+    from its snapshot: the state Parley finds after a restart)."""
+    worlds: list[World] = []
+
+    def make() -> World:
+        w = World(tmp_path, content, (SELLER, SELLER_2, GROUP), ambiguity_margin=DOUBTFUL_MARGIN)
+        w.fake.user(MEMBER, "Maya", "en")
+        w.fake.user(OTHER_BUYER, "Boris", "en")
+        return w
+
+    async def start(key: Hashable, setup: Setup, console: int, user: int) -> World:
+        async def prepare(world: World) -> None:
+            await two_linked_buyers(world)
+            await setup(Console(world, console, user))
+
+        world = await snapshots.world(key, make, prepare)
+        worlds.append(world)
+        return world
+
+    yield start
+    for world in worlds:
+        await world.app.close()
 
 
 State = tuple[dict[str, list[tuple[Any, ...]]], dict[int, Any]]
@@ -266,10 +298,12 @@ def refusal_logged(caplog: pytest.LogCaptureFixture, chat_id: int, user: int) ->
 @pytest.mark.parametrize("role", SELLER_ROLES, ids=lambda r: r.name)
 @pytest.mark.parametrize("action", SELLER_ACTIONS, ids=lambda a: a.name)
 async def test_seller_commands_and_buttons(
-    world: World, caplog: pytest.LogCaptureFixture, action: Action, role: Role
+    prepared: Prepared, caplog: pytest.LogCaptureFixture, action: Action, role: Role
 ) -> None:
     console_user = SELLER if role.console == SELLER else MEMBER
-    await action.setup(Console(world, role.console, console_user))
+    world = await prepared(
+        (action.name, role.console, console_user), action.setup, role.console, console_user
+    )
     before, toasts = state(world), len(world.fake.toasts(role.user))
     caplog.clear()
     with caplog.at_level(logging.WARNING):
@@ -299,9 +333,9 @@ async def test_seller_commands_and_buttons(
 )
 @pytest.mark.parametrize("press", BUYER_BUTTONS, ids=lambda p: p.name)
 async def test_buyer_buttons(
-    world: World, press: BuyerPress, role: str, presser: int, claimed: int | None
+    prepared: Prepared, press: BuyerPress, role: str, presser: int, claimed: int | None
 ) -> None:
-    await press.setup(Console(world, SELLER, SELLER))
+    world = await prepared(("buyer", press.name), press.setup, SELLER, SELLER)
     message, data = button(world, BUYER, press.label)
     if claimed is not None:
         message = dict(message, chat=chat(claimed))

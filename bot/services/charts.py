@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.domain.csat import WeekPoint
@@ -69,12 +70,20 @@ def _service_panel(axes: Axes, weeks: Sequence[WeekPoint]) -> None:
     starts = [w.start for w in weeks]
     shares = [w.target_share * 100 if w.target_share is not None else math.nan for w in weeks]
     averages = [w.average if w.average is not None else math.nan for w in weeks]
-    axes.bar(starts, shares, width=5, color="#cde8d4",  # type: ignore[arg-type]
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    axes.bar(starts, shares, width=6, align="edge", color="#cde8d4",  # type: ignore[arg-type]
              label="first responses within target (%)")  # fmt: skip
+    if starts:  # every week on the axis, the empty ones too
+        axes.set_xlim(starts[0] - timedelta(days=1), starts[-1] + timedelta(days=8))  # type: ignore[arg-type]
+    locator = AutoDateLocator()  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     axes.set_ylim(0, 100)
     axes.set_ylabel("% within target")
     line = axes.twinx()
-    line.plot(starts, averages, color="#8e44ad", marker="o", linewidth=2,  # type: ignore[arg-type]
+    middles = [start + timedelta(days=3) for start in starts]
+    line.plot(middles, averages, color="#8e44ad", marker="o", linewidth=2,  # type: ignore[arg-type]
               label="CSAT average (1-5)")  # fmt: skip
     line.set_ylim(0, 5.5)
     line.set_ylabel("CSAT (1-5)")

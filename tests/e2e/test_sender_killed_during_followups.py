@@ -5,11 +5,13 @@ enforces Telegram's limits (30 messages/s per bot, 1/s per chat: 429 with ``retr
 300 orders get a ``shipped`` event through the other worker's order API, so 300 follow-ups
 come due at once; the server SIGKILLs the sender inside its 100th Bot API call (Telegram has
 the message, Parley never hears). The other worker is elected, settles the interrupted row
-and sends the rest: sending resumes within 15 s of the kill (the issue's bound, measured
-between the server's own timestamps of the last send before and the first after it), the
-server answers no 429, no buyer gets the message twice, only the row in flight at the kill
-is not marked sent (failed, "interrupted"), and nothing is left pending. (SQLite: one
-worker, skipped.)"""
+and sends the rest. While the new sender is inside one of its calls, the killed worker is
+started again: it must leave that ``sending`` row alone (a new sender settles orphaned rows;
+a restart must not fail the live sender's). Sending resumes within 15 s of the kill (the
+issue's bound, measured between the server's own timestamps of the last send before and the
+first after it), the server answers no 429, no buyer gets the message twice, only the row in
+flight at the kill is not marked sent (failed, "interrupted"), nothing is left pending.
+(SQLite: one worker, skipped.)"""
 
 from __future__ import annotations
 
@@ -37,20 +39,30 @@ pytestmark = pytest.mark.engines  # the PostgreSQL half runs; SQLite has one wor
 
 ORDERS = 300
 KILL_AT = 100  # the sender dies inside this Bot API call
+HOLD_AFTER = 20  # the new sender's call that is held while the killed worker restarts
 RESUME_WITHIN = 15.0  # seconds: the issue's bound for fail-over
 API_TOKEN = "e2e-api-token-0123456789"
 
 
 class StampingServer(KillingServer):
-    """Kills the victim inside its Nth send and notes when (the server's clock)."""
+    """Kills the victim inside its Nth send and notes when (the server's clock); holds the
+    answer to send number :attr:`hold_at` until :attr:`release` is set."""
 
-    killed_at: float | None = None
+    def __init__(self, fake: FakeBotAPI, token: str) -> None:
+        super().__init__(fake, token)
+        self.killed_at: float | None = None
+        self.hold_at: int | None = None
+        self.holding = asyncio.Event()
+        self.release = asyncio.Event()
 
     async def _handle(self, request: web.Request) -> web.Response:
         response = await super()._handle(request)
         if self.sends == self.kill_at and self.killed_at is None:
             assert self.fake.limits is not None
             self.killed_at = self.fake.limits.clock()
+        if self.sends == self.hold_at and not self.holding.is_set():
+            self.holding.set()  # the sender is in this Bot API call: its row is "sending"
+            await self.release.wait()
         return response
 
 
@@ -124,6 +136,7 @@ async def test_the_sender_is_killed_mid_burst_and_another_worker_finishes_it(
             other = next(w for w in workers if not w.health["sender"])
             server.victim = sender.process.run
             server.kill_at = server.sends + KILL_AT
+            server.hold_at = server.kill_at + HOLD_AFTER
             posting = asyncio.Semaphore(10)  # ten at a time: they come due in a few seconds
 
             async def ship(n: int) -> None:  # through the worker that stays
@@ -145,6 +158,15 @@ async def test_the_sender_is_killed_mid_burst_and_another_worker_finishes_it(
             posted = time.monotonic() - posted
             assert sender.process.run is not None
             assert await asyncio.wait_for(sender.process.run.wait(), 60) == -signal.SIGKILL
+            await asyncio.wait_for(server.holding.wait(), 60)  # the new sender, mid-call
+            await sender.process.start("--webhook", sender.hook)  # the killed one is back
+
+            async def back() -> bool:  # /healthz answers once its start-up recovery is past
+                return await sender.check(http)
+
+            await _wait(back, "the killed worker started again")
+            assert sender.health["sender"] is False
+            server.release.set()
 
             async def settled() -> bool:
                 rows = await shipped_rows(url_db)
@@ -178,6 +200,7 @@ async def test_the_sender_is_killed_mid_burst_and_another_worker_finishes_it(
               f"{limits.peak_per_second()}/s; not sent: {len(not_sent)}; wall "
               f"{time.monotonic() - started:.0f} s (posting {posted:.1f} s)")  # fmt: skip
         assert await other.process.stop() == 0
+        assert await sender.process.stop() == 0
     finally:
         for worker in workers:
             if worker.process.run and worker.process.run.returncode is None:

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[str], Awaitable[None]]
 BATCH = 100
 LEASE = timedelta(seconds=30)  # how long a worker's claim keeps other workers off an update
+RENEW_CHUNK = 1000
 
 
 def worker_name() -> str:
@@ -147,8 +148,11 @@ class InboxService:
             return 0
         now = self.clock.now()
         waiting = sorted(self._known)
+        renewed: list[int] = []
         async with self.store.transaction() as uow:
-            renewed = await uow.inbox.renew(self.worker, waiting, now + self.lease)
+            for start in range(0, len(waiting), RENEW_CHUNK):  # bound a statement's parameters
+                chunk = waiting[start : start + RENEW_CHUNK]
+                renewed += await uow.inbox.renew(self.worker, chunk, now + self.lease)
         for inbox_id in set(waiting) - set(renewed):  # handled meanwhile, or not ours now
             self._known.pop(inbox_id, None)
         return len(renewed)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart, ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.domain import callbacks
@@ -207,13 +207,15 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
 
     errors = Router(name="errors")
 
-    @errors.error()
+    # Only ParleyError is answered here. Any other exception must leave the Dispatcher (an
+    # error handler's answer, even False, would swallow it): the inbox records an unexpected
+    # one as failed and leaves the update pending on UpdateTaken or StorageUnavailable.
+    @errors.error(ExceptionTypeFilter(ParleyError))
     async def on_error(event: ErrorEvent, texts: Texts) -> bool:
         """A typed error from a service: tell the person who acted why, in their audience
         and language (``refusal/<key>``, see :mod:`bot.services.refusals`)."""
         exc = event.exception
-        if not isinstance(exc, ParleyError):
-            return False  # unexpected: let the inbox record it as failed
+        assert isinstance(exc, ParleyError)
         log.info("update %s: %s (%s)", event.update.update_id, exc, exc.key)
         update = event.update
         source: CallbackQuery | Message | None = update.callback_query or update.message

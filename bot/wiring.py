@@ -79,6 +79,7 @@ def load_content(settings: Settings) -> Content:
         settings.followups_file or shipped_file("followups.toml"),
         BUYER_LANGUAGES,
         required_templates(),
+        settings.cache_dir or default_cache_dir(),
     )
 
 

@@ -34,15 +34,17 @@ def load_content(
     followups_file: Path,
     languages: tuple[str, ...],
     templates: Iterable[tuple[str, str, str]],
+    cache_dir: Path | None = None,
 ) -> Content:
     """Load and validate intents (examples in ``languages``), templates and follow-up rules.
 
     Every template file must compile, and each (audience, language, name) in ``templates``
     must exist and render with its sample context (:mod:`bot.content.samples`) under
-    StrictUndefined. :class:`ContentError` names the broken file (and line).
+    StrictUndefined. :class:`ContentError` names the broken file (and line). Compiled
+    templates are kept under ``cache_dir`` when given (a start then only checks them).
     """
     catalog = load_intents(intents_dir, languages)
-    renderer = TemplateRenderer(replies_dir)
+    renderer = TemplateRenderer(replies_dir, cache_dir)
     renderer.validate(templates, cache(sample_context))  # one context per template name
     followups = load_followup_rules(followups_file)
     return Content(catalog, renderer, followups)

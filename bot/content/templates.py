@@ -7,6 +7,9 @@ template is escaped; a value a template needs but does not get raises :class:`Re
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import pickle
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +20,53 @@ import jinja2
 from bot.domain.errors import ContentError, RenderError
 
 SUFFIX = ".html.j2"
+
+log = logging.getLogger(__name__)
+
+
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept on disk, so a start does not compile ~1,500 templates again.
+
+    One file per template name (not per folder: a replies folder copied elsewhere reuses
+    it); jinja2 stores the source's checksum with the code and recompiles when the source
+    changed. A cache that cannot be read or written is no cache, never a failure.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(str(directory), "%s.jinja")
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        """The template's name alone (relative to the replies folder)."""
+        return hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Load the compiled code if readable (a damaged file just means compiling)."""
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError) as exc:
+            log.debug("compiled template %s unreadable (%s): compiling", bucket.key, exc)
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Store the compiled code if the folder can be written."""
+        try:
+            super().dump_bytecode(bucket)
+        except OSError as exc:
+            log.debug("compiled template %s not kept (%s)", bucket.key, exc)
+
+
+def compiled_templates(cache_dir: Path | None) -> CompiledTemplates | None:
+    """The on-disk cache under ``cache_dir/templates``; None without a usable folder."""
+    if cache_dir is None:
+        return None
+    folder = cache_dir / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        log.info("template cache %s unusable (%s): templates are compiled at each start",
+                 folder, exc)  # fmt: skip
+        return None
+    return CompiledTemplates(folder)
 
 
 def _day(value: datetime | None) -> str:
@@ -31,7 +81,9 @@ def _shorten(value: str, limit: int = 600) -> str:
 class TemplateRenderer:
     """Implements the ``Renderer`` port over a ``replies`` folder."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, cache_dir: Path | None = None) -> None:
+        """Templates under ``directory``; compiled ones are kept under ``cache_dir`` (see
+        :class:`CompiledTemplates`) when it is given."""
         if not directory.is_dir():
             raise ContentError(f"{directory}: replies folder not found")
         self.directory = directory
@@ -42,6 +94,7 @@ class TemplateRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            bytecode_cache=compiled_templates(cache_dir),
         )
         self.env.filters["day"] = _day
         self.env.filters["shorten"] = _shorten

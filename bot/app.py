@@ -4,10 +4,10 @@ scheduler → HTTP server → start and stop, in that order.
 The command line only parses arguments and calls in here (:func:`run` for ``parley run``,
 :func:`bot_username` for ``parley link``) or, for commands that need use cases but no
 Telegram, into :func:`bot.wiring.open_services`; :func:`build_app` serves the demo, the
-offline chat and the tests. aiogram, aiohttp, APScheduler and
-prometheus_client are imported inside the functions that build the bot, the HTTP server and
-the scheduler: ``parley dispute``/``stats``/``orders`` never load them, and ``parley run``
-loads content and trains the matcher before importing aiogram (their peaks do not add up).
+offline chat and the tests. aiogram, aiohttp, APScheduler and prometheus_client are imported
+inside the functions that build the bot, the HTTP server and the scheduler: ``parley
+dispute``/``stats``/``orders`` never load them, and ``parley run`` loads content and trains
+the matcher before importing aiogram (their peaks do not add up).
 """
 
 from __future__ import annotations
@@ -34,8 +34,7 @@ from bot.services.followup_runner import FollowupRunner, RunnerConfig
 from bot.services.followups import FollowupPlanner
 from bot.services.health import Health, SellerAlarm
 from bot.services.imports import ImportService
-from bot.services.inbox import LEASE as INBOX_LEASE
-from bot.services.inbox import InboxService, worker_name
+from bot.services.inbox import InboxService
 from bot.services.outbox import EDIT_GAP, OutboxRelay
 from bot.services.presenter import Presenter
 from bot.services.ratelimit import RateLimitedNotifier, RateLimiter
@@ -82,9 +81,8 @@ async def bot_username(settings: Settings) -> str:
         try:
             me = await bot.get_me()
         except Exception as exc:  # noqa: BLE001 - explained to the user
-            raise ConfigError(
-                f"PARLEY_BOT_USERNAME: not set, and asking the Bot API failed ({exc})"
-            ) from None
+            raise ConfigError("PARLEY_BOT_USERNAME: not set, and asking the Bot API "
+                              f"failed ({exc})") from None  # fmt: skip
     return me.username or str(me.id)
 
 
@@ -209,9 +207,7 @@ async def build_app(
         observer.outer_middleware(SenderMiddleware())
     dispatcher.include_routers(build_dispute_router(sellers_ids), *build_routers(sellers_ids))
     # On PostgreSQL several workers may share the database: updates are leased (issue 13).
-    several = db.dialect == "postgresql"
-    inbox = InboxService(db, clock, worker=worker_name() if several else None,
-                         lease=INBOX_LEASE if several else None)  # fmt: skip
+    inbox = InboxService.of_worker(db, clock, shared=db.dialect == "postgresql")
     sellers_set = frozenset(sellers_ids)
     # every send passes here; buyers' answers go before seller cards, those before follow-ups
     notifier = RateLimitedNotifier(TelegramNotifier(bot), limiter, seller_chats=sellers_set)
@@ -341,12 +337,9 @@ class AppRunner:
         Whatever was not done stays pending for the next start."""
         self.stop_event.set()
         await self.app.runner.stop()
-        if self.sender is not None:
-            await asyncio.gather(self.sender, return_exceptions=True)
-        self.resign.set()
-        for task in (self.role, self.leases):  # before the leases are released
-            if task is not None:
-                await asyncio.gather(task, return_exceptions=True)
+        await asyncio.gather(*filter(None, [self.sender]), return_exceptions=True)
+        self.resign.set()  # then the role; the leases are renewed no more before release
+        await asyncio.gather(*filter(None, [self.role, self.leases]), return_exceptions=True)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self.http is not None:

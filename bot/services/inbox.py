@@ -71,6 +71,14 @@ class InboxService:
         self._known: dict[int, str] = {}
         self._complete = self.worker is not None
 
+    @classmethod
+    def of_worker(cls, store: Store, clock: Clock, *, shared: bool) -> InboxService:
+        """This process's inbox: alone on its database, or (``shared``) one worker among
+        several, its updates leased under its :func:`worker_name`."""
+        if not shared:
+            return cls(store, clock)
+        return cls(store, clock, worker=worker_name(), lease=LEASE)
+
     async def receive(self, updates: Iterable[tuple[int, str]]) -> int:
         """Store updates (``update_id``, JSON); returns how many were new."""
         stored: list[tuple[int, str]] = []

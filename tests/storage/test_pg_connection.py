@@ -38,6 +38,7 @@ async def _show(db: Database, name: str) -> str:
         ("tcp_keepalives_idle", "10"),
         ("tcp_keepalives_interval", "5"),
         ("tcp_keepalives_count", "3"),
+        ("tcp_user_timeout", "25000"),
         ("lock_timeout", "5s"),
         ("application_name", "parley"),
     ],

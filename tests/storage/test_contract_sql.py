@@ -220,16 +220,19 @@ async def test_a_full_disk_or_a_lost_connection_is_unavailable_and_recovers(
                     await uow.inbox.add(n, "x" * 10_000, NOW)
         await sqldb.execute_script("PRAGMA max_page_count=1000000")
     else:
+        # The server drops the connection of a unit of work in progress (an idle pooled one
+        # would just be replaced: the pool pings connections as they are checked out).
         admin = create_async_engine(sqldb.engine.url, poolclass=NullPool)
-        async with admin.begin() as conn:  # the server drops the pooled connection(s)
-            await conn.exec_driver_sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> "
-                "pg_backend_pid() AND datname = current_database()"
-            )
-        await admin.dispose()
         with pytest.raises(StorageUnavailable):
             async with sqldb.transaction() as uow:
                 await uow.inbox.add(1, "{}", NOW)
+                async with admin.begin() as conn:
+                    await conn.exec_driver_sql(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> "
+                        "pg_backend_pid() AND datname = current_database()"
+                    )
+                await uow.inbox.add(2, "{}", NOW)
+        await admin.dispose()
     async with sqldb.transaction() as uow:
         assert await uow.inbox.add(1, "{}", NOW)
 

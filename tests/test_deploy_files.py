@@ -29,7 +29,6 @@ COMPOSE = (ROOT / "compose.yaml").read_text()
 CADDYFILE = (ROOT / "deploy" / "Caddyfile").read_text()
 ENV_EXAMPLE = (ROOT / "deploy" / "env.example").read_text()
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
-WORKERS = ("worker1", "worker2")
 
 
 # --- helpers: just enough parsing for these files ----------------------------------------------
@@ -136,6 +135,15 @@ def webhook_urls(compose: str) -> list[str]:
     return urls
 
 
+def workers(compose: str) -> list[str]:
+    """The worker services (``worker1``, ``worker2``, … in number order)."""
+    names = [s for s in services(compose) if re.fullmatch(r"worker\d+", s)]
+    return sorted(names, key=lambda name: int(name.removeprefix("worker")))
+
+
+WORKERS = workers(COMPOSE)
+
+
 # --- the files ---------------------------------------------------------------------------------
 
 
@@ -221,10 +229,10 @@ def test_the_proxy_sends_webhook_posts_to_both_workers_on_their_port() -> None:
     assert re.findall(r'^\s*- "(\d+):\d+"$', block(COMPOSE, "proxy", 2), re.M) == ["443"]
 
 
-def test_the_two_workers_run_the_same_image_settings_and_command() -> None:
-    assert {"db", "migrate", *WORKERS, "proxy"} <= services(COMPOSE)
-    one, two = (block(COMPOSE, w, 2).split("\n", 1)[1] for w in WORKERS)
-    assert one == two
+def test_the_workers_run_the_same_image_settings_and_command() -> None:
+    assert len(WORKERS) >= 2 and {"db", "migrate", "proxy"} <= services(COMPOSE)
+    one, *others = (block(COMPOSE, w, 2).split("\n", 1)[1] for w in WORKERS)
+    assert all(other == one for other in others)
     assert "<<: *parley" in one and "env_file: .env" in block(COMPOSE, "x-parley", 0)
     for worker in WORKERS:
         assert re.search(r"migrate:\s*\n\s*condition: service_completed_successfully",
@@ -260,5 +268,6 @@ def test_the_helpers_catch_what_the_files_could_get_wrong() -> None:
     compose = "services:\n  worker1:\n    image: a\n  worker2:\n    image: b\n"
     assert block(compose, "worker1", 2) != block(compose, "worker2", 2).replace("2", "1")
     assert services(compose) == {"worker1", "worker2"}
+    assert workers(compose + "  worker10:\n  workers:\n") == ["worker1", "worker2", "worker10"]
     assert interpolated("x: ${NOT_IN_ENV:?say}") - set(env_keys(ENV_EXAMPLE)) == {"NOT_IN_ENV"}
     assert sys.version_info >= (3, 11)

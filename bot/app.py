@@ -139,6 +139,7 @@ async def build_app(
     from aiogram.client.telegram import TelegramAPIServer
 
     from bot.api.metrics import Metrics, Sources
+    from bot.telegram.business import install_business
     from bot.telegram.disputes import build_dispute_router
     from bot.telegram.handlers import build_routers
     from bot.telegram.middlewares import SenderMiddleware
@@ -206,11 +207,13 @@ async def build_app(
     for observer in (dispatcher.message, dispatcher.callback_query):
         observer.outer_middleware(SenderMiddleware())
     dispatcher.include_routers(build_dispute_router(sellers_ids), *build_routers(sellers_ids))
+    business = install_business(dispatcher, db, clock, presenter, cards, buyers, sellers_ids)
     # On PostgreSQL several workers may share the database: updates are leased (issue 13).
     inbox = InboxService.of_worker(db, clock, shared=db.dialect == "postgresql")
     sellers_set = frozenset(sellers_ids)
     # every send passes here; buyers' answers go before seller cards, those before follow-ups
-    notifier = RateLimitedNotifier(TelegramNotifier(bot), limiter, seller_chats=sellers_set)
+    notifier = RateLimitedNotifier(TelegramNotifier(bot, business.route), limiter,
+                                   seller_chats=sellers_set)  # fmt: skip
     health = Health()
     health.on_change = SellerAlarm(notifier, lambda down, error: presenter.seller(
         "storage_outage", down=down, error=error), sellers_ids)  # fmt: skip

@@ -29,7 +29,16 @@ from bot.domain.languages import BUYER_LANGUAGES, SELLER_LANGUAGES
 from bot.domain.learned import TeachableMatcher
 from bot.domain.playbook import COMPLAINTS
 from bot.domain.ports import Clock
-from bot.services import commands, csat, dispute_texts, followups, presenter, refusals, stats
+from bot.services import (
+    business,
+    commands,
+    csat,
+    dispute_texts,
+    followups,
+    presenter,
+    refusals,
+    stats,
+)
 from bot.services.clock import SystemClock
 from bot.services.csat import CsatConfig
 from bot.services.dispute_config import DisputeConfig, seller_timezone
@@ -52,6 +61,7 @@ DECLARED_TEMPLATES: tuple[tuple[str, str], ...] = (
     *refusals.TEMPLATES,
     *commands.TEMPLATES,
     *csat.TEMPLATES,
+    *business.TEMPLATES,
 )
 """(audience, name) of every template a use case renders, as each module declares them."""
 

@@ -35,6 +35,7 @@ from bot.domain.ports import StoredMessage
 WORD_PREFIXES = ("word/", "dispute/word/", "command/")
 FOLLOWUP_PREFIX = "followup"  # ``followup/<rule>`` (buyer) and ``followup_note`` (seller)
 CSAT_PREFIX = "csat/"  # the satisfaction question, its answers and the sellers' notice
+BUSINESS_PREFIX = "business/"  # Telegram Business connection notices to the sellers
 _ALERT_WINDOW = 30  # days of the adverse-rate warning (bot.services.stats.ALERT_WINDOW)
 _TREND_WINDOW = 30  # days of the trend's rolling estimate (bot.services.stats.TREND_WINDOW)
 
@@ -51,6 +52,8 @@ def sample_context(name: str = "") -> dict[str, Any]:
         context.update(word_sample())
     if name.startswith(CSAT_PREFIX):
         context.update(csat_sample())
+    if name.startswith(BUSINESS_PREFIX):
+        context.update({"account": "Li @li_shoes", "connection_id": "conn-1"})
     return context
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.domain.business import BusinessChat, Connection
 from bot.domain.csat import CsatAsk, CsatRecord, Resolved
 from bot.domain.learned import LearnedRepository
 from bot.domain.models import OutMessage
@@ -35,6 +36,7 @@ from bot.domain.repositories import (
 __all__ = [  # the repository ports are re-exported: services import every port from here
     "HANDLING",
     "Blocked",
+    "BusinessRepository",
     "CatalogRepository",
     "ChatRepository",
     "Clock",
@@ -238,6 +240,45 @@ class CsatRepository(Protocol):
         ...
 
 
+class BusinessRepository(Protocol):
+    """Telegram Business connections and the business chats mapped to internal chat ids (see
+    :mod:`bot.domain.business`)."""
+
+    async def save_connection(self, connection: Connection, now: datetime) -> Connection | None:
+        """Insert or replace the connection (by id); returns the state stored before, or None
+        when it is new."""
+        ...
+
+    async def connection(self, connection_id: str) -> Connection | None:
+        """A connection by id."""
+        ...
+
+    async def chat_for(
+        self, connection_id: str, telegram_chat_id: int, now: datetime
+    ) -> BusinessChat:
+        """The business chat (connection, Telegram chat id), created on first sight with a new
+        internal id; the same pair always gives the same internal id, also when two
+        transactions create it at once."""
+        ...
+
+    async def find_chat(self, connection_id: str, telegram_chat_id: int) -> BusinessChat | None:
+        """The business chat (connection, Telegram chat id) if Parley has seen it (reads only)."""
+        ...
+
+    async def chat(self, chat_id: int) -> BusinessChat | None:
+        """A business chat by internal id (None for a Telegram chat id or an unknown one)."""
+        ...
+
+    async def chats_of(self, connection_id: str) -> list[int]:
+        """Internal ids of the connection's chats."""
+        ...
+
+    async def incoming(self, chat_id: int, at: datetime) -> None:
+        """The buyer wrote at ``at``: the chat's last incoming time moves forward (never
+        back)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """Repositories sharing one transaction."""
 
@@ -265,6 +306,8 @@ class UnitOfWork(Protocol):
     def learned(self) -> LearnedRepository: ...
     @property
     def csat(self) -> CsatRepository: ...
+    @property
+    def business(self) -> BusinessRepository: ...
 
 
 class Store(Protocol):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import math
 import time
 from collections import deque
@@ -18,32 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.domain.text import strip_html
+from bot.offline.fake_business import FakeBusiness
+from bot.offline.fake_common import ApiError, ChatLog, _json, plain
 
 Listener = Callable[[str, dict[str, Any]], None]
-
-
-class ApiError(Exception):
-    """A Bot API error answer: HTTP status, description, optional parameters."""
-
-    def __init__(self, status: int, description: str, **parameters: Any) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters
-
-
-def plain(text: str) -> str:
-    """Telegram-HTML to the plain text a person sees."""
-    return strip_html(text)
-
-
-@dataclass
-class ChatLog:
-    """Everything one chat received from the bot."""
-
-    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
-    toasts: list[str] = field(default_factory=list)
+__all__ = ["ApiError", "ChatLog", "FakeBotAPI", "FloodControl", "plain"]
 
 
 class FakeBotAPI:
@@ -66,6 +44,7 @@ class FakeBotAPI:
         self._query_ids = itertools.count(1)
         self._queries: dict[str, int] = {}
         self._new_update = asyncio.Event()
+        self.business = FakeBusiness(self)  # Telegram Business chats (bot/offline/fake_business.py)
 
     # --- people -----------------------------------------------------------------------------
     def user(self, chat_id: int, name: str, language: str = "en", username: str = "") -> None:
@@ -179,6 +158,8 @@ class FakeBotAPI:
             raise ApiError(404, "Not Found: method not found")
         if self.limits is not None and method.lower() in SENDING_METHODS:
             self.limits.admit(int(params["chat_id"]))
+        if params.get("business_connection_id") and method.lower() in BUSINESS_METHODS:
+            return self.business.call(method.lower(), params)
         return handler(params)
 
     def _emit(self, event: str, data: dict[str, Any]) -> None:
@@ -293,11 +274,8 @@ class FakeBotAPI:
         return True
 
 
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
 SENDING_METHODS = frozenset({"sendmessage", "sendphoto", "copymessage"})
+BUSINESS_METHODS = frozenset({"sendmessage", "sendphoto", "editmessagetext"})  # fake_business
 
 
 @dataclass

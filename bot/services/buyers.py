@@ -126,15 +126,28 @@ class BuyerService:
         self, sender: Sender, text: str, kind: str = MessageKind.TEXT, message_id: int | None = None
     ) -> None:
         """A buyer wrote (or sent a photo, sticker, voice…): store it and act on it."""
-        now = self.clock.now()
-        text = text[:MAX_STORED_TEXT]
         fresh = self._remembered.get(sender.chat_id) != sender  # names change rarely
         async with self.store.transaction() as uow:
-            if fresh:
-                await uow.chats.remember(sender, "buyer", now)
-            await self._on_message(uow, sender, text, kind, message_id, now)
+            await self.message_in(uow, sender, text, kind, message_id, fresh=fresh)
         if fresh:
             self._remember(sender)
+
+    async def message_in(
+        self,
+        uow: UnitOfWork,
+        sender: Sender,
+        text: str,
+        kind: str = MessageKind.TEXT,
+        message_id: int | None = None,
+        *,
+        fresh: bool = True,
+    ) -> None:
+        """:meth:`message` in the caller's transaction (a business chat's mapping commits with
+        it); ``fresh``: the chat's name and language are stored too."""
+        now = self.clock.now()
+        if fresh:
+            await uow.chats.remember(sender, "buyer", now)
+        await self._on_message(uow, sender, text[:MAX_STORED_TEXT], kind, message_id, now)
 
     async def _on_message(
         self,

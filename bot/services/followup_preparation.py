@@ -40,6 +40,7 @@ from bot.domain.models import Option, Order, OutMessage
 from bot.domain.playbook import SellerPolicy, plan_reply
 from bot.domain.ports import Clock, Renderer, UnitOfWork
 from bot.domain.text import strip_html
+from bot.services.business import followup_hold
 from bot.services.followups import FollowupPlanner
 from bot.services.pause import buyer_pause
 
@@ -147,8 +148,9 @@ class FollowupPreparer:
             await uow.followups.finish(row.id, skip, "the buyer blocked the bot", now)
             return Outcome.SKIPPED
         pause = await buyer_pause(uow, chat)
-        if pause is not None:  # not sent, not skipped: due again at the next look
-            await uow.followups.reschedule(row.id, now + self.config.held_recheck, pause.held, now)
+        held = pause.held if pause is not None else await followup_hold(uow, chat, now)
+        if held is not None:  # not sent, not skipped: due again at the next look
+            await uow.followups.reschedule(row.id, now + self.config.held_recheck, held, now)
             return Outcome.RESCHEDULED
         language, name = await self._buyer(uow, order, chat)
         context = self._context(row.rule, facts, order, name, now)

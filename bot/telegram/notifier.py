@@ -1,6 +1,15 @@
-"""The ``Notifier`` port over an aiogram ``Bot``: HTML messages with inline keyboards."""
+"""The ``Notifier`` port over an aiogram ``Bot``: HTML messages with inline keyboards.
+
+A message to an internal business chat id (:mod:`bot.domain.business`) goes to the Telegram
+chat behind it with its ``business_connection_id``; ``route`` (the Business service's) says
+where, or raises :class:`~bot.domain.ports.Undeliverable` when nothing may be sent there now
+(the connection disabled, no reply right, the 24-hour window closed), so the row fails with
+that reason and is not retried."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -19,6 +28,7 @@ from aiogram.types import (
     LinkPreviewOptions,
 )
 
+from bot.domain.business import is_business
 from bot.domain.models import OutMessage
 from bot.domain.ports import (
     Blocked,
@@ -28,6 +38,7 @@ from bot.domain.ports import (
     RetryLater,
     Undeliverable,
 )
+from bot.services.business import Route
 from bot.telegram.session import UnreadableSuccess
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -48,14 +59,25 @@ def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
 class TelegramNotifier:
     """Sends and edits messages; maps Bot API failures to the port's delivery errors."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, route: Callable[[int], Awaitable[Route]] | None = None) -> None:
         self.bot = bot
+        self.route = route
+
+    async def _target(self, chat_id: int) -> dict[str, Any]:
+        """``chat_id`` (and ``business_connection_id``) of the Bot API call for ``chat_id``."""
+        if not is_business(chat_id):
+            return {"chat_id": chat_id}
+        if self.route is None:
+            raise Undeliverable(f"chat {chat_id} is a business chat and Business mode is off")
+        route = await self.route(chat_id)
+        return {"chat_id": route.chat_id, "business_connection_id": route.connection_id}
 
     async def send(self, message: OutMessage) -> int:
         """Send; returns Telegram's message id."""
+        target = await self._target(message.chat_id)
         try:
             sent = await self.bot.send_message(
-                chat_id=message.chat_id,
+                **target,
                 text=message.text,
                 parse_mode="HTML",
                 reply_markup=keyboard(message),
@@ -68,9 +90,10 @@ class TelegramNotifier:
     async def send_photo(self, message: OutMessage) -> int:
         """Send ``message.photo`` (PNG bytes) with ``message.text`` as its caption."""
         assert message.photo is not None
+        target = await self._target(message.chat_id)
         try:
             sent = await self.bot.send_photo(
-                chat_id=message.chat_id,
+                **target,
                 photo=BufferedInputFile(message.photo, filename="chart.png"),
                 caption=message.text[:1024] or None,
                 parse_mode="HTML",
@@ -83,6 +106,8 @@ class TelegramNotifier:
     async def copy(self, message: OutMessage) -> int:
         """Copy a buyer's message (photo, voice, sticker…) into ``message.chat_id``."""
         assert message.copy_of is not None
+        if is_business(message.chat_id) or is_business(message.copy_of[0]):
+            raise Undeliverable("a bot cannot copy messages into or out of a business chat")
         try:
             copied = await self.bot.copy_message(
                 chat_id=message.chat_id,
@@ -95,9 +120,10 @@ class TelegramNotifier:
 
     async def edit(self, message: OutMessage, message_id: int) -> None:
         """Replace the text and keyboard of a message sent earlier."""
+        target = await self._target(message.chat_id)
         try:
             await self.bot.edit_message_text(
-                chat_id=message.chat_id,
+                **target,
                 message_id=message_id,
                 text=message.text,
                 parse_mode="HTML",

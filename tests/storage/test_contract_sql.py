@@ -28,7 +28,7 @@ from tests.conftest import CATALOG_CSV, ORDERS_CSV
 from tests.storage.conftest import scalar
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
-HEAD = "r0003"  # the baseline (schema v6), the inbox leases, then buyer satisfaction
+HEAD = "r0004"  # the baseline (schema v6), the inbox leases, buyer satisfaction, Business mode
 
 
 # --- schema ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.storage.sql.business import BusinessRepo
 from bot.storage.sql.conversations import ConversationRepo
 from bot.storage.sql.csat import CsatRepo
 from bot.storage.sql.disputes import DisputeRepo
@@ -32,3 +33,4 @@ class Repos:
         self.gauges = GaugeRepo(conn)
         self.learned = LearnedRepo(conn)
         self.csat = CsatRepo(conn)
+        self.business = BusinessRepo(conn)

@@ -419,3 +419,27 @@ csat = sa.Table(  # revision r0003: one buyer-satisfaction question per resolved
     sa.Index("csat_by_chat", "chat_id", "answered_at"),
     sa.Index("csat_by_asked", "asked_at"),
 )
+
+business_connections = sa.Table(  # revision r0004: Telegram Business connections, as last reported
+    "business_connections",
+    metadata,
+    sa.Column("id", T, primary_key=True),
+    sa.Column("user_id", ID, nullable=False),
+    sa.Column("user_chat_id", ID, nullable=False),
+    _flag("is_enabled"),
+    _flag("can_reply"),
+    sa.Column("rights", T, nullable=False, server_default="{}"),  # BusinessBotRights as JSON
+    sa.Column("updated_at", Stamp(), nullable=False),
+)
+
+business_chats = sa.Table(  # revision r0004: (connection, chat) -> internal chat id -2**53 - id
+    "business_chats",
+    metadata,
+    _key(),
+    sa.Column("connection_id", T, nullable=False),
+    sa.Column("chat_id", ID, nullable=False),
+    sa.Column("last_incoming_at", Stamp()),
+    sa.Column("created_at", Stamp(), nullable=False),
+    sa.UniqueConstraint("connection_id", "chat_id"),
+    sqlite_autoincrement=True,  # an internal chat id is never given to another chat
+)

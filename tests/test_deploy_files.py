@@ -218,7 +218,10 @@ def test_the_health_check_asks_the_port_and_path_the_worker_serves() -> None:
 
 def test_the_proxy_sends_webhook_posts_to_both_workers_on_their_port() -> None:
     port = int(dockerfile_env(DOCKERFILE)["PARLEY_API_PORT"])
-    assert "PARLEY_API_PORT" not in COMPOSE  # the workers keep the image's port
+    # the workers keep the image's host and port (.env goes into the workers too)
+    assert not {"PARLEY_API_PORT", "PARLEY_API_HOST"} & (
+        set(env_keys(ENV_EXAMPLE)) | parley_variables(COMPOSE)
+    )
     assert upstreams(CADDYFILE) == [(worker, port) for worker in WORKERS]
     assert re.search(r"^\s*lb_policy round_robin$", CADDYFILE, re.MULTILINE)
     matched = re.search(r"@telegram \{\s*method POST\s*path (\S+)\s*\}", CADDYFILE)

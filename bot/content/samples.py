@@ -53,7 +53,7 @@ def sample_context(name: str = "") -> dict[str, Any]:
     if name.startswith(CSAT_PREFIX):
         context.update(csat_sample())
     if name.startswith(BUSINESS_PREFIX):
-        context.update({"account": "Li @li_shoes", "connection_id": "conn-1"})
+        context.update({"account": "Li @li_shoes", "connection_id": "conn-1", "by": "Li"})
     return context
 
 

@@ -43,11 +43,13 @@ from bot.services.replies import Cards
 
 log = logging.getLogger(__name__)
 
-TEMPLATES: tuple[tuple[str, str], ...] = tuple(
-    (SELLER, f"business/{change.value}") for change in Change
+TEMPLATES: tuple[tuple[str, str], ...] = (
+    *((SELLER, f"business/{change.value}") for change in Change),
+    (SELLER, "business/by_hand"),
 )
-"""(audience, name) of the templates this use case renders: to the sellers, one per change
-(``account``: the business account's label, ``connection_id``)."""
+"""(audience, name) of the templates this use case renders, all to the sellers: one per
+connection change (``account``: the business account's label, ``connection_id``), and the
+decision line of a card whose draft the seller answered by hand (``by``, ``draft``)."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,9 @@ class BusinessService:
         await uow.conversations.mark_answered(conversation.id)
         await uow.conversations.answered(conversation.id)
         for draft in await uow.drafts.pending_for(conversation.id):
-            await self.cards.decide(uow, draft, DraftStatus.SUPERSEDED, seller.label, now)
+            await uow.drafts.decide(draft.id, DraftStatus.SUPERSEDED, seller.label, now)
+            decision = self.presenter.seller("business/by_hand", by=seller.label, draft=draft)
+            await self.cards.refresh(uow, draft.id, now, decision)
 
     async def route(self, chat_id: int) -> Route:
         """Where a message to internal chat ``chat_id`` goes; :class:`Undeliverable` with the

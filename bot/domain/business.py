@@ -163,3 +163,14 @@ def reply_right(can_reply: bool | None, rights: dict[str, bool] | None) -> bool:
     if rights is not None:
         return bool(rights.get("can_reply", False))
     return bool(can_reply)
+
+
+BUSINESS_TEMPLATES = {"need_order": "business/need_order"}
+"""Buyer replies worded differently in a business chat: a business buyer cannot open the
+bot's deep link, so "open the link from your order message" becomes "the seller will look
+your order up"."""
+
+
+def business_template(template: str, chat_id: int) -> str:
+    """The buyer template to use for ``template`` in chat ``chat_id``."""
+    return BUSINESS_TEMPLATES.get(template, template) if is_business(chat_id) else template

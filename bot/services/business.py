@@ -26,7 +26,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.business import Change, Connection, change_of, is_business, refusal
+from bot.domain.business import (
+    BUSINESS_TEMPLATES,
+    Change,
+    Connection,
+    change_of,
+    is_business,
+    refusal,
+)
 from bot.domain.business import followup_hold as hold_of
 from bot.domain.models import (
     Conversation,
@@ -38,7 +45,7 @@ from bot.domain.models import (
 )
 from bot.domain.ports import HANDLING, Clock, Store, StoredMessage, Undeliverable, UnitOfWork
 from bot.services.buyers import BuyerService
-from bot.services.presenter import SELLER, Presenter
+from bot.services.presenter import BUYER, SELLER, Presenter
 from bot.services.replies import Cards
 
 log = logging.getLogger(__name__)
@@ -46,10 +53,12 @@ log = logging.getLogger(__name__)
 TEMPLATES: tuple[tuple[str, str], ...] = (
     *((SELLER, f"business/{change.value}") for change in Change),
     (SELLER, "business/by_hand"),
+    *((BUYER, name) for name in BUSINESS_TEMPLATES.values()),
 )
 """(audience, name) of the templates this use case renders, all to the sellers: one per
 connection change (``account``: the business account's label, ``connection_id``), and the
-decision line of a card whose draft the seller answered by hand (``by``, ``draft``)."""
+decision line of a card whose draft the seller answered by hand (``by``, ``draft``); and to
+buyers, the replies worded for a business chat (the reply's context)."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot.domain.business import business_template
 from bot.domain.disputes import day_number, timeline
 from bot.domain.errors import RenderError
 from bot.domain.intents import IntentResult
@@ -156,8 +157,9 @@ class Drafter:
         """The reply's text, or None when its template cannot be rendered (then the sellers
         are told why and the conversation waits for them)."""
         name = order.buyer_name if order and order.buyer_name else sender.name
+        template = business_template(plan.template, sender.chat_id)  # no deep link there
         try:
-            return self.presenter.reply(plan.template, topic.language, name, order, item,
+            return self.presenter.reply(template, topic.language, name, order, item,
                                         plan.facts)  # fmt: skip
         except RenderError as exc:
             await self._report_blocked(uow, sender, conversation, order, topic, exc, now)

@@ -152,9 +152,9 @@ def followup_hold(connection: Connection | None, chat: BusinessChat, now: dateti
     why = refusal(connection, chat, now)
     if why is None:
         return None
-    if window_open(chat.last_incoming_at, now) or chat.last_incoming_at is None:
-        return f"held: {why}"
-    return "held: outside the 24-hour reply window, until the buyer writes again"
+    if connection is not None and connection.may_reply:  # only the window is closed
+        return "held: outside the 24-hour reply window, until the buyer writes again"
+    return f"held: {why}"
 
 
 def reply_right(can_reply: bool | None, rights: dict[str, bool] | None) -> bool:

@@ -4,10 +4,12 @@ method of ``BusinessRepository``."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.business import BUSINESS_BASE, Connection, is_business
 from bot.storage.sql import Database
+from bot.storage.sql.queues import chat_of
 
 NOW = datetime(2026, 5, 1, 9, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -60,3 +62,12 @@ async def test_the_last_incoming_time_only_moves_forward(sqldb: Database) -> Non
         await uow.business.incoming(5550001, NOW)  # a Telegram chat id: nothing to do
         found = await uow.business.chat(chat.chat_id)
     assert found is not None and found.last_incoming_at == NOW + HOUR
+
+
+def test_a_business_message_is_handled_in_order_with_its_chat() -> None:
+    """The inbox orders updates per chat; a business message's is its Telegram chat id (shared
+    with the buyer's bot chat: those two are then handled one at a time, which is harmless)."""
+    message = {"message_id": 1, "date": 0, "business_connection_id": "c1",
+               "chat": {"id": 5550001, "type": "private"}, "from": {"id": 5550001}}  # fmt: skip
+    assert chat_of(json.dumps({"update_id": 1, "business_message": message})) == 5550001
+    assert chat_of(json.dumps({"update_id": 2, "business_connection": {"id": "c1"}})) is None

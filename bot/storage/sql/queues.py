@@ -169,7 +169,7 @@ def chat_of(payload: str) -> int | None:
         return None
     if not isinstance(update, dict):
         return None
-    for key in ("message", "edited_message", "callback_query"):
+    for key in ("message", "edited_message", "callback_query", "business_message"):
         part = update.get(key)
         if not isinstance(part, dict):
             continue

@@ -173,6 +173,9 @@ class FakeBotAPI:
         offset = int(params.get("offset") or 0)
         if offset:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        allowed = _json(params.get("allowed_updates")) or None
+        if allowed:  # like Telegram: the types not asked for are dropped, never delivered
+            self.updates = [u for u in self.updates if any(kind in u for kind in allowed)]
         return self.updates[: int(params.get("limit") or 100)]
 
     def _m_deletewebhook(self, _: dict[str, Any]) -> Any:

@@ -65,8 +65,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("parley")
 
-# --- the command line's one Telegram call ---------------------------------------------------
-
 
 async def bot_username(settings: Settings) -> str:
     """``PARLEY_BOT_USERNAME``, or the Bot API's getMe (ConfigError if that fails)."""
@@ -84,9 +82,6 @@ async def bot_username(settings: Settings) -> str:
             raise ConfigError("PARLEY_BOT_USERNAME: not set, and asking the Bot API "
                               f"failed ({exc})") from None  # fmt: skip
     return me.username or str(me.id)
-
-
-# --- the running bot ------------------------------------------------------------------------
 
 
 @dataclass

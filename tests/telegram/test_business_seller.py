@@ -70,3 +70,31 @@ async def test_the_seller_writing_first_changes_nothing(world: World) -> None:
     await world.act(world.fake.business.seller_says(CONN, BUYER, "Hello! New arrivals today."))
     assert world.fake.texts(SELLER) == before
     assert world.fake.business.texts(CONN, BUYER) == []
+
+
+async def test_take_over_talks_through_the_business_chat(world: World) -> None:
+    await connected(world)
+    await link_business_chat(world)
+    await world.act(world.fake.business.says(CONN, BUYER, COMPLAINT))
+    await world.act(world.fake.taps(SELLER, "Take over"))
+    await world.act(world.fake.says(SELLER, "Anna, let me check the promotion dates."))
+    assert "let me check the promotion dates" in world.fake.business.texts(CONN, BUYER)[-1]
+    await world.act(world.fake.business.says(CONN, BUYER, "ok, thank you"))
+    assert "ok, thank you" in world.last(SELLER)
+    assert world.fake.texts(BUYER) == []
+
+
+async def test_a_press_on_a_business_chat_parley_never_wrote_to_does_nothing(
+    world: World,
+) -> None:
+    await connected(world)
+    forged = {
+        "message_id": 999, "date": 0, "business_connection_id": CONN,
+        "chat": {"id": BUYER, "type": "private"}, "from": world.fake.bot_user, "text": "?",
+    }  # fmt: skip
+    before = world.fake.texts(SELLER)
+    await world.act(world.fake.presses(BUYER, forged, "pick:1:0"))
+    assert world.fake.texts(SELLER) == before
+    assert world.fake.business.texts(CONN, BUYER) == []
+    async with world.app.db.transaction() as uow:
+        assert await uow.business.find_chat(CONN, BUYER) is None

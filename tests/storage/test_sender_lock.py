@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.storage.sql import Database
+from tests.support.tcp_proxy import StallingProxy
 
 
 @pytest.fixture
@@ -82,3 +83,27 @@ async def test_the_new_sender_settles_first_and_gives_the_role_up_if_it_cannot(
     assert await a.check() and await a.check()  # settled once, before it is announced
     assert events == ["elected", "settled", "held=True"]
     await a.release()
+
+
+async def test_a_sender_whose_database_goes_silent_gives_the_role_up_within_a_period(
+    sqldb: Database,
+) -> None:
+    if sqldb.dialect == "sqlite":
+        return
+    url = sqldb.engine.url
+    assert url.host is not None and url.port is not None
+    proxy = StallingProxy(url.host, url.port)
+    port = await proxy.start()
+    cut = await Database.open(url.set(port=port).render_as_string(hide_password=False))
+    try:
+        lock = cut.sender_lock()
+        assert lock is not None
+        lock.every = 1.0
+        assert await lock.check()
+        proxy.stall()  # the network dies: no error, no answer
+        # the statement timeout (60 s) would keep it the sender far longer than this guard
+        assert not await asyncio.wait_for(lock.check(), 20)
+        assert not lock.held
+    finally:
+        await proxy.close()
+        await cut.engine.dispose(close=False)  # its connections are dead: do not wait on them

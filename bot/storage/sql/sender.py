@@ -6,7 +6,8 @@ take it every few seconds on a connection of its own; the holder checks that con
 same pace. When the holder dies its connection closes, the server releases the lock, and
 another worker takes it at its next try — within :data:`CHECK_EVERY` seconds (a worker cut
 off without its connection closing is noticed when the server notices the connection is
-gone). A holder whose connection fails stops sending at once. On SQLite (one process) there
+gone). A holder whose connection fails, or does not answer within one period, stops
+sending at once. On SQLite (one process) there
 is nothing to elect: that process is always the sender (:meth:`Database.sender_lock` is None).
 
 A worker that takes the role inherits what the previous sender had in flight (it died, or
@@ -52,17 +53,21 @@ class SenderLock:
     async def check(self) -> bool:
         """Take the role if it is free, or confirm it is still held; whether it is held."""
         try:
-            if self._conn is None:
-                self._conn = await self.engine.connect()
-            if self.held:
-                await self._conn.exec_driver_sql("SELECT 1")
-                held = True
-            else:
-                result = await self._conn.exec_driver_sql(
-                    f"SELECT pg_try_advisory_lock({SENDER_LOCK})"
-                )
-                held = bool(result.scalar())
-            await self._conn.commit()  # the lock is the session's, not the transaction's
+            # A database that stops answering (a network cut) must not keep this worker the
+            # sender until the statement timeout: the role is given up after one period,
+            # well before the server frees the lock for another worker (~25 s, keepalives).
+            async with asyncio.timeout(self.every):
+                if self._conn is None:
+                    self._conn = await self.engine.connect()
+                if self.held:
+                    await self._conn.exec_driver_sql("SELECT 1")
+                    held = True
+                else:
+                    result = await self._conn.exec_driver_sql(
+                        f"SELECT pg_try_advisory_lock({SENDER_LOCK})"
+                    )
+                    held = bool(result.scalar())
+                await self._conn.commit()  # the lock is the session's, not the transaction's
             if held and not self.held and self.on_elected is not None:
                 await self.on_elected()  # the previous sender's rows in flight are orphans
         except Exception as exc:  # noqa: BLE001 - a lost connection loses the role

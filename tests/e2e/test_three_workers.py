@@ -77,9 +77,9 @@ async def test_three_workers_handle_1000_updates_once_in_order_through_a_sigkill
     posted = 0
     halfway = asyncio.Event()
     try:
-        await shop(fleet.workers[0], db, BUYERS, FIRST_CHAT)
         await fleet.start()
         async with aiohttp.ClientSession() as http:
+            await shop(fleet.workers[0], db, BUYERS, FIRST_CHAT)  # while the workers start
             health = await fleet.up(http)
             assert sorted(h["sender"] for h in health) == [False, False, True]  # one sender
             victim = next(w for w, h in zip(fleet.workers, health, strict=True) if not h["sender"])

@@ -98,7 +98,11 @@ async def test_three_workers_handle_1000_updates_once_in_order_through_a_sigkill
 
             async def kill_and_restart() -> None:
                 await halfway.wait()
+                assert victim.run is not None
+                pid = victim.run.pid
                 await victim.kill()  # leases it holds stay until they expire
+                held = "SELECT count(*) FROM inbox WHERE status = 'pending' AND claimed_by LIKE "
+                assert await count(db, f"{held} '%:{pid}:%'") > 0  # others must take them over
                 shipped = [ship(http, fleet, n) for n in range(BUYERS)]
                 await asyncio.gather(*shipped)  # the order API, on the workers left
                 await victim.start()  # same folder, same port

@@ -134,3 +134,21 @@ async def test_a_stopping_worker_releases_what_it_had_not_handled(
     await a.inbox.release()  # SIGTERM: the rest stays pending, for anyone at once
     assert await b.process() == 2
     assert sorted(u for _, _, u in log) == [1, 2]
+
+
+async def test_a_chats_updates_are_handled_in_update_id_order_whatever_order_they_arrive_in(
+    sqldb: Database, other: Database
+) -> None:
+    log: list[tuple[str, int, int]] = []
+    a, b = Worker("a", sqldb, log), Worker("b", other, log)
+    await b.inbox.receive([update(6, 7)])  # two webhooks race: the later update is stored first
+    await a.inbox.receive([update(5, 7)])
+    assert await b.process() == 0  # update 5 of the same chat is still pending at a
+    assert await a.process() == 1
+    assert await b.process() == 1
+    assert log == [("a", 7, 5), ("b", 7, 6)]
+    await b.inbox.receive([update(9, 8)])  # one worker, out of order too
+    await b.inbox.receive([update(8, 8)])
+    assert await b.process() == 1  # 9 waits for 8, which its queue holds behind it
+    assert await b.process() == 1  # then it is taken at the next pass
+    assert log[2:] == [("b", 8, 8), ("b", 8, 9)]

@@ -154,10 +154,17 @@ def _free(worker: str | None, now: datetime) -> sa.ColumnElement[bool]:
 
 def _oldest_of_chat() -> sa.ColumnElement[bool]:
     """No older update of the same chat is still pending (updates of unknown chat: each
-    alone)."""
+    alone). Older means a smaller ``update_id`` — Telegram's order, not the order workers
+    stored them in, which differs when two webhooks race — and, for a reused id, stored
+    earlier."""
     older = inbox.alias("older")
     return ~sa.exists().where(
-        older.c.chat_id == inbox.c.chat_id, older.c.status == "pending", older.c.id < inbox.c.id
+        older.c.chat_id == inbox.c.chat_id,
+        older.c.status == "pending",
+        sa.or_(
+            older.c.update_id < inbox.c.update_id,
+            sa.and_(older.c.update_id == inbox.c.update_id, older.c.id < inbox.c.id),
+        ),
     )
 
 

@@ -70,18 +70,16 @@ async def bot_username(settings: Settings) -> str:
     """``PARLEY_BOT_USERNAME``, or the Bot API's getMe (ConfigError if that fails)."""
     if settings.bot_username:
         return settings.bot_username.lstrip("@")
-    from aiogram import Bot
-    from aiogram.client.session.aiohttp import AiohttpSession
-    from aiogram.client.telegram import TelegramAPIServer
+    from bot.telegram.identity import UnknownBot, ask_username
 
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api))
-    async with Bot(settings.require_token().get_secret_value(), session=session) as bot:
-        try:
-            me = await bot.get_me()
-        except Exception as exc:  # noqa: BLE001 - explained to the user
-            raise ConfigError("PARLEY_BOT_USERNAME: not set, and asking the Bot API "
-                              f"failed ({exc})") from None  # fmt: skip
-    return me.username or str(me.id)
+    try:
+        return await ask_username(
+            settings.telegram_api, settings.require_token().get_secret_value()
+        )
+    except UnknownBot as exc:
+        raise ConfigError(
+            f"PARLEY_BOT_USERNAME: not set, and asking the Bot API failed ({exc})"
+        ) from None
 
 
 @dataclass

@@ -20,8 +20,11 @@ lint: $(BIN)/.installed
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache --no-logo  # layer contracts: [tool.importlinter]
 
+# Small tests (own database, pretend Telegram, simulated clock) run on every core; the
+# end-to-end ones (real processes, real time, SIGKILL) one at a time, as they always did.
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --ignore=tests/e2e
+	$(BIN)/python -m pytest -q tests/e2e
 
 bench: $(BIN)/.installed
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

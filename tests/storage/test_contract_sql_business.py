@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain.business import BUSINESS_BASE, Connection, is_business
 from bot.storage.sql import Database
-from bot.storage.sql.queues import chat_of
+from bot.storage.sql.inbox import chat_of
 
 NOW = datetime(2026, 5, 1, 9, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -11,9 +11,10 @@ from bot.storage.sql.disputes import DisputeRepo
 from bot.storage.sql.drafts import DraftRepo
 from bot.storage.sql.followups import FollowupRepo
 from bot.storage.sql.gauges import GaugeRepo
+from bot.storage.sql.inbox import InboxRepo
 from bot.storage.sql.learned import LearnedRepo
 from bot.storage.sql.orders import CatalogRepo, ChatRepo, OrderRepo
-from bot.storage.sql.queues import InboxRepo, OutboxRepo
+from bot.storage.sql.outbox import OutboxRepo
 
 
 class Repos:

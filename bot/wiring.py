@@ -38,6 +38,7 @@ from bot.services import (
     presenter,
     refusals,
     stats,
+    verification,
 )
 from bot.services.clock import SystemClock
 from bot.services.csat import CsatConfig
@@ -62,6 +63,7 @@ DECLARED_TEMPLATES: tuple[tuple[str, str], ...] = (
     *commands.TEMPLATES,
     *csat.TEMPLATES,
     *business.TEMPLATES,
+    *verification.TEMPLATES,
 )
 """(audience, name) of every template a use case renders, as each module declares them."""
 

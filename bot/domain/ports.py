@@ -27,6 +27,7 @@ from bot.domain.repositories import (
     GaugeRepository,
     GaugeSnapshot,
     InboxRepository,
+    LinkAttemptRepository,
     OrderRepository,
     OutboxRepository,
     OutboxRow,
@@ -49,6 +50,7 @@ __all__ = [  # the repository ports are re-exported: services import every port 
     "GaugeRepository",
     "GaugeSnapshot",
     "InboxRepository",
+    "LinkAttemptRepository",
     "MaybeSent",
     "Notifier",
     "OrderRepository",
@@ -308,6 +310,8 @@ class UnitOfWork(Protocol):
     def csat(self) -> CsatRepository: ...
     @property
     def business(self) -> BusinessRepository: ...
+    @property
+    def link_attempts(self) -> LinkAttemptRepository: ...
 
 
 class Store(Protocol):

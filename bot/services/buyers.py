@@ -41,6 +41,7 @@ from bot.services.drafting import SMALL_TALK, Drafter
 from bot.services.presenter import Presenter
 from bot.services.replies import Cards
 from bot.services.teaching import TeachingService
+from bot.services.verification import Verifier
 
 __all__ = ["BuyerConfig", "BuyerService"]
 
@@ -74,6 +75,7 @@ class BuyerService:
         self.chooser = Chooser(clock, presenter, self.cards, config)
         self._remembered: dict[int, Sender] = {}  # chats whose stored name is up to date
         self.csat: CsatService | None = None  # takes a comment on a rating before a new case
+        self.verifier = Verifier(presenter)  # links an order by a second fact (no deep link)
 
     def _language(self, sender: Sender, order: Order | None) -> str:
         return resolve_language(
@@ -159,7 +161,16 @@ class BuyerService:
         now: datetime,
     ) -> None:
         """Store a buyer's message and act on it, in the caller's transaction."""
-        order = _pick_order(await uow.orders.linked_to(sender.chat_id), text)
+        linked = await uow.orders.linked_to(sender.chat_id)
+        if not linked and kind == MessageKind.TEXT and not await self._taken_over(uow, sender):
+            language = self.matcher.language_of(text, self._language(sender, None))
+            outcome = await self.verifier.handle(uow, sender, text, language, now)
+            if outcome is not None and outcome.request is None:
+                return
+            if outcome is not None and outcome.request is not None:  # just linked: go on
+                text = outcome.request
+                linked = await uow.orders.linked_to(sender.chat_id)
+        order = _pick_order(linked, text)
         hint = self._language(sender, order)
         conversation = await uow.conversations.open_for(
             sender.chat_id, order.order_id if order else None
@@ -209,6 +220,11 @@ class BuyerService:
         await self.drafter.draft(uow, sender, conversation, order, result, is_new and not ask)
         if ask:
             await self._ask(uow, sender, result.language, message_id, ask)
+
+    async def _taken_over(self, uow: UnitOfWork, sender: Sender) -> bool:
+        """Whether a seller talks to this chat by hand (then no linking question cuts in)."""
+        conversation = await uow.conversations.open_for(sender.chat_id, None)
+        return conversation is not None and conversation.taken_over_by is not None
 
     async def _relay(
         self,

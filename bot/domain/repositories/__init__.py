@@ -9,7 +9,8 @@ groups them into a unit of work. One module per aggregate, every name importable
 - :mod:`~bot.domain.repositories.queues`: the inbox of updates and the outbox of messages;
 - :mod:`~bot.domain.repositories.disputes`: disputes, offers, answers, reminders, evidence;
 - :mod:`~bot.domain.repositories.followups`: order events and follow-up rows;
-- :mod:`~bot.domain.repositories.gauges`: the counts ``/metrics`` reads.
+- :mod:`~bot.domain.repositories.gauges`: the counts ``/metrics`` reads;
+- :mod:`~bot.domain.repositories.verification`: second-fact linking attempts.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bot.domain.repositories.followups import FollowupRepository
 from bot.domain.repositories.gauges import GaugeRepository, GaugeSnapshot
 from bot.domain.repositories.orders import CatalogRepository, ChatRepository, OrderRepository
 from bot.domain.repositories.queues import InboxRepository, OutboxRepository, OutboxRow
+from bot.domain.repositories.verification import LinkAttemptRepository
 
 __all__ = [
     "CatalogRepository",
@@ -35,6 +37,7 @@ __all__ = [
     "GaugeRepository",
     "GaugeSnapshot",
     "InboxRepository",
+    "LinkAttemptRepository",
     "OrderRepository",
     "OutboxRepository",
     "OutboxRow",

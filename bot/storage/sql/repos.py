@@ -15,6 +15,7 @@ from bot.storage.sql.inbox import InboxRepo
 from bot.storage.sql.learned import LearnedRepo
 from bot.storage.sql.orders import CatalogRepo, ChatRepo, OrderRepo
 from bot.storage.sql.outbox import OutboxRepo
+from bot.storage.sql.verification import LinkAttemptRepo
 
 
 class Repos:
@@ -35,3 +36,4 @@ class Repos:
         self.learned = LearnedRepo(conn)
         self.csat = CsatRepo(conn)
         self.business = BusinessRepo(conn)
+        self.link_attempts = LinkAttemptRepo(conn)

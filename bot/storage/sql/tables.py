@@ -443,3 +443,15 @@ business_chats = sa.Table(  # revision r0004: (connection, chat) -> internal cha
     sa.UniqueConstraint("connection_id", "chat_id"),
     sqlite_autoincrement=True,  # an internal chat id is never given to another chat
 )
+
+link_attempts = sa.Table(  # revision r0005: second-fact linking, one row per (chat, order)
+    "link_attempts",
+    metadata,
+    sa.Column("chat_id", ID, primary_key=True),
+    sa.Column("order_id", T, primary_key=True),  # as the buyer wrote it: maybe no such order
+    sa.Column("pending_since", Stamp()),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", Stamp()),
+    _text("language"),
+    _text("request"),
+)

@@ -71,6 +71,14 @@ async def test_the_right_name_links_and_the_request_goes_on(world: World) -> Non
         assert fact in card
 
 
+async def test_without_a_number_the_buyer_is_asked_for_one(world: World) -> None:
+    await connected(world)
+    await world.act(world.fake.business.says(CONN, KIM, "hello, where is my parcel?"))
+    answer = buyer_texts(world)[-1]
+    assert "the seller will look it up" in answer and "order number (16 digits)" in answer
+    assert_no_leak(buyer_texts(world))
+
+
 async def test_the_tracking_tail_links_too(world: World) -> None:
     await connected(world)
     await world.act(world.fake.business.says(CONN, KIM, f"where is {SHIPPED}?"))

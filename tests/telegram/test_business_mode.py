@@ -27,8 +27,9 @@ async def connected(world: World) -> None:
 
 
 async def link_business_chat(world: World, order_id: str = ORDER_ID) -> int:
-    """Link the order to the buyer's business chat (a business buyer cannot open the deep
-    link; the second-fact linking of issue 14 item 2 will do this). Returns its internal id."""
+    """Link the order to the buyer's business chat directly in storage (a business buyer cannot
+    open the deep link; the second-fact linking that does it through the chat is tested in
+    test_business_linking.py). Returns its internal id."""
     async with world.app.db.transaction() as uow:
         chat = await uow.business.chat_for(CONN, BUYER, world.clock.now())
         await uow.orders.link(order_id, chat.chat_id, world.clock.now())

@@ -151,20 +151,7 @@ class OutboxRepo(Repo):
         self, row_id: int, message_id: int | None, now: datetime, note: str | None = None
     ) -> None:
         """Delivered; the body is dropped."""
-        await self.conn.execute(
-            sa.update(outbox)
-            .where(outbox.c.id == row_id)
-            .values(
-                status="sent",
-                tg_message_id=message_id,
-                sent_at=now,
-                error=note,
-                attempts=outbox.c.attempts + 1,
-                text="",
-                buttons="[]",
-                photo=None,
-            )
-        )
+        await self.mark_sent_many([(row_id, message_id, note)], now)
 
     async def mark_sent_many(
         self, delivered: list[tuple[int, int | None, str | None]], now: datetime

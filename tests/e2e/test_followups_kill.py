@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import sqlite3
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -31,6 +30,7 @@ from bot.storage.sql import Database
 from tests.conftest import ORDERS_HEADER
 from tests.e2e.test_parley_run import TOKEN, Process
 from tests.support.fake_server import BotAPIServer, wait_until
+from tests.support.fleet import free_port
 
 BUYERS = 40
 API_TOKEN = "e2e-api-token-0123456789"
@@ -53,12 +53,6 @@ class KillingServer(BotAPIServer):
                 self.victim.send_signal(signal.SIGKILL)  # Telegram has it; Parley never hears
                 await self.victim.wait()
         return response
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def order_id(n: int) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.e2e.test_parley_run import _parley
+from tests.support.fleet import parley
 
 
 def test_demo_plays_the_source_case() -> None:
     done = subprocess.run(
-        [*_parley(), "demo"], capture_output=True, text=True, timeout=120, check=True
+        [*parley(), "demo"], capture_output=True, text=True, timeout=120, check=True
     )
     out = done.stdout
     for step in ("price_drop", "May Day Labor Day sale", "Refund US$8.00 for order",
@@ -21,7 +21,7 @@ def test_demo_plays_the_source_case() -> None:
 def test_chat_console_takes_typed_lines(tmp_path: Path) -> None:
     script = "the price dropped after I ordered\nst Send\nbt Coupon\nst Done\nst Nope\nquit\n"
     done = subprocess.run(
-        [*_parley(), "chat", "--database", str(tmp_path / "chat.sqlite3")],
+        [*parley(), "chat", "--database", str(tmp_path / "chat.sqlite3")],
         input=script, capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     out = done.stdout

@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,9 @@ import pytest
 from bot.offline.fake_api import FakeBotAPI, FloodControl
 from tests.conftest import BUYER, CATALOG_CSV, ORDER_ID, ORDERS_CSV, SECRET, SELLER
 from tests.support.fake_server import BotAPIServer, wait_until
+from tests.support.fleet import parley
 
 TOKEN = "987654:ABCdefGhIJKlmNoPQRsTUVwxyZ-e2e"
-
-
-def _parley() -> list[str]:
-    script = Path(sys.executable).parent / "parley"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
 
 
 class Process:
@@ -42,7 +37,7 @@ class Process:
 
     async def command(self, *args: str) -> str:
         proc = await asyncio.create_subprocess_exec(
-            *_parley(), *args, env=self.env, cwd=self.folder,
+            *parley(), *args, env=self.env, cwd=self.folder,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         out, err = await proc.communicate()
@@ -53,7 +48,7 @@ class Process:
         """``parley run`` with ``args``, its output appended to :attr:`log`."""
         with self.log.open("a") as log:  # the child has its own copy of the descriptor
             self.run = await asyncio.create_subprocess_exec(
-                *_parley(), "run", *args, env=self.env, cwd=self.folder, stdout=log, stderr=log
+                *parley(), "run", *args, env=self.env, cwd=self.folder, stdout=log, stderr=log
             )
 
     async def stop(self) -> int:
@@ -124,7 +119,7 @@ async def test_parley_run_names_a_missing_setting(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
     env["PARLEY_CONFIG"] = str(tmp_path / "absent.toml")
     proc = await asyncio.create_subprocess_exec(
-        *_parley(), "run", env=env, cwd=tmp_path,
+        *parley(), "run", env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     _, err = await proc.communicate()

@@ -33,7 +33,8 @@ from bot.storage.sql import Database
 from tests.conftest import ORDERS_HEADER
 from tests.e2e.test_followups_kill import KillingServer
 from tests.e2e.test_parley_run import TOKEN, Process
-from tests.e2e.test_two_workers import Worker, _wait
+from tests.e2e.test_two_workers import Worker
+from tests.support.fleet import until
 
 pytestmark = pytest.mark.engines  # the PostgreSQL half runs; SQLite has one worker
 
@@ -131,7 +132,7 @@ async def test_the_sender_is_killed_mid_burst_and_another_worker_finishes_it(
                 up = all([await w.check(http) for w in workers])
                 return up and any(w.health["sender"] for w in workers)
 
-            await _wait(elected, "both workers up and a sender elected")
+            await until(elected, "both workers up and a sender elected")
             sender = next(w for w in workers if w.health["sender"])
             other = next(w for w in workers if not w.health["sender"])
             server.victim = sender.process.run
@@ -164,7 +165,7 @@ async def test_the_sender_is_killed_mid_burst_and_another_worker_finishes_it(
             async def back() -> bool:  # /healthz answers once its start-up recovery is past
                 return await sender.check(http)
 
-            await _wait(back, "the killed worker started again")
+            await until(back, "the killed worker started again")
             assert sender.health["sender"] is False
             server.release.set()
 
@@ -174,7 +175,7 @@ async def test_the_sender_is_killed_mid_burst_and_another_worker_finishes_it(
                     s in ("sent", "failed") for s, _ in rows.values()
                 )
 
-            await _wait(settled, "every shipped follow-up sent or settled")
+            await until(settled, "every shipped follow-up sent or settled")
             assert await other.check(http) and other.health["sender"] is True
 
         rows = await shipped_rows(url_db)

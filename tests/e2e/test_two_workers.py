@@ -4,7 +4,6 @@ the other takes the sender role over and delivers what follows."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 from pathlib import Path
@@ -17,9 +16,10 @@ from bot.offline.fake_api import FakeBotAPI
 from bot.storage.sql import Database
 from tests.conftest import SELLER
 from tests.e2e.test_parley_run import TOKEN, Process
-from tests.e2e.test_webhook_mode import SECRET, free_port
+from tests.e2e.test_webhook_mode import SECRET
 from tests.storage.conftest import scalar
 from tests.support.fake_server import BotAPIServer, wait_until
+from tests.support.fleet import free_port, until
 
 pytestmark = pytest.mark.engines  # the PostgreSQL half runs; SQLite has one worker
 
@@ -81,14 +81,14 @@ async def test_two_workers_share_the_inbox_and_the_sender_fails_over(
                 up = all([await w.check(http) for w in workers])
                 return up and any(w.health["sender"] for w in workers)
 
-            await _wait(healthy, "both workers up and a sender elected")
+            await until(healthy, "both workers up and a sender elected")
             assert sorted(w.health["sender"] for w in workers) == [False, True]  # one sender
             sender = next(w for w in workers if w.health["sender"])
             other = next(w for w in workers if not w.health["sender"])
 
             await post(http, other)  # the other worker handles it, the sender sends
             await wait_until(lambda: answers() == 1, what="the first answer")
-            await _wait(all_sent, "its delivery recorded")
+            await until(all_sent, "its delivery recorded")
 
             assert sender.process.run is not None
             sender.process.run.send_signal(signal.SIGKILL)  # the sender dies
@@ -97,10 +97,10 @@ async def test_two_workers_share_the_inbox_and_the_sender_fails_over(
             async def elected() -> bool:
                 return await other.check(http) and other.health["sender"] is True
 
-            await _wait(elected, "the other worker elected")
+            await until(elected, "the other worker elected")
             await post(http, other)
             await wait_until(lambda: answers() == 2, what="the second answer")
-            await _wait(all_sent, "its delivery recorded")
+            await until(all_sent, "its delivery recorded")
         assert answers() == 2  # each update answered once
         handled = await scalar(db, "SELECT count(*) FROM inbox WHERE status = 'done'")
         assert handled == await scalar(db, "SELECT count(*) FROM inbox")
@@ -111,12 +111,3 @@ async def test_two_workers_share_the_inbox_and_the_sender_fails_over(
                 worker.process.run.kill()
         await db.close()
         await server.stop()
-
-
-async def _wait(condition: Any, what: str) -> None:
-    """Wait (up to a minute) until the async ``condition`` holds."""
-    for _ in range(600):
-        if await condition():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for: {what}")

@@ -4,7 +4,6 @@ it, and handles good updates from the inbox exactly like long polling."""
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import aiohttp
@@ -13,14 +12,9 @@ from bot.offline.fake_api import FakeBotAPI
 from tests.conftest import SELLER
 from tests.e2e.test_parley_run import TOKEN, Process
 from tests.support.fake_server import BotAPIServer, wait_until
+from tests.support.fleet import free_port
 
 SECRET = "webhook-secret-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_webhook_mode_checks_the_secret_and_answers_through_the_inbox(

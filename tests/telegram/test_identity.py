@@ -6,8 +6,8 @@ import pytest
 
 from bot.offline.fake_api import FakeBotAPI
 from bot.telegram.identity import UnknownBot, ask_username
-from tests.e2e.test_webhook_mode import free_port
 from tests.support.fake_server import BotAPIServer
+from tests.support.fleet import free_port
 
 TOKEN = "123456:IDENTITY-token"
 

@@ -29,6 +29,7 @@ from bot.domain.ports import Clock, GaugeSnapshot
 from bot.services.buyers import BuyerConfig, BuyerService
 from bot.services.clock import SystemClock
 from bot.services.csat import CsatService
+from bot.services.desk import Desk
 from bot.services.disputes import DisputeService
 from bot.services.followup_runner import FollowupRunner, RunnerConfig
 from bot.services.followups import FollowupPlanner
@@ -42,10 +43,12 @@ from bot.services.replies import Cards
 from bot.services.sellers import SellerService
 from bot.services.stats import StatsService
 from bot.services.teaching import TeachingService
+from bot.services.team import TeamService
 from bot.services.topics import TopicService
 from bot.settings import ConfigError, Settings
 from bot.storage.sql import Database, open_database
 from bot.wiring import (
+    console_of,
     csat_config,
     dispute_config,
     intent_matcher,
@@ -147,6 +150,8 @@ async def build_app(
     secret = settings.require_link_secret().get_secret_value().encode()
     db = await open_database(settings.database)
     sellers_ids = tuple(settings.seller_chat_ids)
+    console = console_of(settings)  # private seller chats, or a team group (bot.domain.team)
+    desk = Desk(console)
     matcher = matcher or intent_matcher(
         content.intents.phrases, settings.default_language, settings.cache_dir
     )
@@ -161,7 +166,7 @@ async def build_app(
     )
     disputes = DisputeService(db, clock, dispute_config(settings), presenter)
     dispute_rules = disputes.config.rules
-    cards = Cards(presenter, sellers_ids, disputes=disputes)
+    cards = Cards(presenter, desk, disputes=disputes)
     config = BuyerConfig(
         sellers_ids, secret, settings.default_language, policy, frozenset(rules.auto_approve),
         dispute_rules,
@@ -172,19 +177,20 @@ async def build_app(
         async with db.transaction() as uow:  # taught examples now, not in a buyer's message
             await teaching.sync(uow)
     buyers = BuyerService(db, clock, teachable, presenter, config, cards, teaching)
-    sellers = SellerService(db, clock, presenter, sellers_ids, cards, disputes)
-    topics = TopicService(db, clock, presenter, cards, buyers, teaching, sellers_ids)
+    sellers = SellerService(db, clock, presenter, desk, cards, disputes)
+    topics = TopicService(db, clock, presenter, cards, buyers, teaching)
+    team = TeamService(db, clock, presenter, console) if console.team else None
     limiter = limiter or (RateLimiter() if session is None else RateLimiter.unlimited())
     if session is None:
         session = StatusAwareSession(api=TelegramAPIServer.from_base(settings.telegram_api))
     bot = Bot(token=token, session=session)
     stats = StatsService(db, clock, stats_config(settings), presenter)
-    csat = CsatService(db, clock, presenter, csat_config(settings))
+    csat = CsatService(db, clock, presenter, csat_config(settings), desk)
     buyers.csat = csat  # a comment on a rating is taken before a new case opens
     texts = Texts(
         content.renderer,
         db,
-        sellers_ids,
+        (*sellers_ids, *settings.seller_user_ids),
         settings.policy.seller_language,
         settings.default_language,
     )  # refusals and toasts, in the reader's language
@@ -198,24 +204,24 @@ async def build_app(
         csat=csat,
     )
     for observer in (dispatcher.message, dispatcher.callback_query):
-        observer.outer_middleware(SenderMiddleware())
-    dispatcher.include_routers(build_dispute_router(sellers_ids), *build_routers(sellers_ids))
-    business = install_business(dispatcher, db, clock, presenter, cards, buyers, sellers_ids)
+        observer.outer_middleware(SenderMiddleware(team))
+    dispatcher.include_routers(build_dispute_router(console), *build_routers(console))
+    business = install_business(dispatcher, db, clock, presenter, cards, buyers, console.everyone)
     # On PostgreSQL several workers may share the database: updates are leased (issue 13).
     inbox = InboxService.of_worker(db, clock, shared=db.dialect == "postgresql")
     sellers_set = frozenset(sellers_ids)
     # every send passes here; buyers' answers go before seller cards, those before follow-ups
-    notifier = RateLimitedNotifier(TelegramNotifier(bot, business.route), limiter,
-                                   seller_chats=sellers_set)  # fmt: skip
+    notifier = RateLimitedNotifier(TelegramNotifier(bot, business.route, team), limiter,
+                                   seller_chats=sellers_set, group_id=console.group_id)  # fmt: skip
     health = Health()
     health.on_change = SellerAlarm(notifier, lambda down, error: presenter.seller(
-        "storage_outage", down=down, error=error), sellers_ids)  # fmt: skip
+        "storage_outage", down=down, error=error), console.everyone)  # fmt: skip
     relay = OutboxRelay(db, clock, notifier, health=health, priority=notifier.priority,
                         edit_gap=EDIT_GAP if limiter.chat_gap > 0 else 0.0)  # fmt: skip
     db.on_queued, relay.takes_offers = relay.offer, True  # rows go to the relay as committed
     planner = FollowupPlanner(db, clock, planning_config(settings, content.followups), disputes)
     runner = FollowupRunner(db, clock, planner, content.renderer, notifier, RunnerConfig(
-        sellers_ids, settings.default_language, settings.policy.seller_language, policy,
+        console.everyone, settings.default_language, settings.policy.seller_language, policy,
     ), proposer=buyers, leads=lambda: health.sender)  # fmt: skip
     notifier.on_blocked = runner.buyer_blocked
 
@@ -300,7 +306,8 @@ class AppRunner:
             return None
         from bot.telegram.commands import register_commands
 
-        await register_commands(app.bot, settings.seller_chat_ids, renderer=app.content.renderer,
+        consoles = [*settings.seller_chat_ids, *filter(None, [settings.seller_group_id])]
+        await register_commands(app.bot, consoles, renderer=app.content.renderer,
                                 seller_language=settings.policy.seller_language)  # fmt: skip
         app.poller.stop = stop  # a stop request ends the drain after the update in hand
         if lock is not None:  # several workers: only the elected one sends

@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     bot_username: str | None = None
     telegram_api: str = TELEGRAM_API
     seller_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # team console (README "Team console"): a forum supergroup with one topic per buyer chat,
+    # and the Telegram users who may act there (rights follow the person, bot.domain.team)
+    seller_group_id: int | None = None
+    seller_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     # a SQLite file (a path, or sqlite:///path), or postgresql://user:pass@host:port/db;
     # read as a Path for SQLite and kept as the URL string for PostgreSQL (see _database)
     database: Path | str = Path("parley.sqlite3")
@@ -135,7 +139,7 @@ class Settings(BaseSettings):
     buyer_timezone: str = "UTC"
     followups_file: Path | None = None
 
-    @field_validator("seller_chat_ids", mode="before")
+    @field_validator("seller_chat_ids", "seller_user_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -144,6 +148,27 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("seller_group_id")
+    @classmethod
+    def _group(cls, value: int | None) -> int | None:
+        if value is not None and value >= 0:
+            raise ValueError("must be a supergroup's chat id (negative, like -1001234567890)")
+        return value
+
+    @model_validator(mode="after")
+    def _team(self) -> Settings:
+        if self.seller_group_id is None:
+            return self
+        if not self.seller_user_ids:
+            raise ValueError(
+                "seller_user_ids: list the Telegram user ids who may act in the team group"
+            )
+        if self.seller_group_id in self.seller_chat_ids:
+            raise ValueError(
+                "seller_chat_ids: the team group is PARLEY_SELLER_GROUP_ID; do not list it here"
+            )
+        return self
 
     @field_validator("database", mode="before")
     @classmethod
@@ -280,6 +305,9 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = "_".join(str(part) for part in first["loc"] if not isinstance(part, int))
-        raise ConfigError(f"PARLEY_{field.upper()}: {first['msg']}") from None
+        message = str(first["msg"])
+        if not field:  # a rule across settings (_team): the message starts with the field
+            field, _, message = message.removeprefix("Value error, ").partition(": ")
+        raise ConfigError(f"PARLEY_{field.upper()}: {message}") from None
     except ValueError as exc:  # malformed parley.toml
         raise ConfigError(f"parley.toml: {exc}") from None

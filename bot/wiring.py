@@ -29,6 +29,7 @@ from bot.domain.languages import BUYER_LANGUAGES, SELLER_LANGUAGES
 from bot.domain.learned import TeachableMatcher
 from bot.domain.playbook import COMPLAINTS
 from bot.domain.ports import Clock
+from bot.domain.team import Console
 from bot.services import (
     business,
     commands,
@@ -134,22 +135,36 @@ def rules_from_settings(settings: DisputeSettings) -> DisputeRules:
     )
 
 
+def console_of(settings: Settings) -> Console:
+    """The seller console of the settings: private seller chats, the team group if any and
+    the users who may act in it (:mod:`bot.domain.team`)."""
+    return Console(
+        tuple(settings.seller_chat_ids),
+        settings.seller_group_id,
+        frozenset(settings.seller_user_ids),
+    )
+
+
 def dispute_config(settings: Settings) -> DisputeConfig:
-    """What the dispute use cases need: the clock's rules, the seller chats, the timezone."""
+    """What the dispute use cases need: the clock's rules, where alerts go (every seller
+    chat, or the team group's General topic), the timezone and who may act."""
+    console = console_of(settings)
     return DisputeConfig(
         rules_from_settings(settings.disputes),
-        tuple(settings.seller_chat_ids),
+        console.everyone,
         seller_timezone(settings.disputes.timezone),
+        console,
     )
 
 
 def stats_config(settings: Settings) -> StatsConfig:
     """What the metrics use cases need: rules, seller chats, complaint intents, threshold."""
     s = settings.disputes
+    console = console_of(settings)
     return StatsConfig(
-        rules_from_settings(s), tuple(settings.seller_chat_ids), COMPLAINTS,
+        rules_from_settings(s), console.everyone, COMPLAINTS,
         s.odr_threshold_percent, s.odr_min_orders, seller_timezone(s.timezone),
-        settings.policy.first_response_hours,
+        settings.policy.first_response_hours, console,
     )  # fmt: skip
 
 
@@ -157,7 +172,7 @@ def csat_config(settings: Settings) -> CsatConfig:
     """What the satisfaction question needs: the seller chats, the buyers' quiet hours and
     their fallback time zone."""
     return CsatConfig(
-        tuple(settings.seller_chat_ids),
+        console_of(settings).everyone,
         QuietHours.parse(settings.quiet_hours),
         settings.buyer_timezone,
     )

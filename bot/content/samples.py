@@ -31,6 +31,7 @@ from bot.domain.models import (
 from bot.domain.money import Money
 from bot.domain.playbook import OPTION_KINDS
 from bot.domain.ports import StoredMessage
+from bot.domain.team import Assignee
 
 WORD_PREFIXES = ("word/", "dispute/word/", "command/")
 FOLLOWUP_PREFIX = "followup"  # ``followup/<rule>`` (buyer) and ``followup_note`` (seller)
@@ -123,8 +124,9 @@ def console_sample() -> dict[str, Any]:
     options = tuple(Option(kind, Money(Decimal(8), "USD"), days=15) for kind in OPTION_KINDS)
     draft = Draft(1, 1, "price_drop", 0.9, "en", "text", "reply", DraftStatus.PENDING, options)
     conversation = Conversation(
-        1, 10, order.order_id, ConversationStatus.OPEN, "en", order.paid_at, "price_drop"
-    )
+        1, 10, order.order_id, ConversationStatus.OPEN, "en", order.paid_at, "price_drop",
+        assignee_id=20, assignee_name="Sample Seller",
+    )  # fmt: skip
     buyer = Sender(10, "Sample Buyer", "sample")
     return {
         "buyer_name": "Sample Buyer",
@@ -175,6 +177,12 @@ def console_sample() -> dict[str, Any]:
         "learned": True,
         "conflict": Conflict("I got the wrong size", "wrong_item", "taught #3", 91.0),
         "other_name": "Wrong item",
+        "mine": False,
+        "shared": True,
+        "assignee": Assignee(20, "Sample Seller"),
+        "escalated": False,
+        "in_topic": True,
+        "team": True,
     }
 
 

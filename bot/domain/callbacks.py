@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 SELLER_VERBS = frozenset(
     {"send", "edit", "dism", "esend", "ecancel", "done", "opts", "tog", "back", "take", "end",
-     "topic", "retopic"}
+     "topic", "retopic", "asgn"}
 )  # fmt: skip
 BUYER_VERBS = frozenset({"pick", "clar", "csat"})
 DISPUTE_VERBS = frozenset({"dsp", "dspo"})

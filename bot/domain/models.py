@@ -92,6 +92,8 @@ class Conversation:
     intent: str = "none"
     taken_over_by: int | None = None
     waiting_since: datetime | None = None
+    assignee_id: int | None = None  # team console: the user the conversation is assigned to
+    assignee_name: str | None = None
 
 
 class DraftStatus(StrEnum):
@@ -203,6 +205,7 @@ class OutMessage:
     edit: bool = False
     photo: bytes | None = field(default=None, repr=False)
     copy_of: tuple[int, int] | None = None  # (chat id, message id) of a message to copy
+    action: str | None = None  # a TopicAction: close or reopen the topic instead of sending
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,12 @@ class Sender:
     name: str = ""
     username: str = ""
     language_code: str = ""
+    user_id: int | None = None  # the person, when not the chat itself (a team group member)
+
+    @property
+    def person(self) -> int:
+        """The Telegram user acting: ``user_id``, else the chat's own (a private chat)."""
+        return self.user_id if self.user_id is not None else self.chat_id
 
     @property
     def label(self) -> str:

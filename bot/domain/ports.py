@@ -32,6 +32,7 @@ from bot.domain.repositories import (
     OutboxRepository,
     OutboxRow,
     StoredMessage,
+    TopicRepository,
 )
 
 __all__ = [  # the repository ports are re-exported: services import every port from here
@@ -63,6 +64,7 @@ __all__ = [  # the repository ports are re-exported: services import every port 
     "RetryLater",
     "Store",
     "StoredMessage",
+    "TopicRepository",
     "Undeliverable",
     "UnitOfWork",
     "UpdateClaim",
@@ -129,6 +131,12 @@ class Notifier(Protocol):
     async def copy(self, message: OutMessage) -> int:
         """Copy the buyer's message ``message.copy_of`` into ``message.chat_id``; returns the new
         id."""
+        ...
+
+    async def topic(self, message: OutMessage) -> None:
+        """Carry out ``message.action`` (a :class:`~bot.domain.team.TopicAction`: close or
+        reopen) on the forum topic behind ``message.chat_id``; a topic never made or already
+        in that state is not an error."""
         ...
 
 
@@ -312,6 +320,8 @@ class UnitOfWork(Protocol):
     def business(self) -> BusinessRepository: ...
     @property
     def link_attempts(self) -> LinkAttemptRepository: ...
+    @property
+    def topics(self) -> TopicRepository: ...
 
 
 class Store(Protocol):

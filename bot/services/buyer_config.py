@@ -14,6 +14,7 @@ from bot.domain.disputes import DisputeRules
 from bot.domain.models import OutMessage
 from bot.domain.playbook import SellerPolicy
 from bot.domain.ports import Clock, UnitOfWork
+from bot.services.desk import Desk
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class BuyerConfig:
     dispute_rules: DisputeRules = field(default_factory=DisputeRules)
 
 
-async def tell_sellers(uow: UnitOfWork, clock: Clock, config: BuyerConfig, text: str) -> None:
-    """Queue a plain notice to every seller chat (each stamped as it is queued)."""
-    for seller in config.seller_chat_ids:
+async def tell_sellers(uow: UnitOfWork, clock: Clock, desk: Desk, text: str, about: int) -> None:
+    """Queue a plain notice about the buyer chat ``about`` to the console (every seller chat,
+    or that buyer's topic), stamped as it is queued."""
+    for seller in await desk.about(uow, about, clock.now()):
         await uow.outbox.add(OutMessage(seller, text), clock.now())

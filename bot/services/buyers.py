@@ -278,9 +278,9 @@ class BuyerService:
             buyer_text=caption,
             conversation=conversation,
         )
-        await tell_sellers(uow, self.clock, self.config, notice)
+        await tell_sellers(uow, self.clock, self.cards.desk, notice, sender.chat_id)
         if message_id is not None:
-            for seller in self.config.seller_chat_ids:
+            for seller in await self.cards.desk.about(uow, sender.chat_id, now):
                 copy = OutMessage(seller, "", copy_of=(sender.chat_id, message_id))
                 await uow.outbox.add(copy, now)
 

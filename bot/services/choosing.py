@@ -97,6 +97,8 @@ class Chooser:
             now,
         )
         await uow.conversations.update(conversation.id, now, status=status)
+        if status.closed:
+            await self.cards.desk.settle(uow, conversation.chat_id, now)
         return label
 
     async def _claim(
@@ -172,7 +174,7 @@ class Chooser:
             by="",
         )
         button = ((self.presenter.seller_button("done", choice.id),),)
-        for seller in self.config.seller_chat_ids:
+        for seller in await self.cards.desk.about(uow, sender.chat_id, now):
             await uow.outbox.add(OutMessage(seller, action, button, ref=f"action:{choice.id}"), now)
         return reply
 
@@ -189,5 +191,5 @@ class Chooser:
         done)."""
         reply = self.presenter.done_text(draft.language, option, order, sender.name)
         note = self.presenter.seller("resolved_notice", order=order, buyer=sender, label=label)
-        await tell_sellers(uow, self.clock, self.config, note)
+        await tell_sellers(uow, self.clock, self.cards.desk, note, sender.chat_id)
         return reply

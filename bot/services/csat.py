@@ -48,6 +48,7 @@ from bot.domain.models import Button, OutMessage, Sender
 from bot.domain.ports import Clock, Store, UnitOfWork
 from bot.domain.quiethours import QuietHours, Timing, buyer_zone
 from bot.domain.text import strip_html
+from bot.services.desk import Desk
 from bot.services.pause import buyer_pause
 from bot.services.presenter import BUYER, SELLER, Presenter
 
@@ -83,12 +84,18 @@ class CsatService:
     """Asks resolved conversations' buyers how it went and records the answers."""
 
     def __init__(
-        self, store: Store, clock: Clock, presenter: Presenter, config: CsatConfig
+        self,
+        store: Store,
+        clock: Clock,
+        presenter: Presenter,
+        config: CsatConfig,
+        desk: Desk | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.presenter = presenter
         self.config = config
+        self.desk = desk or Desk.of(config.seller_chat_ids)  # comments go to the buyer's topic
 
     async def run_due(self) -> int:
         """Plan a row for every newly resolved conversation that qualifies, then ask, hold or
@@ -203,6 +210,6 @@ class CsatService:
         notice = self.presenter.seller(
             "csat/comment_notice", buyer=sender, order=order, rating=ask.rating, comment=comment
         )
-        for seller in self.config.seller_chat_ids:
+        for seller in await self.desk.about(uow, sender.chat_id, now):
             await uow.outbox.add(OutMessage(seller, notice), now)
         return True

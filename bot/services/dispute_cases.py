@@ -81,7 +81,7 @@ class DisputeCases:
     # --- helpers ----------------------------------------------------------------------------
     def check_seller(self, seller: Sender) -> None:
         """:class:`NotAllowed` unless ``seller`` writes from a configured seller chat."""
-        if seller.chat_id not in self.config.seller_chat_ids:
+        if not self.config.allows(seller):
             raise NotAllowed("only the seller can do this", key="seller_only")
 
     async def view(self, uow: UnitOfWork, dispute: Dispute) -> DisputeView:

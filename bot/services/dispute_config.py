@@ -10,6 +10,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.domain.disputes import BadCommand, DisputeRules
+from bot.domain.models import Sender
+from bot.domain.team import Console
 
 ORDER_EVENTS = frozenset({"refund_requested", "dispute_opened"})
 DISPUTE_FOLLOWUP = "dispute_followup"
@@ -20,8 +22,14 @@ class DisputeConfig:
     """What the dispute services need from settings."""
 
     rules: DisputeRules
-    seller_chat_ids: tuple[int, ...]
+    seller_chat_ids: tuple[int, ...]  # where dispute cards and alerts go
     timezone: tzinfo = UTC
+    console: Console | None = None  # who may act (default: the seller chats above)
+
+    def allows(self, seller: Sender) -> bool:
+        """Whether ``seller`` may act on disputes."""
+        console = self.console or Console(self.seller_chat_ids)
+        return console.allows(seller.chat_id, seller.user_id)
 
 
 def seller_timezone(name: str) -> tzinfo:

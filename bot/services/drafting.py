@@ -184,7 +184,7 @@ class Drafter:
             error=str(error),
             conversation=conversation,
         )
-        await tell_sellers(uow, self.clock, self.config, failed)
+        await tell_sellers(uow, self.clock, self.cards.desk, failed, conversation.chat_id)
         await uow.conversations.wait_for_seller(conversation.id, now)
 
     async def _open(

@@ -131,6 +131,9 @@ class Courier:
                                    if t > now - self.edit_gap}  # fmt: skip
             self.last_edit[(message.chat_id, message.ref)] = now
             return row.target
+        if message.action is not None:
+            await self.notifier.topic(message)
+            return None
         if message.copy_of is not None:
             return await self.notifier.copy(message)
         if message.photo is not None:

@@ -37,10 +37,10 @@ SELLER_TEMPLATES = ("approval_card", "render_failed", "decision", "action_card",
                     "resolved_notice", "gist", "takeover_started", "takeover_ended",
                     "takeover_busy", "relay_from_buyer", "inbox", "order_card", "reminder",
                     "not_found", "storage_outage", "intent_name", "topic_chosen",
-                    "learn_conflict")  # fmt: skip
+                    "learn_conflict", "topic_name")  # fmt: skip
 WORDS = ("send", "open_dispute", "edit", "dism", "opts", "take", "back", "esend", "ecancel",
          "done", "end", "sent", "dismissed", "type", "cancelled", "told", "taken", "ended",
-         "toggled", "no_options", "topic")  # fmt: skip
+         "toggled", "no_options", "topic", "asgn", "assigned")  # fmt: skip
 """Short seller-console words (button labels, answers to presses): ``word/<key>``."""
 DURATION = "word/duration"
 """A duration in words (:meth:`Presenter.duration`; the dispute texts import its macro)."""
@@ -149,9 +149,11 @@ class Presenter:
         decision: str = "",
         toggles: bool = False,
         topics: Sequence[str] = (),
+        assignable: bool = False,
     ) -> OutMessage:
         """The card that asks the seller to approve a draft (or shows what became of it);
-        with ``toggles`` its buttons switch options, with ``topics`` they pick the intent."""
+        with ``toggles`` its buttons switch options, with ``topics`` they pick the intent;
+        ``assignable`` adds Assign next to Send (a console several people share)."""
         draft = facts.draft
         options = [
             {"label": self.option_label(draft.language, o, facts.order), "enabled": o.enabled}
@@ -189,8 +191,11 @@ class Presenter:
             if draft.options:
                 middle.append(self.seller_button("opts", draft.id))
             middle.append(self.seller_button("topic", draft.id))
+            first = [self.seller_button("send", draft.id)]
+            if assignable:
+                first.append(self.seller_button("asgn", draft.id))
             buttons = (
-                (self.seller_button("send", draft.id),),
+                tuple(first),
                 tuple(middle),
                 (self.seller_button("dism", draft.id), self.seller_button("take", draft.id)),
             )

@@ -34,8 +34,10 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import TypeVar
 
+from bot.domain.business import BUSINESS_BASE, is_business
 from bot.domain.models import OutMessage
 from bot.domain.ports import Blocked, Notifier, RateLimited
+from bot.domain.team import is_topic
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
@@ -107,7 +109,8 @@ class RateLimiter:
         return cls(per_second=0, chat_interval=0, group_per_minute=0, safety=0)
 
     def gap(self, chat_id: int) -> float:
-        """Minimum time between two sends to ``chat_id``."""
+        """Minimum time between two sends to ``chat_id`` (a key of
+        :meth:`RateLimitedNotifier.pace_key`)."""
         return self.group_gap if chat_id < 0 else self.chat_gap
 
     def ready_at(self, chat_id: int) -> float:
@@ -225,18 +228,31 @@ class RateLimitedNotifier:
         limiter: RateLimiter,
         on_blocked: Callable[[int], Awaitable[None]] | None = None,
         seller_chats: frozenset[int] = frozenset(),
+        group_id: int | None = None,
     ) -> None:
         self.inner = inner
         self.limiter = limiter
         self.on_blocked = on_blocked
         self.seller_chats = seller_chats
+        self.group_id = group_id  # the team group: every topic in it shares its pace
         self.rate_limited = 0
 
     def priority(self, chat_id: int) -> Priority:
         """How urgent a message to ``chat_id`` is (a buyer's answer first)."""
+        if is_business(chat_id):
+            return Priority.REPLY
         if chat_id < 0 or chat_id in self.seller_chats:
             return Priority.SELLER
         return Priority.REPLY
+
+    def pace_key(self, chat_id: int) -> int:
+        """The chat whose limits a send to ``chat_id`` counts against: the team group for a
+        topic of it; a business chat is a private chat (1 s apart), not a group."""
+        if is_topic(chat_id) and self.group_id is not None:
+            return self.group_id
+        if is_business(chat_id):
+            return BUSINESS_BASE - chat_id  # a positive key of its own
+        return chat_id
 
     async def send(self, message: OutMessage) -> int:
         """Send when the limiter allows."""
@@ -248,7 +264,7 @@ class RateLimitedNotifier:
         """Wait for the slot, run ``ready`` (e.g. mark a row ``sending``), then send.
 
         For proactive messages: they are bulk traffic and let waiting replies go first."""
-        async with self.limiter.turn(message.chat_id, bulk=True):
+        async with self.limiter.turn(self.pace_key(message.chat_id), bulk=True):
             await ready()
         return await self._guard(message.chat_id, self.inner.send(message))
 
@@ -264,8 +280,12 @@ class RateLimitedNotifier:
         """Edit when the limiter allows (edits count towards the same limits)."""
         await self._paced(message.chat_id, lambda: self.inner.edit(message, message_id))
 
+    async def topic(self, message: OutMessage) -> None:
+        """Close or reopen a forum topic when the limiter allows (the group's pace)."""
+        await self._paced(message.chat_id, lambda: self.inner.topic(message))
+
     async def _paced(self, chat_id: int, call: Callable[[], Awaitable[T]]) -> T:
-        async with self.limiter.turn(chat_id, priority=self.priority(chat_id)):
+        async with self.limiter.turn(self.pace_key(chat_id), priority=self.priority(chat_id)):
             pass
         return await self._guard(chat_id, call())
 

@@ -21,6 +21,7 @@ from bot.domain.models import (
     Sender,
 )
 from bot.domain.ports import StoredMessage, UnitOfWork
+from bot.services.desk import Desk
 from bot.services.disputes import DisputeService
 from bot.services.presenter import CardFacts, Presenter
 
@@ -69,12 +70,12 @@ class Cards:
     def __init__(
         self,
         presenter: Presenter,
-        sellers: tuple[int, ...],
+        sellers: tuple[int, ...] | Desk,
         entities: EntityFinder = describe_entities,
         disputes: DisputeService | None = None,
     ) -> None:
         self.presenter = presenter
-        self.sellers = sellers
+        self.desk = Desk.of(sellers)
         self.entities = entities
         self.disputes = disputes  # offers and choices also count in an open dispute
 
@@ -101,9 +102,11 @@ class Cards:
         decision: str = "",
         known: Known | None = None,
     ) -> None:
-        """Send a new card about ``draft`` to every seller chat."""
-        card = self.presenter.approval_card(await self.facts(uow, draft, known), decision)
-        for chat in self.sellers:
+        """Send a new card about ``draft`` to the console (every seller chat, or the buyer's
+        topic, reopened if it was closed)."""
+        facts = await self.facts(uow, draft, known)
+        card = self._card(facts, decision)
+        for chat in await self.desk.about(uow, facts.conversation.chat_id, now, reopen=True):
             await uow.outbox.add(OutMessage(chat, card.text, card.buttons, card.ref), now)
 
     async def refresh(
@@ -124,7 +127,7 @@ class Cards:
         draft = draft or await uow.drafts.get(draft_id)
         assert draft is not None
         facts = await self.facts(uow, draft, known)
-        card = self.presenter.approval_card(facts, decision)  # rendered once for every chat…
+        card = self._card(facts, decision)  # rendered once for every chat…
         special, special_in = card, None
         if toggles_in is not None:  # …except the one showing the option toggles
             special = self.presenter.approval_card(facts, decision, toggles=True)
@@ -132,9 +135,12 @@ class Cards:
         elif topics_in is not None:  # …or the topics
             special = self.presenter.approval_card(facts, decision, topics=topics)
             special_in = topics_in
-        for chat in self.sellers:
+        for chat in await self.desk.about(uow, facts.conversation.chat_id, now):
             shown = special if chat == special_in else card
             await uow.outbox.add(OutMessage(chat, shown.text, shown.buttons, shown.ref, True), now)
+
+    def _card(self, facts: CardFacts, decision: str) -> OutMessage:
+        return self.presenter.approval_card(facts, decision, assignable=self.desk.console.shared)
 
     async def deliver(
         self,
@@ -174,6 +180,8 @@ class Cards:
             await self.post(uow, draft, now, decision)
         else:
             await self.refresh(uow, draft.id, now, decision)
+        if not waiting:  # after the card, so a card posted now does not reopen the topic
+            await self.desk.settle(uow, conversation.chat_id, now)
 
     async def decide(
         self, uow: UnitOfWork, draft: Draft, status: DraftStatus, by: str, now: datetime

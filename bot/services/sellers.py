@@ -18,8 +18,10 @@ from bot.domain.models import (
     Sender,
 )
 from bot.domain.ports import Clock, Store, StoredMessage, UnitOfWork
+from bot.services.desk import Desk
 from bot.services.disputes import DisputeService
 from bot.services.presenter import Presenter
+from bot.services.reminders import remind
 from bot.services.replies import Cards, pending_draft
 
 MAX_TEXT = 4096
@@ -34,7 +36,7 @@ class SellerService:
         store: Store,
         clock: Clock,
         presenter: Presenter,
-        seller_chat_ids: tuple[int, ...],
+        seller_chat_ids: tuple[int, ...] | Desk,
         cards: Cards | None = None,
         disputes: DisputeService | None = None,
     ) -> None:
@@ -42,15 +44,11 @@ class SellerService:
         self.store = store
         self.clock = clock
         self.presenter = presenter
-        self.sellers = seller_chat_ids
         self.cards = cards or Cards(presenter, seller_chat_ids)
-
-    def is_seller(self, chat_id: int) -> bool:
-        """Whether ``chat_id`` is one of the configured seller chats."""
-        return chat_id in self.sellers
+        self.desk = self.cards.desk
 
     def _check(self, seller: Sender) -> None:
-        if not self.is_seller(seller.chat_id):
+        if not self.desk.allows(seller):
             raise NotAllowed("only the seller can do this", key="seller_only")
 
     async def _say(self, uow: UnitOfWork, chat_id: int, name: str, **context: Any) -> None:
@@ -89,6 +87,9 @@ class SellerService:
             await uow.conversations.update(
                 draft.conversation_id, now, status=ConversationStatus.DISMISSED
             )
+            conversation = await uow.conversations.get(draft.conversation_id)
+            assert conversation is not None
+            await self.desk.settle(uow, conversation.chat_id, now)
             return self.presenter.word("dismissed")
 
     async def options(self, seller: Sender, draft_id: int) -> str:
@@ -152,6 +153,8 @@ class SellerService:
                     now,
                 )
                 return
+            if self.desk.console.in_group(seller.chat_id):
+                return  # the team talking among themselves in the group: nothing to answer
             await self._say(uow, seller.chat_id, "help", by=seller.label)
 
     async def _edit_text(self, uow: UnitOfWork, seller: Sender, draft_id: int, text: str) -> None:
@@ -225,6 +228,7 @@ class SellerService:
             await self._say(
                 uow, seller.chat_id, "takeover_ended", buyer=buyer, conversation=conversation
             )
+            await self.desk.settle(uow, conversation.chat_id, now)
             return self.presenter.word("ended")
 
     async def done(self, seller: Sender, choice_id: int) -> str:
@@ -264,19 +268,23 @@ class SellerService:
                 decision="done",
                 by=seller.label,
             )
-            for chat in self.sellers:
+            for chat in await self.desk.about(uow, conversation.chat_id, now):
                 await uow.outbox.add(
                     OutMessage(chat, card, ref=f"action:{choice_id}", edit=True), now
                 )
+            await self.desk.settle(uow, conversation.chat_id, now)
             return self.presenter.word("told")
 
-    async def inbox(self, seller: Sender) -> None:
-        """``/inbox``: open conversations, longest waiting first."""
+    async def inbox(self, seller: Sender, args: str = "") -> None:
+        """``/inbox``: open conversations, longest waiting first, with their assignees in a
+        shared console; ``/inbox mine``: only those assigned to the person asking."""
         self._check(seller)
         now = self.clock.now()
+        mine = args.strip().lower() in ("mine", "me", "my")
         async with self.store.transaction() as uow:
             items = []
-            for conversation in await uow.conversations.open_list():
+            assignee = seller.person if mine else None
+            for conversation in await uow.conversations.open_list(assignee=assignee):
                 buyer = await uow.chats.get(conversation.chat_id) or Sender(conversation.chat_id)
                 since = conversation.waiting_since
                 items.append(
@@ -287,7 +295,10 @@ class SellerService:
                         "waiting": self.presenter.duration(now - since) if since else "",
                     }
                 )
-            await self._say(uow, seller.chat_id, "inbox", items=items)
+            await self._say(
+                uow, seller.chat_id, "inbox", items=items, mine=mine,
+                shared=self.desk.console.shared,
+            )  # fmt: skip
 
     async def order(self, seller: Sender, order_id: str) -> None:
         """``/order ORDER_ID``: the order card with its conversation history."""
@@ -311,25 +322,22 @@ class SellerService:
                 timeline=dispute,
             )  # fmt: skip
 
-    async def remind_waiting(self, after: timedelta) -> int:
-        """Remind the sellers of conversations waiting longer than ``after`` (once per wait)."""
+    async def assign(self, seller: Sender, draft_id: int) -> str:
+        """**Assign** on a card: the conversation becomes the presser's (taken from whoever had
+        it); every copy of the card shows the new assignee."""
+        self._check(seller)
         now = self.clock.now()
         async with self.store.transaction() as uow:
-            due = await uow.conversations.waiting_too_long(now - after)
-            for conversation in due:
-                buyer = await uow.chats.get(conversation.chat_id) or Sender(conversation.chat_id)
-                since = conversation.waiting_since or now
-                for chat in self.sellers:
-                    await self._say(
-                        uow,
-                        chat,
-                        "reminder",
-                        buyer=buyer,
-                        conversation=conversation,
-                        waiting=self.presenter.duration(now - since),
-                    )
-                await uow.conversations.mark_reminded(conversation.id, now)
-            return len(due)
+            draft = await pending_draft(uow, draft_id)
+            await uow.conversations.assign(draft.conversation_id, seller.person, seller.label)
+            await self.cards.refresh(uow, draft_id, now, draft=draft)
+        return self.presenter.word("assigned")
+
+    async def remind_waiting(self, after: timedelta) -> int:
+        """Remind the sellers of conversations waiting longer than ``after`` (once per wait):
+        the assignee first when there is one — mentioned in the buyer's topic, or in their own
+        seller chat — and after another ``after`` everyone (:mod:`bot.services.reminders`)."""
+        return await remind(self.store, self.clock, self.presenter, self.desk, after)
 
 
 def _shorten(message: StoredMessage) -> StoredMessage:

@@ -28,6 +28,7 @@ from bot.domain.metrics import (
 )
 from bot.domain.models import OutMessage, Sender
 from bot.domain.ports import Clock, Store
+from bot.domain.team import Console
 from bot.services.presenter import Presenter
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class StatsConfig:
     min_orders: int = 20
     timezone: tzinfo = UTC
     first_response_hours: float = 12.0  # policy.first_response_hours: the target
+    console: Console | None = None  # who may ask (default: the seller chats above)
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,8 @@ class StatsService:
 
     async def send(self, seller: Sender) -> None:
         """``/stats``: the numbers, then the trend chart as a photo (both via the outbox)."""
-        if seller.chat_id not in self.config.seller_chat_ids:
+        console = self.config.console or Console(self.config.seller_chat_ids)
+        if not console.allows(seller.chat_id, seller.user_id):
             raise NotAllowed("only the seller can do this", key="seller_only")
         from bot.services.charts import trend_png
 

@@ -34,7 +34,6 @@ class TopicService:
         cards: Cards,
         buyers: BuyerService,
         teaching: TeachingService,
-        seller_chat_ids: tuple[int, ...],
         intents: Sequence[str] = INTENTS,
     ) -> None:
         self.store = store
@@ -43,11 +42,10 @@ class TopicService:
         self.cards = cards
         self.buyers = buyers
         self.teaching = teaching
-        self.sellers = seller_chat_ids
         self.intents = tuple(intents)
 
     def _check(self, seller: Sender) -> None:
-        if seller.chat_id not in self.sellers:
+        if not self.cards.desk.allows(seller):
             raise NotAllowed("only the seller can do this", key="seller_only")
 
     async def show(self, seller: Sender, draft_id: int) -> str:

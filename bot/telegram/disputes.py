@@ -18,12 +18,13 @@ from bot.domain import callbacks
 from bot.domain.disputes import Press as DisputePress
 from bot.domain.disputes import dispute_press
 from bot.domain.models import Sender
+from bot.domain.team import Console
 from bot.services.disputes import DisputeService
 from bot.services.stats import StatsService
 from bot.telegram.filters import Press, SellerGate
 
 
-def build_dispute_router(seller_chat_ids: tuple[int, ...]) -> Router:
+def build_dispute_router(seller_chat_ids: Console | tuple[int, ...]) -> Router:
     """Commands and buttons for whoever may act as the seller in a seller chat."""
     gate = SellerGate(seller_chat_ids)
     router = Router(name="disputes")

@@ -5,17 +5,19 @@ in (``message.chat``, ``callback_query.message.chat``) and the person who sent o
 (``from_user``). Rights follow the person. A forged webhook post can claim any chat, and in a
 group everyone can press every button, so the chat alone proves nothing.
 
-The rule (issue 10; the team-console issue will tighten the group case with a per-user list):
+The rule (issue 10, tightened by the team console; :meth:`bot.domain.team.Console.allows`):
 
 * **Seller.** An update acts as the seller when it sits in a configured seller chat and
 
   - the chat is private (positive id): the sender *is* that chat's user
     (``from_user.id == chat.id``). Another configured seller is no exception: each seller
     acts in their own chat.
-  - the chat is a group (negative id): the sender is any human member (``from_user`` set,
-    not a bot). There is no per-user seller list yet, so membership of a seller group is the
-    permission, exactly as before. Anonymous group admins write as a bot
-    (``GroupAnonymousBot``) and are refused: nobody could tell who acted.
+  - the chat is the team group (``PARLEY_SELLER_GROUP_ID``, any of its topics): the sender
+    is listed in ``PARLEY_SELLER_USER_IDS``. A member not listed is refused.
+  - the chat is a group of ``PARLEY_SELLER_CHAT_IDS``: a listed user when a list is given,
+    else any human member (``from_user`` set, not a bot), as before the team console.
+    Anonymous group admins write as a bot (``GroupAnonymousBot``) and are refused: nobody
+    could tell who acted.
 
   Anyone else's update in a seller chat (a buyer, a stranger, a forged post) gets no seller
   powers: messages are dropped, presses get a short refusal in the presser's language
@@ -42,6 +44,7 @@ from aiogram.types import CallbackQuery, Chat, Message, User
 from bot.domain import callbacks
 from bot.domain.errors import NotAllowed
 from bot.domain.models import Sender
+from bot.domain.team import TOPIC_BASE, Console
 from bot.telegram.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -52,11 +55,23 @@ SELLER_ONLY = "seller_only"  # refusal/seller_only: a seller-console button, pre
 OTHER_CHAT = "not_yours"  # refusal/not_yours: a button of another person's chat
 
 
-def sender(chat_id: int, user: User | None) -> Sender:
-    """The :class:`Sender` acting in ``chat_id``, named after ``user`` when known."""
+def sender(chat_id: int, user: User | None, place: int | None = None) -> Sender:
+    """The :class:`Sender` acting in ``chat_id`` (or in ``place``, the internal chat of a
+    team topic), named after ``user`` when known; ``user_id`` is set in a group (negative
+    Telegram id), where the person is not the chat."""
+    where = chat_id if place is None else place
     if user is None:
-        return Sender(chat_id)
-    return Sender(chat_id, user.full_name, user.username or "", user.language_code or "")
+        return Sender(where)
+    user_id = user.id if TELEGRAM_LOWEST <= chat_id < 0 else None
+    return Sender(where, user.full_name, user.username or "", user.language_code or "", user_id)
+
+
+TELEGRAM_LOWEST = TOPIC_BASE  # chat ids below this are internal (bot.domain.team, .business)
+
+
+def console_of(sellers: Console | Collection[int]) -> Console:
+    """``sellers`` as a :class:`Console` (a collection of seller chat ids: no team group)."""
+    return sellers if isinstance(sellers, Console) else Console(tuple(sellers))
 
 
 def chat_of(event: Event) -> Chat | None:
@@ -66,38 +81,34 @@ def chat_of(event: Event) -> Chat | None:
     return event.message.chat if event.message is not None else None
 
 
-def may_act_as_seller(chat_id: int, user: User | None, seller_chat_ids: Collection[int]) -> bool:
+def may_act_as_seller(chat_id: int, user: User | None, sellers: Console | Collection[int]) -> bool:
     """Whether ``user`` may act as the seller in chat ``chat_id`` (see the module rule)."""
-    if user is None or chat_id not in seller_chat_ids:
+    if user is None:
         return False
-    if chat_id > 0:
-        return user.id == chat_id
-    return not user.is_bot
+    return console_of(sellers).allows(chat_id, user.id, is_bot=user.is_bot)
 
 
 class InSellerChat(Filter):
-    """The update sits in a configured seller chat, whoever sent it."""
+    """The update sits in a configured seller chat or the team group, whoever sent it."""
 
-    def __init__(self, seller_chat_ids: Collection[int]) -> None:
-        self.seller_chat_ids = frozenset(seller_chat_ids)
+    def __init__(self, sellers: Console | Collection[int]) -> None:
+        self.console = console_of(sellers)
 
     async def __call__(self, event: Event) -> bool:
         chat = chat_of(event)
-        return chat is not None and chat.id in self.seller_chat_ids
+        return chat is not None and self.console.in_console(chat.id)
 
 
 class SellerGate(Filter):
     """The sender may act as the seller here (``sender`` is then the seller chat, named after
     the person, so a card says who pressed Send)."""
 
-    def __init__(self, seller_chat_ids: Collection[int]) -> None:
-        self.seller_chat_ids = frozenset(seller_chat_ids)
+    def __init__(self, sellers: Console | Collection[int]) -> None:
+        self.console = console_of(sellers)
 
     async def __call__(self, event: Event) -> bool:
         chat = chat_of(event)
-        return chat is not None and may_act_as_seller(
-            chat.id, event.from_user, self.seller_chat_ids
-        )
+        return chat is not None and may_act_as_seller(chat.id, event.from_user, self.console)
 
 
 class Press(Filter):

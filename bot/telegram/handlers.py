@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 from bot.domain import callbacks
 from bot.domain.errors import ParleyError
 from bot.domain.models import Sender
+from bot.domain.team import Console
 from bot.domain.text import strip_html
 from bot.services.buyers import BuyerService
 from bot.services.csat import CsatService
@@ -47,7 +48,7 @@ async def _chosen(texts: Texts, query: CallbackQuery, label: str) -> str:
     return texts.toast(texts.text(reader, "toast/chosen", label=strip_html(label)))
 
 
-def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
+def build_routers(seller_chat_ids: Console | tuple[int, ...]) -> list[Router]:
     """The errors router, the seller-chat guard, the seller router and the buyer router.
 
     Who may do what is decided by :mod:`bot.telegram.filters`: the guard turns away every
@@ -85,8 +86,10 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
         await sellers.text(sender, "")  # shows the help again
 
     @seller.message(Command("inbox"))
-    async def seller_inbox(message: Message, sender: Sender, sellers: SellerService) -> None:
-        await sellers.inbox(sender)
+    async def seller_inbox(
+        message: Message, command: CommandObject, sender: Sender, sellers: SellerService
+    ) -> None:
+        await sellers.inbox(sender, command.args or "")
 
     @seller.message(Command("order"))
     async def seller_order(
@@ -136,6 +139,7 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
             "esend": sellers.send_edited,
             "ecancel": sellers.cancel_edit,
             "done": sellers.done,
+            "asgn": sellers.assign,
         }
         await query.answer(await actions[press.verb](sender, press.target))
 
@@ -223,7 +227,7 @@ def build_routers(seller_chat_ids: tuple[int, ...]) -> list[Router]:
             return True
         chat = chat_of(source)
         # Only the seller gets past the guard in a seller chat, so an error there is theirs.
-        as_seller = chat is not None and chat.id in gate.seller_chat_ids
+        as_seller = chat is not None and gate.console.in_console(chat.id)
         text = texts.refusal(await texts.reader(source.from_user, as_seller=as_seller), exc)
         if isinstance(source, CallbackQuery):
             await source.answer(texts.toast(text), show_alert=True)

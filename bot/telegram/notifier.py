@@ -4,10 +4,17 @@ A message to an internal business chat id (:mod:`bot.domain.business`) goes to t
 chat behind it with its ``business_connection_id``; ``route`` (the Business service's) says
 where, or raises :class:`~bot.domain.ports.Undeliverable` when nothing may be sent there now
 (the connection disabled, no reply right, the 24-hour window closed), so the row fails with
-that reason and is not retried."""
+that reason and is not retried.
+
+A message to an internal topic chat id (:mod:`bot.domain.team`) goes to the team group with
+the topic's ``message_thread_id``; the forum topic is created on its first message
+(``createForumTopic``). Should Telegram refuse to create it (the group is no forum, the bot
+lacks the "Manage topics" right) the message goes to the group's General topic instead, so no
+card is lost; a topic someone deleted is forgotten and made again on the next try."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -38,10 +45,13 @@ from bot.domain.ports import (
     RetryLater,
     Undeliverable,
 )
+from bot.domain.team import TopicAction, is_topic
 from bot.services.business import Route
+from bot.services.team import TeamService
 from bot.telegram.session import UnreadableSuccess
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+log = logging.getLogger(__name__)
 
 
 def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
@@ -59,18 +69,85 @@ def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
 class TelegramNotifier:
     """Sends and edits messages; maps Bot API failures to the port's delivery errors."""
 
-    def __init__(self, bot: Bot, route: Callable[[int], Awaitable[Route]] | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        route: Callable[[int], Awaitable[Route]] | None = None,
+        team: TeamService | None = None,
+    ) -> None:
         self.bot = bot
         self.route = route
+        self.team = team
 
-    async def _target(self, chat_id: int) -> dict[str, Any]:
-        """``chat_id`` (and ``business_connection_id``) of the Bot API call for ``chat_id``."""
+    async def _target(self, chat_id: int, *, thread: bool = True) -> dict[str, Any]:
+        """``chat_id`` (and ``business_connection_id`` or ``message_thread_id``) of the Bot API
+        call for ``chat_id``; ``thread`` False for calls that take no thread (edits)."""
+        if is_topic(chat_id):
+            return await self._topic_target(chat_id, thread)
         if not is_business(chat_id):
             return {"chat_id": chat_id}
         if self.route is None:
             raise Undeliverable(f"chat {chat_id} is a business chat and Business mode is off")
         route = await self.route(chat_id)
         return {"chat_id": route.chat_id, "business_connection_id": route.connection_id}
+
+    async def _topic_target(self, chat_id: int, thread: bool) -> dict[str, Any]:
+        if self.team is None:
+            raise Undeliverable(f"chat {chat_id} is a team topic and the team console is off")
+        route = await self.team.route(chat_id)
+        thread_id = route.thread_id
+        if thread and thread_id is None:
+            try:
+                made = await self.bot.create_forum_topic(chat_id=route.group_id, name=route.name)
+            except (TelegramBadRequest, TelegramForbiddenError) as exc:
+                log.warning("team group %s: no topic made (%s); writing to General",
+                            route.group_id, exc.message)  # fmt: skip
+                return {"chat_id": route.group_id}
+            except Exception as exc:
+                raise _translate(exc) from exc
+            thread_id = made.message_thread_id
+            await self.team.made(chat_id, thread_id)
+        if not thread or thread_id is None:
+            return {"chat_id": route.group_id}
+        return {"chat_id": route.group_id, "message_thread_id": thread_id}
+
+    async def _lost_topic(self, chat_id: int, exc: Exception) -> Exception:
+        """What a failed call into a topic becomes: a deleted topic is forgotten (a new one is
+        made on the retry), anything else is translated as usual."""
+        if (
+            is_topic(chat_id)
+            and self.team is not None
+            and isinstance(exc, TelegramBadRequest)
+            and "thread not found" in exc.message.lower()
+        ):
+            await self.team.gone(chat_id)
+            return RetryLater(1.0, "the topic was deleted; a new one is made")
+        return _translate(exc)
+
+    async def topic(self, message: OutMessage) -> None:
+        """Close or reopen the forum topic behind ``message.chat_id``."""
+        if self.team is None or not is_topic(message.chat_id):
+            raise Undeliverable(f"chat {message.chat_id} is not a team topic")
+        route = await self.team.route(message.chat_id)
+        if route.thread_id is None:
+            return  # never made: nothing to close or reopen
+        call = (
+            self.bot.close_forum_topic
+            if message.action == TopicAction.CLOSE
+            else self.bot.reopen_forum_topic
+        )
+        try:
+            await call(chat_id=route.group_id, message_thread_id=route.thread_id)
+        except TelegramBadRequest as exc:
+            text = exc.message.upper()
+            if "TOPIC_NOT_MODIFIED" in text or "NOT MODIFIED" in text:
+                return  # already so: a person closed or reopened it by hand
+            if "THREAD NOT FOUND" in text or "TOPIC_ID_INVALID" in text:
+                await self.team.gone(message.chat_id)
+                return
+            raise _translate(exc) from exc
+        except Exception as exc:
+            raise _translate(exc) from exc
 
     async def send(self, message: OutMessage) -> int:
         """Send; returns Telegram's message id."""
@@ -84,7 +161,7 @@ class TelegramNotifier:
                 link_preview_options=NO_PREVIEW,
             )
         except Exception as exc:
-            raise _translate(exc) from exc
+            raise await self._lost_topic(message.chat_id, exc) from exc
         return sent.message_id
 
     async def send_photo(self, message: OutMessage) -> int:
@@ -100,7 +177,7 @@ class TelegramNotifier:
                 reply_markup=keyboard(message),
             )
         except Exception as exc:
-            raise _translate(exc) from exc
+            raise await self._lost_topic(message.chat_id, exc) from exc
         return sent.message_id
 
     async def copy(self, message: OutMessage) -> int:
@@ -108,19 +185,20 @@ class TelegramNotifier:
         assert message.copy_of is not None
         if is_business(message.chat_id) or is_business(message.copy_of[0]):
             raise Undeliverable("a bot cannot copy messages into or out of a business chat")
+        target = await self._target(message.chat_id)
         try:
             copied = await self.bot.copy_message(
-                chat_id=message.chat_id,
+                **target,
                 from_chat_id=message.copy_of[0],
                 message_id=message.copy_of[1],
             )
         except Exception as exc:
-            raise _translate(exc) from exc
+            raise await self._lost_topic(message.chat_id, exc) from exc
         return copied.message_id
 
     async def edit(self, message: OutMessage, message_id: int) -> None:
         """Replace the text and keyboard of a message sent earlier."""
-        target = await self._target(message.chat_id)
+        target = await self._target(message.chat_id, thread=False)
         try:
             await self.bot.edit_message_text(
                 **target,

@@ -13,7 +13,9 @@ from collections.abc import Awaitable
 
 import pytest
 
+from bot.domain.business import internal_chat_id
 from bot.domain.models import OutMessage
+from bot.domain.team import TopicAction, topic_chat_id
 from bot.domain.ports import Blocked, RateLimited
 from bot.services.ratelimit import RateLimitedNotifier, RateLimiter
 
@@ -76,6 +78,9 @@ class Recorder:
     async def copy(self, message: OutMessage) -> int:
         return await self.send(message)
 
+    async def topic(self, message: OutMessage) -> None:
+        await self.send(message)
+
 
 def world() -> tuple[VirtualTime, Recorder, RateLimitedNotifier]:
     time = VirtualTime()
@@ -130,6 +135,30 @@ async def test_group_chats_get_at_most_twenty_a_minute() -> None:
     times = [t for t, _ in recorder.sent]
     assert times == at(*(i * GROUP for i in range(21)))
     assert sum(1 for t in times if t < 60.0) == 20
+
+
+async def test_the_team_groups_topics_share_its_pace_and_business_chats_are_private() -> None:
+    time, recorder, _ = world()
+    limiter = RateLimiter(clock=time.clock, sleep=time.sleep)
+    notifier = RateLimitedNotifier(recorder, limiter, group_id=-100500)
+    first, second = topic_chat_id(1), topic_chat_id(2)
+    business = internal_chat_id(7)
+
+    async def cards() -> None:
+        for chat in (first, second, first):
+            await notifier.send(OutMessage(chat, "card"))
+        await notifier.topic(OutMessage(second, "", action=TopicAction.CLOSE))
+
+    async def replies() -> None:
+        for _ in range(3):
+            await notifier.send(OutMessage(business, "reply"))
+
+    await time.run(cards(), replies())
+    to_topics = [t for t, chat in recorder.sent if chat in (first, second)]
+    assert to_topics == at(*(i * GROUP for i in range(4)))  # 20 a minute for the whole group
+    to_business = [t for t, chat in recorder.sent if chat == business]
+    assert to_business == at(GLOBAL, GLOBAL + CHAT, GLOBAL + 2 * CHAT)  # a private chat's pace
+    assert notifier.priority(business) < notifier.priority(first)  # a buyer before the console
 
 
 async def test_429_pauses_everything_for_the_full_retry_after() -> None:

@@ -28,7 +28,7 @@ from tests.conftest import CATALOG_CSV, ORDERS_CSV
 from tests.storage.conftest import scalar
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
-HEAD = "r0005"  # baseline (v6), inbox leases, buyer satisfaction, Business mode, link attempts
+HEAD = "r0006"  # baseline (v6), inbox leases, satisfaction, Business, link attempts, team
 
 
 # --- schema ---------------------------------------------------------------------------------

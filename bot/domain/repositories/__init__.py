@@ -10,7 +10,8 @@ groups them into a unit of work. One module per aggregate, every name importable
 - :mod:`~bot.domain.repositories.disputes`: disputes, offers, answers, reminders, evidence;
 - :mod:`~bot.domain.repositories.followups`: order events and follow-up rows;
 - :mod:`~bot.domain.repositories.gauges`: the counts ``/metrics`` reads;
-- :mod:`~bot.domain.repositories.verification`: second-fact linking attempts.
+- :mod:`~bot.domain.repositories.verification`: second-fact linking attempts;
+- :mod:`~bot.domain.repositories.team`: the team group's topics, one per buyer chat.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.domain.repositories.followups import FollowupRepository
 from bot.domain.repositories.gauges import GaugeRepository, GaugeSnapshot
 from bot.domain.repositories.orders import CatalogRepository, ChatRepository, OrderRepository
 from bot.domain.repositories.queues import InboxRepository, OutboxRepository, OutboxRow
+from bot.domain.repositories.team import TopicRepository
 from bot.domain.repositories.verification import LinkAttemptRepository
 
 __all__ = [
@@ -42,4 +44,5 @@ __all__ = [
     "OutboxRepository",
     "OutboxRow",
     "StoredMessage",
+    "TopicRepository",
 ]

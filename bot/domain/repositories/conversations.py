@@ -40,6 +40,10 @@ class ConversationRepository(Protocol):
         """The chat's not-yet-closed conversation about this order, if any."""
         ...
 
+    async def any_open(self, chat_id: int) -> bool:
+        """Whether the chat has a conversation not closed yet (about any order)."""
+        ...
+
     async def create(
         self, chat_id: int, order_id: str | None, language: str, now: datetime
     ) -> Conversation:
@@ -109,6 +113,20 @@ class ConversationRepository(Protocol):
         """A first-response reminder went out for the current wait."""
         ...
 
+    async def waiting_unescalated(self, since: datetime) -> list[Conversation]:
+        """Assigned open conversations waiting since ``since`` or earlier, reminded already
+        (their assignee was) and not yet escalated to the whole team during this wait."""
+        ...
+
+    async def mark_escalated(self, conversation_id: int, now: datetime) -> None:
+        """The whole team was reminded of the current wait (cleared by :meth:`answered`)."""
+        ...
+
+    async def assign(self, conversation_id: int, user_id: int | None, name: str | None) -> None:
+        """Assign the conversation to the Telegram user ``user_id``, shown as ``name`` (None:
+        to nobody)."""
+        ...
+
     async def take_over(self, conversation_id: int, seller_chat: int | None) -> None:
         """A seller talks to the buyer directly (None: hands back to Parley)."""
         ...
@@ -117,8 +135,9 @@ class ConversationRepository(Protocol):
         """The conversation a seller chat is talking in directly, if any."""
         ...
 
-    async def open_list(self, limit: int = 30) -> list[Conversation]:
-        """Conversations not closed yet, longest-waiting first."""
+    async def open_list(self, limit: int = 30, assignee: int | None = None) -> list[Conversation]:
+        """Conversations not closed yet, longest-waiting first; with ``assignee``, only those
+        assigned to that user."""
         ...
 
     async def for_order(self, order_id: str) -> list[Conversation]:

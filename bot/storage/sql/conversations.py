@@ -32,6 +32,11 @@ class ConversationRepo(Repo):
         self.fresh: dict[int, list[StoredMessage]] = {}
         self.new_ids: set[int] = set()
 
+    async def any_open(self, chat_id: int) -> bool:
+        """Whether the chat has a conversation not closed yet."""
+        row = await self._one(sa.select(_C.id).where(_C.chat_id == chat_id, _NOT_CLOSED).limit(1))
+        return row is not None
+
     async def open_for(self, chat_id: int, order_id: str | None) -> Conversation | None:
         """The chat's not-yet-closed conversation about this order, if any."""
         about = _C.order_id.is_(None) if order_id is None else _C.order_id == order_id
@@ -177,7 +182,7 @@ class ConversationRepo(Repo):
         await self.conn.execute(
             sa.update(conversations)
             .where(_C.id == conversation_id)
-            .values(waiting_since=None, reminded_at=None)
+            .values(waiting_since=None, reminded_at=None, escalated_at=None)
         )
 
     async def waiting_too_long(self, since: datetime) -> list[Conversation]:
@@ -194,6 +199,36 @@ class ConversationRepo(Repo):
         """A first-response reminder went out for the current wait."""
         await self.conn.execute(
             sa.update(conversations).where(_C.id == conversation_id).values(reminded_at=now)
+        )
+
+    async def waiting_unescalated(self, since: datetime) -> list[Conversation]:
+        """Assigned conversations waiting since ``since`` or earlier whose assignee was
+        reminded and that were not yet escalated to the whole team (claimed as above)."""
+        stmt = (
+            sa.select(conversations)
+            .where(
+                _C.status == "open",
+                _C.waiting_since <= since,
+                _C.reminded_at.is_not(None),
+                _C.escalated_at.is_(None),
+                _C.assignee_id.is_not(None),
+            )
+            .order_by(_C.waiting_since)
+        )
+        return [_conversation(r) for r in await self._all(self._claim(stmt))]
+
+    async def mark_escalated(self, conversation_id: int, now: datetime) -> None:
+        """The whole team was reminded of the current wait."""
+        await self.conn.execute(
+            sa.update(conversations).where(_C.id == conversation_id).values(escalated_at=now)
+        )
+
+    async def assign(self, conversation_id: int, user_id: int | None, name: str | None) -> None:
+        """Assign the conversation to the user ``user_id`` (None: to nobody)."""
+        await self.conn.execute(
+            sa.update(conversations)
+            .where(_C.id == conversation_id)
+            .values(assignee_id=user_id, assignee_name=name if user_id is not None else None)
         )
 
     async def take_over(self, conversation_id: int, seller_chat: int | None) -> None:
@@ -214,11 +249,13 @@ class ConversationRepo(Repo):
         )
         return _conversation(row) if row else None
 
-    async def open_list(self, limit: int = 30) -> list[Conversation]:
-        """Conversations not closed yet, longest-waiting first."""
+    async def open_list(self, limit: int = 30, assignee: int | None = None) -> list[Conversation]:
+        """Conversations not closed yet, longest-waiting first (only those assigned to the
+        user ``assignee`` when given)."""
+        mine = _C.assignee_id == assignee if assignee is not None else sa.true()
         rows = await self._all(
             sa.select(conversations)
-            .where(_NOT_CLOSED)
+            .where(_NOT_CLOSED, mine)
             .order_by(sa.func.coalesce(_C.waiting_since, _C.updated_at), _C.id)
             .limit(limit)
         )
@@ -255,6 +292,8 @@ def _conversation(row: Row[Any]) -> Conversation:
         intent=row.intent,
         taken_over_by=row.taken_over_by,
         waiting_since=row.waiting_since,
+        assignee_id=row.assignee_id,
+        assignee_name=row.assignee_name,
     )
 
 

@@ -51,6 +51,7 @@ class OutboxRepo(Repo):
             "created_at": now,
             "photo": message.photo,
             "copy_from": _copy_from(message),
+            "action": message.action,
         }
         if not (message.edit and message.ref):
             row_id = await self._insert(sa.insert(outbox).values(**values))
@@ -225,6 +226,7 @@ def _outbox(row: Row[Any], target: int | None = None) -> OutboxRow:
             edit=bool(row.edit),
             photo=row.photo,
             copy_of=_copy_of(row.copy_from),
+            action=row.action,
         ),
     )
 

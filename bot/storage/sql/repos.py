@@ -15,6 +15,7 @@ from bot.storage.sql.inbox import InboxRepo
 from bot.storage.sql.learned import LearnedRepo
 from bot.storage.sql.orders import CatalogRepo, ChatRepo, OrderRepo
 from bot.storage.sql.outbox import OutboxRepo
+from bot.storage.sql.team import TopicRepo
 from bot.storage.sql.verification import LinkAttemptRepo
 
 
@@ -37,3 +38,4 @@ class Repos:
         self.csat = CsatRepo(conn)
         self.business = BusinessRepo(conn)
         self.link_attempts = LinkAttemptRepo(conn)
+        self.topics = TopicRepo(conn)

@@ -117,6 +117,9 @@ conversations = sa.Table(
     sa.Column("taken_over_by", ID),
     sa.Column("waiting_since", Stamp()),
     sa.Column("reminded_at", Stamp()),
+    sa.Column("assignee_id", ID),  # revision r0006: team console
+    sa.Column("assignee_name", T),
+    sa.Column("escalated_at", Stamp()),
     sa.Index("conversations_by_chat", "chat_id", "status"),
     sa.Index("conversations_waiting", "status", "waiting_since"),
     sa.Index("conversations_closed", "status", "closed_at"),  # revision r0003
@@ -231,6 +234,7 @@ outbox = sa.Table(
     sa.Column("sent_at", Stamp()),
     sa.Column("copy_from", T),
     sa.Column("photo", sa.LargeBinary),
+    sa.Column("action", T),  # revision r0006: close or reopen a forum topic (bot.domain.team)
     _one_of("status", "pending", "sent", "failed"),
     sa.Index("outbox_pending", "status", "id"),
     sa.Index("outbox_by_ref", "chat_id", "ref"),
@@ -454,4 +458,19 @@ link_attempts = sa.Table(  # revision r0005: second-fact linking, one row per (c
     sa.Column("locked_until", Stamp()),
     _text("language"),
     _text("request"),
+)
+
+seller_topics = sa.Table(  # revision r0006: a buyer chat's topic -> internal chat id -2**52 - id
+    "seller_topics",
+    metadata,
+    _key(),
+    sa.Column("group_id", ID, nullable=False),
+    sa.Column("buyer_chat_id", ID, nullable=False),
+    sa.Column("thread_id", ID),  # None until Telegram created the forum topic
+    _flag("closed", False),
+    sa.Column("created_at", Stamp(), nullable=False),
+    sa.Column("updated_at", Stamp(), nullable=False),
+    sa.UniqueConstraint("group_id", "buyer_chat_id"),
+    sa.Index("seller_topics_by_thread", "group_id", "thread_id"),
+    sqlite_autoincrement=True,  # an internal chat id is never given to another topic
 )

@@ -125,7 +125,8 @@ async def test_commands_are_registered_per_language_and_the_console_in_its_langu
     seller = [c for c in bot.calls if "scope" in c]
     assert [c["scope"].chat_id for c in seller] == [111, 222]
     assert list(seller[0]["commands"]) == list(commands.SELLER_COMMANDS)
-    assert seller[0]["commands"]["inbox"] == "未处理的会话，等待最久的在前（/inbox mine：分配给你的）"
+    inbox = "未处理的会话，等待最久的在前（/inbox mine：分配给你的）"
+    assert seller[0]["commands"]["inbox"] == inbox
 
 
 async def test_a_failing_set_my_commands_is_only_logged(caplog: pytest.LogCaptureFixture) -> None:

@@ -15,8 +15,8 @@ import pytest
 
 from bot.domain.business import internal_chat_id
 from bot.domain.models import OutMessage
-from bot.domain.team import TopicAction, topic_chat_id
 from bot.domain.ports import Blocked, RateLimited
+from bot.domain.team import TopicAction, topic_chat_id
 from bot.services.ratelimit import RateLimitedNotifier, RateLimiter
 
 GLOBAL = 1.05 / 30  # 1/30 s × (1 + 5 % safety)

@@ -19,6 +19,8 @@ from typing import Any
 
 from bot.offline.fake_business import FakeBusiness
 from bot.offline.fake_common import ApiError, ChatLog, _json, plain
+from bot.offline.fake_forum import METHODS as FORUM_METHODS
+from bot.offline.fake_forum import FakeForum
 
 Listener = Callable[[str, dict[str, Any]], None]
 __all__ = ["ApiError", "ChatLog", "FakeBotAPI", "FloodControl", "plain"]
@@ -45,6 +47,7 @@ class FakeBotAPI:
         self._queries: dict[str, int] = {}
         self._new_update = asyncio.Event()
         self.business = FakeBusiness(self)  # Telegram Business chats (bot/offline/fake_business.py)
+        self.forum = FakeForum(self)  # the team group and its topics (bot/offline/fake_forum.py)
 
     # --- people -----------------------------------------------------------------------------
     def user(self, chat_id: int, name: str, language: str = "en", username: str = "") -> None:
@@ -160,6 +163,8 @@ class FakeBotAPI:
             self.limits.admit(int(params["chat_id"]))
         if params.get("business_connection_id") and method.lower() in BUSINESS_METHODS:
             return self.business.call(method.lower(), params)
+        if method.lower() in FORUM_METHODS and _chat(params) in self.forum.groups:
+            return self.forum.call(method.lower(), params)
         return handler(params)
 
     def _emit(self, event: str, data: dict[str, Any]) -> None:
@@ -177,6 +182,11 @@ class FakeBotAPI:
         if allowed:  # like Telegram: the types not asked for are dropped, never delivered
             self.updates = [u for u in self.updates if any(kind in u for kind in allowed)]
         return self.updates[: int(params.get("limit") or 100)]
+
+    def _m_createforumtopic(self, params: dict[str, Any]) -> Any:
+        raise ApiError(400, "Bad Request: the chat is not a forum")  # groups: fake_forum
+
+    _m_closeforumtopic = _m_reopenforumtopic = _m_editforumtopic = _m_createforumtopic
 
     def _m_deletewebhook(self, _: dict[str, Any]) -> Any:
         return True
@@ -278,6 +288,16 @@ class FakeBotAPI:
 
 
 SENDING_METHODS = frozenset({"sendmessage", "sendphoto", "copymessage"})
+
+
+def _chat(params: dict[str, Any]) -> int | None:
+    """The integer ``chat_id`` of a call, if it has one."""
+    try:
+        return int(params["chat_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 BUSINESS_METHODS = frozenset({"sendmessage", "sendphoto", "editmessagetext"})  # fake_business
 
 

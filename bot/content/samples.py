@@ -231,6 +231,12 @@ def stats_sample() -> dict[str, Any]:
             "rows": [("orders_shipped", ["10", "11", "11"])], "first_days": 30,
             "intents": [("price_drop", 2)], "alert": True, "threshold": "5",
             "alert_window": _ALERT_WINDOW, "min_orders": 20, "target_hours": "12",
+            "assignee_days": 30,
+            "assignees": [
+                {"name": name, "average": "4.50", "satisfied": "80.0 %", "answered": "4/5",
+                 "target": "90.0 %", "met": "9/10"}
+                for name in ("Wang @wang_shoes", None)
+            ],
         },
         "stats_caption": {"days": 90, "window": _TREND_WINDOW, "weeks": 13,
                           "target_hours": "12"},

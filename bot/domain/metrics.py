@@ -70,6 +70,7 @@ class ConversationRecord:
     first_in_at: datetime | None = None
     first_reply_at: datetime | None = None
     resolved_at: datetime | None = None
+    assignee: str | None = None  # team console: who the conversation is assigned to
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from bot.domain.csat import ResponseRecord, ServiceFigures, WeekPoint, service_figures, weekly
+from bot.domain.csat import (
+    CsatRecord,
+    ResponseRecord,
+    ServiceFigures,
+    WeekPoint,
+    by_assignee,
+    service_figures,
+    weekly,
+)
 from bot.domain.disputes import DAY, DisputeRules
 from bot.domain.errors import NotAllowed
 from bot.domain.metrics import (
@@ -36,6 +44,7 @@ log = logging.getLogger(__name__)
 ALERT = "adverse_rate_30d"
 ALERT_WINDOW = 30
 TREND_DAYS = 90
+ASSIGNEE_DAYS = 30  # the per-assignee split covers the shortest usual window
 TREND_WINDOW = 30
 TREND_WEEKS = 13  # the chart's CSAT and first-response target, per week
 TEMPLATES: tuple[tuple[str, str], ...] = (
@@ -71,6 +80,9 @@ class StatsReport:
     min_orders: int = 20
     service: Sequence[ServiceFigures] = ()  # CSAT and the first-response target, per window
     weeks: Sequence[WeekPoint] = ()  # the same per week, for the chart
+    # a shared console: the same figures per assignee (None: unassigned) over assignee_days
+    assignees: Sequence[tuple[str | None, ServiceFigures]] = ()
+    assignee_days: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form (``parley stats --json``)."""
@@ -92,6 +104,7 @@ class StatsReport:
             ],
             "service": [f.__dict__ for f in self.service],
             "weekly": [{**w.__dict__, "start": w.start.isoformat()} for w in self.weeks],
+            "by_assignee": [{"assignee": name, **f.__dict__} for name, f in self.assignees],
         }
 
 
@@ -112,6 +125,24 @@ def service_rows(service: Sequence[ServiceFigures]) -> list[tuple[str, list[str]
         ("first_response_target", [_pct(f.target_share) for f in service]),
         ("first_response_met", [f"{f.target_met}/{f.target_measured}" for f in service]),
     ]
+
+
+def per_assignee(
+    csat: Sequence[CsatRecord],
+    responses: Sequence[ResponseRecord],
+    now: datetime,
+    days: int,
+    hours: float,
+) -> list[tuple[str | None, ServiceFigures]]:
+    """CSAT and the first-response target per assignee over ``days`` (by name; the
+    unassigned last), leaving out whoever has nothing in the window."""
+    ratings, clocks = by_assignee(csat), by_assignee(responses)
+    names = sorted(set(ratings) | set(clocks), key=lambda n: (n is None, n or ""))
+    figures = [
+        (name, service_figures(ratings.get(name, []), clocks.get(name, []), now, days, hours))
+        for name in names
+    ]
+    return [(name, f) for name, f in figures if f.asked or f.target_measured]
 
 
 def duration(value: timedelta | None, presenter: Presenter) -> str:
@@ -157,7 +188,14 @@ def report_context(report: StatsReport, tz: tzinfo, presenter: Presenter) -> dic
         "alert_window": ALERT_WINDOW,
         "min_orders": report.min_orders,
         "target_hours": f"{report.service[0].target_hours:g}" if report.service else "",
-    }
+        "assignee_days": report.assignee_days,
+        "assignees": [
+            {"name": name, "average": _average(f.average), "satisfied": _pct(f.satisfied_share),
+             "answered": f"{f.answered}/{f.asked}", "target": _pct(f.target_share),
+             "met": f"{f.target_met}/{f.target_measured}"}
+            for name, f in report.assignees
+        ],
+    }  # fmt: skip
 
 
 def report_text(report: StatsReport, tz: tzinfo, presenter: Presenter) -> str:
@@ -189,12 +227,16 @@ class StatsService:
             data = await uow.disputes.metric_data(now - reach * DAY)
             csat = await uow.csat.records(asked_since)
         responses = [
-            ResponseRecord(r.first_in_at, r.first_reply_at)
+            ResponseRecord(r.first_in_at, r.first_reply_at, r.assignee)
             for r in data.conversations
             if r.first_in_at is not None
         ]
         hours = c.first_response_hours
+        shared = c.console is not None and c.console.shared
+        days = ASSIGNEE_DAYS if ASSIGNEE_DAYS in windows else max(windows)
         return StatsReport(
+            assignees=per_assignee(csat, responses, now, days, hours) if shared else (),
+            assignee_days=days if shared else 0,
             now=now,
             windows=rolling(data, now, c.rules, c.complaint_intents, windows),
             trend=trend(data, now, c.complaint_intents, trend_days, TREND_WINDOW),

@@ -123,3 +123,47 @@ async def test_parley_stats_json_has_them(
     assert (service["satisfied_share"], service["target_hours"]) == (0.5, 12)
     assert (service["target_met"], service["target_measured"]) == (1, 4)
     assert len(payload["weekly"]) == 13
+
+
+async def test_a_shared_console_gets_the_figures_per_assignee(world2: World) -> None:
+    """Two seller chats share the console: the same figures split by assignee. Wang has the
+    conversation rated 5 and two clocks (1 h: met, 13 h: missed); Li the one rated 3 and the
+    one unanswered for 20 h (missed); the unanswered question and the undecided clock stay
+    unassigned."""
+    world = world2
+    await seed(world)
+    async with world.app.db.transaction() as uow:
+        waiting = {c.chat_id: c.id for c in await uow.conversations.open_list()}
+        by_chat = {}
+        for conversation_id in range(1, 20):  # a fresh database: ids from 1
+            found = await uow.conversations.get(conversation_id)
+            if found is not None:
+                by_chat[found.chat_id] = found.id
+        for chat, who in ((1, (2, "Wang")), (2, (1, "Li")), (11, (2, "Wang")),
+                          (12, (2, "Wang")), (13, (1, "Li"))):  # fmt: skip
+            await uow.conversations.assign(by_chat[chat], *who)
+    assert {13, 14} <= set(waiting)
+
+    report = await world.app.stats.report()
+    assert report.assignee_days == 30
+    figures = {name: f for name, f in report.assignees}
+    assert list(figures) == ["Li", "Wang", None]  # by name, the unassigned last
+    li, wang, nobody = figures["Li"], figures["Wang"], figures[None]
+    assert (li.asked, li.average, li.satisfied_share) == (1, 3.0, 0.0)
+    assert (li.target_met, li.target_measured) == (0, 1)
+    assert (wang.asked, wang.average, wang.satisfied_share) == (1, 5.0, 1.0)
+    assert (wang.target_met, wang.target_measured, wang.target_share) == (1, 2, 0.5)
+    assert (nobody.asked, nobody.answered, nobody.target_measured) == (1, 0, 0)
+    text = plain(report_text(report, world.app.stats.config.timezone, world.app.stats.presenter))
+    assert "Per assignee (30 d)" in text
+    assert re.search(r"Wang\s+5\.00\s+100\.0 %\s+1/1\s+50\.0 %\s+1/2", text), text
+    assert re.search(r"unassigned\s+—\s+—\s+0/1\s+—\s+0/0", text), text
+    assert report.as_dict()["by_assignee"][1]["assignee"] == "Wang"
+
+
+async def test_one_seller_gets_no_split(world: World) -> None:
+    await seed(world)
+    report = await world.app.stats.report()
+    assert report.assignees == () and "Per assignee" not in plain(
+        report_text(report, world.app.stats.config.timezone, world.app.stats.presenter)
+    )

@@ -157,8 +157,9 @@ class CsatRepo(Repo):
     async def records(self, since: datetime) -> list[CsatRecord]:
         """Asked rows after ``since``, oldest first."""
         rows = await self._all(
-            sa.select(_Q.asked_at, _Q.rating)
+            sa.select(_Q.asked_at, _Q.rating, conversations.c.assignee_name)
+            .join(conversations, conversations.c.id == _Q.conversation_id)
             .where(_Q.asked_at > since)
             .order_by(_Q.asked_at, _Q.id)
         )
-        return [CsatRecord(r.asked_at, r.rating) for r in rows]
+        return [CsatRecord(r.asked_at, r.rating, r.assignee_name) for r in rows]

@@ -140,6 +140,7 @@ class EvidenceReads(Repo):
                 _C.opened_at,
                 _C.status,
                 _C.closed_at,
+                _C.assignee_name,
                 first_in.c.first_in,
                 first_reply.label("first_reply"),
             )
@@ -163,6 +164,7 @@ class EvidenceReads(Repo):
                 first_in_at=r.first_in,
                 first_reply_at=r.first_reply,
                 resolved_at=r.closed_at if r.status == "resolved" else None,
+                assignee=r.assignee_name,
             )
             for r in rows
         ]

@@ -13,6 +13,7 @@ import pytest
 from bot.content.loader import Content
 from bot.domain.team import topic_chat_id
 from tests.conftest import BUYER, ORDER_ID, SELLER, SELLER_2, STRANGER, World
+from tests.telegram.test_business_mode import CONN, link_business_chat
 from tests.telegram.test_price_drop_case import COMPLAINT
 
 pytestmark = pytest.mark.engines  # also on PostgreSQL (tests/conftest.py)
@@ -189,3 +190,40 @@ async def test_a_group_that_is_no_forum_gets_the_cards_in_general(team: World) -
     async with team.app.db.transaction() as uow:
         topic = await uow.topics.get(topic_chat_id(1))
     assert topic is not None and topic.thread_id is None  # tried again on the next card
+
+
+async def test_edit_is_typed_in_the_topic_where_it_was_pressed(team: World) -> None:
+    await linked(team)
+    await team.act(team.fake.says(BUYER, COMPLAINT))
+    anna = topic_of(team)
+    await team.act(team.fake.forum.taps(GROUP, SELLER, "Edit", anna))
+    assert "Send me the new reply" in team.fake.forum.texts(GROUP, anna)[-1]
+
+    await team.act(team.fake.forum.says(GROUP, SELLER, "Anna, we refund US$8 today.", anna))
+    assert "Anna, we refund US$8 today." in team.fake.forum.texts(GROUP, anna)[-1]  # preview
+    await team.act(team.fake.forum.taps(GROUP, SELLER, "Send edited", anna))
+    assert team.last(BUYER).startswith("Anna, we refund US$8 today.")
+
+
+async def test_a_business_chat_gets_its_own_topic(team: World) -> None:
+    team.fake.business.now = lambda: team.clock.now().timestamp()
+    await team.import_data()
+    await team.act(team.fake.business.connect(CONN, SELLER))
+    assert "connected" in team.fake.forum.texts(GROUP, None)[-1]  # an alert: General
+    await link_business_chat(team)
+    await team.act(team.fake.business.says(CONN, BUYER, COMPLAINT))
+    thread = topic_of(team)
+    assert "price_drop" in team.fake.forum.texts(GROUP, thread)[-1]
+
+    await team.act(team.fake.forum.taps(GROUP, SELLER_2, "Send", thread))
+    assert "May Day Labor Day sale" in team.fake.business.texts(CONN, BUYER)[-1]
+    assert team.fake.texts(BUYER)[-1:] != team.fake.business.texts(CONN, BUYER)[-1:]
+
+
+async def test_stats_asked_in_a_topic_are_answered_there(team: World) -> None:
+    await linked(team)
+    await team.act(team.fake.says(BUYER, COMPLAINT))
+    anna = topic_of(team)
+    await team.act(team.fake.forum.says(GROUP, SELLER, "/stats", anna))
+    report = team.fake.forum.texts(GROUP, anna)[-2]
+    assert "Seller metrics" in report and "Per assignee" not in report  # nobody assigned yet

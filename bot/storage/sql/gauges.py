@@ -6,6 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from bot.domain.business import is_business
 from bot.domain.ports import GaugeSnapshot
 from bot.storage.sql.base import Repo
 from bot.storage.sql.tables import disputes, followups, inbox, messages, outbox
@@ -25,7 +26,8 @@ class GaugeRepo(Repo):
             .where(outbox.c.status == "pending")
             .group_by(outbox.c.chat_id)
         ):
-            kind = "seller" if r.chat_id in seller_chats or r.chat_id < 0 else "buyer"
+            console = r.chat_id < 0 and not is_business(r.chat_id)  # groups and team topics
+            kind = "seller" if r.chat_id in seller_chats or console else "buyer"
             depth[kind] += int(r.n)
             if r.oldest is not None:
                 age[kind] = max(age[kind], (now - r.oldest).total_seconds())

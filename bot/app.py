@@ -49,6 +49,7 @@ from bot.settings import ConfigError, Settings
 from bot.storage.sql import Database, open_database
 from bot.wiring import (
     console_of,
+    console_summary,
     csat_config,
     dispute_config,
     intent_matcher,
@@ -251,9 +252,8 @@ async def run(settings: Settings, webhook: str | None = None) -> int:
         me = await runner.start()
         if me is None:  # stopped while waiting for the Bot API
             return 0
-        log.info("Parley is running as @%s (ready in %.0f ms); sellers: %s",
-                 me, (time.perf_counter() - started) * 1000,
-                 ", ".join(map(str, settings.seller_chat_ids)) or "none configured")  # fmt: skip
+        log.info("Parley is running as @%s (ready in %.0f ms); %s", me,
+                 (time.perf_counter() - started) * 1000, console_summary(settings))  # fmt: skip
         await runner.serve()
         log.info("stopping: nothing is lost, pending work resumes at the next start")
         return 0

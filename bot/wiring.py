@@ -145,6 +145,15 @@ def console_of(settings: Settings) -> Console:
     )
 
 
+def console_summary(settings: Settings) -> str:
+    """One line for the start-up log: the seller chats and the team group, if any."""
+    chats = ", ".join(map(str, settings.seller_chat_ids)) or "none configured"
+    if settings.seller_group_id is None:
+        return f"sellers: {chats}"
+    people = len(settings.seller_user_ids)
+    return f"sellers: {chats}; team group {settings.seller_group_id} ({people} people)"
+
+
 def dispute_config(settings: Settings) -> DisputeConfig:
     """What the dispute use cases need: the clock's rules, where alerts go (every seller
     chat, or the team group's General topic), the timezone and who may act."""

@@ -4,8 +4,11 @@ Each example phrase is a TF-IDF vector (:class:`~bot.domain.features.Featurizer`
 so the dot product with a message's vector is their cosine similarity. The index keeps, per
 feature, the examples that have it and their weights (posting lists, sorted by feature), so a
 message only touches the examples that share a feature with it: well under a millisecond for
-thousands of examples. scipy's compiled sparse-matrix loops add the postings up when scipy is
-installed; numpy does the same sums in the same order otherwise (bit for bit the same result).
+thousands of examples. The postings' weights and the similarities are 32-bit floats (half the
+memory a message reads; the decisions and rounded confidences are those of 64 bits on every
+line of the dev, outside-writer and locked sets). scipy's compiled sparse-matrix product adds
+the postings up in one pass, reading them where they lie, when scipy is installed; numpy does
+the same sums in the same order otherwise (bit for bit the same result).
 
 An intent's score is the mean of its ``top_k`` most similar examples; examples in another
 language than the message's count a little less (``foreign_factor``), and an intent whose
@@ -63,9 +66,11 @@ class ExampleIndex:
         order = np.argsort(cols, kind="stable")
         # 32-bit positions: half the memory to read per message (and what scipy's kernels take)
         self._post_rows = rows[order].astype(np.int32)
-        self._post_vals = vals[order]
-        self._post_ptr = np.searchsorted(cols[order], np.arange(n_features + 1)).astype(np.int32)
-        self._post_len = np.diff(self._post_ptr)
+        self._post_vals = vals[order].astype(np.float32)
+        ptr = np.searchsorted(cols[order], np.arange(n_features + 1)).astype(np.int32)
+        # per feature, where its postings start and end: a message's rows of this table (its
+        # features in descending order) are the column pointers similarities() hands scipy
+        self._bounds = np.stack([ptr[:-1], ptr[1:]], axis=1)
         self._init_caches()
 
     def _init_caches(self) -> None:
@@ -86,45 +91,49 @@ class ExampleIndex:
     def similarities(
         self, ids: IntArray, weights: FloatArray, language: str, foreign_factor: float
     ) -> FloatArray:
-        """Cosine similarity of the message vector (``ids``, ``weights``) to every example,
-        times ``foreign_factor`` for the examples in another language than ``language``."""
+        """Cosine similarity of the message vector (``ids`` in ascending order, ``weights``)
+        to every example, times ``foreign_factor`` for the examples in another language than
+        ``language``."""
         n = self.size
-        if len(ids) == 0:
-            return np.zeros(n)
-        lengths = self._post_len[ids]
-        ends = np.empty(len(ids) + 1, dtype=np.int32)
-        ends[0] = 0
-        np.cumsum(lengths, out=ends[1:])
-        total = int(ends[-1])
-        if total == 0:
-            return np.zeros(n)
+        k = len(ids)
+        if k == 0:
+            return np.zeros(n, dtype=np.float32)
+        # the features from the last to the first: (start, end) of each feature's postings,
+        # every start no later than the previous feature's end
+        bounds = self._bounds[ids[::-1]]
         sims: FloatArray
         kernels = self._kernels
         if kernels is not None:
-            # the message's postings copied into one run (csr_row_index), then every posting
-            # adds its value times the feature's weight to its example (csc_matvec): the same
-            # products added in the same order as the numpy code below, in two C loops
-            rows = np.empty(total, dtype=np.int32)
-            values = np.empty(total)
-            kernels.csr_row_index(
-                len(ids), ids.astype(np.int32), self._post_ptr, self._post_rows,
-                self._post_vals, rows, values,
+            # One pass of scipy's CSC product straight over the postings, no copy: column 2j
+            # is feature j's postings (start, end), times its weight; column 2j + 1 runs from
+            # feature j's end back to feature j + 1's start, so it is empty. Every example
+            # adds its products feature by feature, in the order the numpy code below does.
+            column_weights = np.zeros(2 * k - 1, dtype=np.float32)
+            column_weights[0::2] = weights[::-1]
+            sims = np.zeros(n, dtype=np.float32)
+            kernels.csc_matvec(
+                n, 2 * k - 1, bounds.ravel(), self._post_rows, self._post_vals,
+                column_weights, sims,
             )  # fmt: skip
-            sims = np.zeros(n)
-            kernels.csc_matvec(n, len(ids), ends, rows, values, weights, sims)
         else:
-            # gather all postings of the message's features in one go: posting j of feature
-            # f sits at _post_ptr[f] + j, and lands at ends[f] + j of the gathered run
-            offsets = np.repeat(self._post_ptr[ids] - ends[:-1], lengths)
+            starts = bounds[:, 0].astype(np.int64)
+            lengths = bounds[:, 1] - starts
+            total = int(lengths.sum())
+            # all postings of the message's features in one go: posting j of feature f sits
+            # at its start + j and lands at (where f's run begins) + j of the gathered run
+            begins = np.zeros(k, dtype=np.int64)
+            np.cumsum(lengths[:-1], out=begins[1:])
+            offsets = np.repeat(starts - begins, lengths)
             offsets += np.arange(total)
             contributions = self._post_vals[offsets]
-            contributions *= np.repeat(weights, lengths)
-            counted = np.bincount(self._post_rows[offsets], weights=contributions, minlength=n)
-            sims = counted.astype(np.float64, copy=False)
+            contributions *= np.repeat(weights[::-1].astype(np.float32), lengths)
+            sims = np.zeros(n, dtype=np.float32)
+            # float32 sums in the order scipy adds them (np.add.at adds one by one, in order)
+            np.add.at(sims, self._post_rows[offsets], contributions)
         key = (LANGUAGES.index(language), foreign_factor)
         factor = self._lang_factors.get(key)
         if factor is None:  # 1 for the message's language, foreign_factor for the others
-            factor = np.where(self._ex_lang == key[0], 1.0, foreign_factor)
+            factor = np.where(self._ex_lang == key[0], 1.0, foreign_factor).astype(np.float32)
             self._lang_factors[key] = factor
         sims *= factor
         return sims

@@ -209,7 +209,8 @@ class IntentMatcher:
         ids, weights = self._featurizer.vector(
             self._featurizer.raw_features(text, language, latin_russian)
         )
-        return self._index.similarities(ids, weights, language, self.foreign_factor)
+        order = np.argsort(ids)
+        return self._index.similarities(ids[order], weights[order], language, self.foreign_factor)
 
     def language_of(self, text: str, hint: str | None = None) -> str:
         """The language of ``text`` as :meth:`classify` detects it (the one detector Parley
@@ -263,8 +264,8 @@ class IntentMatcher:
         if (
             late is not None
             and status is not None
-            and status in np.argsort(-logits)[:2]
             and ELAPSED.search(raw)
+            and status in np.argsort(-logits)[:2]
         ):
             logits[late] += self.elapsed_bonus
         return Reading(language, entities, words, logits, "", sims, best_example, matched)
@@ -333,9 +334,10 @@ class IntentMatcher:
         seen: set[tuple[str, tuple[str, ...]]] = set()
         per_intent: Counter[str] = Counter()
         for start, stem in enumerate(stems):
-            if stem not in index:
+            candidates = index.get(stem)
+            if candidates is None:
                 continue
-            for kw in index[stem]:
+            for kw in candidates:
                 key = (kw.intent, kw.stems)
                 if key in seen or per_intent[kw.intent] >= self.max_keywords:
                     continue

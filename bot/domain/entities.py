@@ -181,6 +181,34 @@ PLACEHOLDERS: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class Scan:
+    """One pass of the entity rules over a message, for every reader of it to share.
+
+    The buyer use case scans a message once; picking the order it names, the linking
+    question, the language, the intent and the card's gist all read this result. A reader
+    given a scan of other text scans its own (:meth:`of_text`).
+    """
+
+    text: str
+    entities: Entities
+    spans: tuple[tuple[int, int, str], ...]
+
+    @classmethod
+    def of(cls, text: str) -> Scan:
+        """Scan ``text``."""
+        entities, spans = scan_entities(text)
+        return cls(text, entities, tuple(spans))
+
+    def of_text(self, text: str) -> Scan:
+        """This scan if it was made of ``text``, else a new scan of ``text``."""
+        return self if text == self.text else Scan.of(text)
+
+    def masked(self) -> str:
+        """The text with every entity replaced by its placeholder word."""
+        return mask_entities(self.text, list(self.spans)) if self.spans else self.text
+
+
 def extract_entities(text: str) -> Entities:
     """Find order numbers, tracking numbers, amounts, sizes and dates in ``text``."""
     return scan_entities(text)[0]

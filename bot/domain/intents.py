@@ -46,7 +46,7 @@ from collections.abc import Iterable
 import numpy as np
 from rapidfuzz import fuzz
 
-from bot.domain.entities import PLACEHOLDERS, Entities, mask_entities, scan_entities
+from bot.domain.entities import PLACEHOLDERS, Entities, Scan, mask_entities
 from bot.domain.features import Featurizer
 from bot.domain.intent_index import ExampleIndex, sparse_kernels
 from bot.domain.intent_types import FloatArray, IntArray, IntentResult, Keyword, Phrase, Reading
@@ -212,15 +212,18 @@ class IntentMatcher:
         order = np.argsort(ids)
         return self._index.similarities(ids[order], weights[order], language, self.foreign_factor)
 
-    def language_of(self, text: str, hint: str | None = None) -> str:
+    def language_of(self, text: str, hint: str | None = None, scan: Scan | None = None) -> str:
         """The language of ``text`` as :meth:`classify` detects it (the one detector Parley
-        has); ``hint`` is Telegram's language code, if any."""
-        return self._prepare(text, hint)[3]
+        has); ``hint`` is Telegram's language code, if any; ``scan``: the message's entity
+        scan, if the caller has made it."""
+        return self._prepare(text, hint, scan)[3]
 
-    def _prepare(self, raw: str, hint: str | None) -> tuple[Entities, str, list[str], str, bool]:
+    def _prepare(
+        self, raw: str, hint: str | None, scan: Scan | None = None
+    ) -> tuple[Entities, str, list[str], str, bool]:
         """(entities, text with entities masked, its words, language, typed_in_latin)."""
-        entities, spans = scan_entities(raw)
-        text = mask_entities(raw, spans) if spans else raw
+        scan = scan.of_text(raw) if scan is not None else Scan.of(raw)
+        entities, text = scan.entities, scan.masked()
         words = normalize(text).split()
         # The language comes from the buyer's own words: placeholders like "qqsizeqq" are
         # Latin letters and would make "Есть 42 размер?" look Portuguese.
@@ -230,11 +233,11 @@ class IntentMatcher:
         )
         return entities, text, words, language, latin_russian
 
-    def read(self, text: str, hint: str | None = None) -> Reading:
+    def read(self, text: str, hint: str | None = None, scan: Scan | None = None) -> Reading:
         """Everything the decision needs: language, entities and the log-odds per intent
         (``logits`` is None when the message has no word the examples know)."""
         raw = text
-        entities, text, words, language, latin_russian = self._prepare(raw, hint)
+        entities, text, words, language, latin_russian = self._prepare(raw, hint, scan)
         if not words:
             return Reading(language, entities, words, None, "no words in the message")
         tokens = self._featurizer.tokens(text, language, latin_russian, words)
@@ -270,9 +273,12 @@ class IntentMatcher:
             logits[late] += self.elapsed_bonus
         return Reading(language, entities, words, logits, "", sims, best_example, matched)
 
-    def classify(self, text: str, hint: str | None = None) -> IntentResult:
-        """Classify one message; ``hint`` is Telegram's language code, if any."""
-        reading = self.read(text, hint)
+    def classify(
+        self, text: str, hint: str | None = None, scan: Scan | None = None
+    ) -> IntentResult:
+        """Classify one message; ``hint`` is Telegram's language code, if any; ``scan``: the
+        message's entity scan, if the caller has made it (else it is made here)."""
+        reading = self.read(text, hint, scan)
         language, entities, words, logits = (
             reading.language, reading.entities, reading.words, reading.logits
         )  # fmt: skip

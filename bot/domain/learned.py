@@ -21,7 +21,7 @@ from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
-from bot.domain.entities import mask_entities
+from bot.domain.entities import Scan
 from bot.domain.intents import IntentMatcher, IntentResult, Phrase
 from bot.domain.text import normalize
 
@@ -62,10 +62,12 @@ class Conflict:
         )
 
 
-def comparable(text: str) -> str:
+def comparable(text: str, scan: Scan | None = None) -> str:
     """The form taught examples are compared in: entities masked, folded, no punctuation or
-    digits (so "size 41" and "size 43", or two order numbers, read the same)."""
-    return normalize(mask_entities(text[:MAX_TEXT]))
+    digits (so "size 41" and "size 43", or two order numbers, read the same); ``scan``: the
+    text's entity scan, if the caller has one."""
+    head = text[:MAX_TEXT]
+    return normalize((scan.of_text(head) if scan is not None else Scan.of(head)).masked())
 
 
 class TaughtIndex:
@@ -80,11 +82,11 @@ class TaughtIndex:
         return len(self.examples)
 
     def nearest(
-        self, text: str, cutoff: float = TAUGHT_SIMILARITY
+        self, text: str, cutoff: float = TAUGHT_SIMILARITY, scan: Scan | None = None
     ) -> tuple[LearnedExample, float] | None:
         """The taught example most like ``text`` (and its similarity), if one reaches
-        ``cutoff``; on a tie the latest taught wins."""
-        key = comparable(text)
+        ``cutoff``; on a tie the latest taught wins (``scan``: the text's entity scan)."""
+        key = comparable(text, scan)
         if not key or not self._keys:
             return None
         best: tuple[LearnedExample, float] | None = None
@@ -138,11 +140,14 @@ def find_conflict(
 class Classifier(Protocol):
     """What the buyer use cases classify with: the engine, or the engine plus taught examples."""
 
-    def classify(self, text: str, hint: str | None = None) -> IntentResult:
-        """What ``text`` is about (``hint``: Telegram's language code)."""
+    def classify(
+        self, text: str, hint: str | None = None, scan: Scan | None = None
+    ) -> IntentResult:
+        """What ``text`` is about (``hint``: Telegram's language code; ``scan``: the
+        message's entity scan, when the caller has made it)."""
         ...
 
-    def language_of(self, text: str, hint: str | None = None) -> str:
+    def language_of(self, text: str, hint: str | None = None, scan: Scan | None = None) -> str:
         """The language of ``text``."""
         ...
 
@@ -173,14 +178,17 @@ class TeachableMatcher:
         """Apply a new set of taught examples from the next message on."""
         self.taught = taught
 
-    def language_of(self, text: str, hint: str | None = None) -> str:
+    def language_of(self, text: str, hint: str | None = None, scan: Scan | None = None) -> str:
         """The language of ``text`` (see :meth:`IntentMatcher.language_of`)."""
-        return self.engine.language_of(text, hint)
+        return self.engine.language_of(text, hint, scan)
 
-    def classify(self, text: str, hint: str | None = None) -> IntentResult:
+    def classify(
+        self, text: str, hint: str | None = None, scan: Scan | None = None
+    ) -> IntentResult:
         """A taught example that reads almost the same decides; otherwise the engine does."""
-        result = self.engine.classify(text, hint)
-        found = self.taught.nearest(text) if len(self.taught) else None
+        scan = scan.of_text(text) if scan is not None else Scan.of(text)
+        result = self.engine.classify(text, hint, scan)
+        found = self.taught.nearest(text, scan=scan) if len(self.taught) else None
         if found is None:
             return result
         example, similarity = found

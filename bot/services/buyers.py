@@ -12,10 +12,11 @@ when the words name an option of the reply awaiting a choice, and otherwise to
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 
 from bot.domain import callbacks, links
-from bot.domain.entities import order_numbers
+from bot.domain.entities import Scan
 from bot.domain.errors import LinkRefused, NotAllowed, NotFound, StaleAction
 from bot.domain.intents import IntentResult
 from bot.domain.languages import resolve_language
@@ -161,16 +162,18 @@ class BuyerService:
         now: datetime,
     ) -> None:
         """Store a buyer's message and act on it, in the caller's transaction."""
+        scan = Scan.of(text)  # the one entity scan every step below reads
         linked = await uow.orders.linked_to(sender.chat_id)
         if not linked and kind == MessageKind.TEXT and not await self._taken_over(uow, sender):
-            language = self.matcher.language_of(text, self._language(sender, None))
-            outcome = await self.verifier.handle(uow, sender, text, language, now)
+            language = self.matcher.language_of(text, self._language(sender, None), scan)
+            outcome = await self.verifier.handle(uow, sender, scan, language, now)
             if outcome is not None and outcome.request is None:
                 return
             if outcome is not None and outcome.request is not None:  # just linked: go on
                 text = outcome.request
+                scan = Scan.of(text)
                 linked = await uow.orders.linked_to(sender.chat_id)
-        order = _pick_order(linked, text)
+        order = _pick_order(linked, scan.entities.order_numbers)
         hint = self._language(sender, order)
         conversation = await uow.conversations.open_for(
             sender.chat_id, order.order_id if order else None
@@ -181,12 +184,12 @@ class BuyerService:
             and kind == MessageKind.TEXT
             and self.csat is not None
             and await self.csat.take_comment(
-                uow, sender, text, lambda: self.matcher.classify(text, hint), now
+                uow, sender, text, lambda: self.matcher.classify(text, hint, scan), now
             )
         ):
             return
         if conversation is None:
-            language = self.matcher.language_of(text, hint)
+            language = self.matcher.language_of(text, hint, scan)
             conversation = await uow.conversations.create(
                 sender.chat_id, order.order_id if order else None, language, now
             )
@@ -203,7 +206,7 @@ class BuyerService:
                 return
         if self.teaching is not None:
             await self.teaching.sync(uow)
-        result = self.matcher.classify(text, hint)
+        result = self.matcher.classify(text, hint, scan)
         message_id = await uow.conversations.add_message(
             StoredMessage(
                 conversation.id,
@@ -217,7 +220,9 @@ class BuyerService:
             now,
         )
         ask = _doubt(result)
-        await self.drafter.draft(uow, sender, conversation, order, result, is_new and not ask)
+        await self.drafter.draft(
+            uow, sender, conversation, order, result, is_new and not ask, scan=scan
+        )
         if ask:
             await self._ask(uow, sender, result.language, message_id, ask)
 
@@ -390,11 +395,11 @@ def _doubt(result: IntentResult) -> list[str]:
     return pair
 
 
-def _pick_order(orders: list[Order], text: str) -> Order | None:
-    """The order a message is about: one whose number it mentions (as the entity scanner
-    reads order numbers), else the latest linked."""
-    mentioned = set(order_numbers(text))
+def _pick_order(orders: list[Order], mentioned: Iterable[str]) -> Order | None:
+    """The order a message is about: one whose number it mentions (``mentioned``: the order
+    numbers its entity scan found), else the latest linked."""
+    named = set(mentioned)
     for order in orders:
-        if order.order_id in mentioned:
+        if order.order_id in named:
             return order
     return orders[0] if orders else None

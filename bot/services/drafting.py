@@ -25,6 +25,7 @@ from datetime import datetime
 
 from bot.domain.business import business_template
 from bot.domain.disputes import day_number, timeline
+from bot.domain.entities import Scan
 from bot.domain.errors import RenderError
 from bot.domain.intents import IntentResult
 from bot.domain.models import (
@@ -84,10 +85,12 @@ class Drafter:
         latest: IntentResult,
         is_new: bool,
         chosen: bool = False,
+        scan: Scan | None = None,
     ) -> None:
         """Draft (or bring up to date) the reply to a conversation's unanswered messages;
         ``chosen``: the buyer or the seller said what ``latest`` is about, so it decides the topic;
-        ``is_new``: the conversation has just started (its buyer gets an acknowledgement)."""
+        ``is_new``: the conversation has just started (its buyer gets an acknowledgement);
+        ``scan``: the entity scan of the message just stored, for the card to reuse."""
         now = self.clock.now()
         unanswered = await uow.conversations.unanswered(conversation.id)
         pending = await uow.drafts.pending_for(conversation.id)
@@ -101,7 +104,7 @@ class Drafter:
         if reply is None:
             return
         conversation = await self._open(uow, conversation, topic, now)
-        known = Known(conversation, sender, order, unanswered)
+        known = Known(conversation, sender, order, unanswered, scan)
         draft = await self._save(uow, current, topic, reply, plan, known, now)
         if draft is not None:  # a new draft (a revised one keeps its card)
             await self._put_forward(uow, draft, topic, plan, is_new, known, now)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.entities import extract_entities
+from bot.domain.entities import Entities, Scan
 from bot.domain.errors import NotFound, StaleAction
 from bot.domain.models import (
     WORD_KINDS,
@@ -25,12 +25,11 @@ from bot.services.desk import Desk
 from bot.services.disputes import DisputeService
 from bot.services.presenter import CardFacts, Presenter
 
-EntityFinder = Callable[[str], tuple[str, ...]]
+EntityFinder = Callable[[Entities], tuple[str, ...]]
 
 
-def describe_entities(text: str) -> tuple[str, ...]:
+def describe_entities(found: Entities) -> tuple[str, ...]:
     """Order numbers, tracking numbers, amounts and sizes a buyer wrote, for the card's gist."""
-    found = extract_entities(text)
     sizes = (f"{s.system} {s.value}" if s.system not in ("letter", "") else s.value
              for s in found.sizes)  # fmt: skip
     described = (
@@ -62,6 +61,7 @@ class Known:
     buyer: Sender
     order: Order | None
     unanswered: list[StoredMessage]
+    scan: Scan | None = None  # the entity scan of the message just handled, if any
 
 
 class Cards:
@@ -91,8 +91,10 @@ class Cards:
             unanswered = await uow.conversations.unanswered(conversation.id)
             known = Known(conversation, buyer, order, unanswered)
         attachments = tuple(m.kind for m in known.unanswered if m.kind not in WORD_KINDS)
+        # the card quotes just the message handled now (the usual case): its scan is reused
+        quoted = known.scan.of_text(draft.buyer_text) if known.scan else Scan.of(draft.buyer_text)
         return CardFacts(draft, known.conversation, known.buyer, known.order, attachments,
-                         self.entities(draft.buyer_text))  # fmt: skip
+                         self.entities(quoted.entities))  # fmt: skip
 
     async def post(
         self,

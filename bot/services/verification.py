@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import verification as rule
-from bot.domain.entities import order_numbers
+from bot.domain.entities import Scan
 from bot.domain.models import OutMessage, Sender
 from bot.domain.ports import UnitOfWork
 from bot.domain.verification import Attempt
@@ -56,11 +56,12 @@ class Verifier:
         self.presenter = presenter
 
     async def handle(
-        self, uow: UnitOfWork, sender: Sender, text: str, language: str, now: datetime
+        self, uow: UnitOfWork, sender: Sender, scan: Scan, language: str, now: datetime
     ) -> Outcome | None:
-        """Act on a buyer's text in a chat with no linked order (``language``: the buyer's,
-        as read from this message); None when it is neither an order number nor an answer."""
-        numbers = order_numbers(text)
+        """Act on a buyer's text (``scan``: the text and its entities) in a chat with no
+        linked order (``language``: the buyer's, as read from this message); None when it is
+        neither an order number nor an answer."""
+        text, numbers = scan.text, scan.entities.order_numbers
         if numbers:
             await self._ask(uow, sender, numbers[0], text, language, now)
             return Outcome()

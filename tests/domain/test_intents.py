@@ -11,6 +11,7 @@ import pytest
 
 from bot.content.intents import load_intents
 from bot.content.paths import shipped_dir
+from bot.domain.entities import Scan
 from bot.domain.features import Featurizer
 from bot.domain.intents import NONE, IntentMatcher, Phrase
 from bot.domain.language import LanguageDetector
@@ -311,3 +312,30 @@ def test_a_pickled_engine_classifies_alike() -> None:
     before = [matcher.classify(t) for t in ("cancel it", "dónde está", "where is it")]
     loaded = pickle.loads(pickle.dumps(matcher))  # the per-word caches are rebuilt, not saved
     assert [loaded.classify(t) for t in ("cancel it", "dónde está", "where is it")] == before
+
+
+SCANNED = [
+    "order 8000000000000001 came broken, I paid $25.90",
+    "Есть 42 размер? заказ №8000000000000002",
+    "where is my parcel LP00123456789012 since 3 march",
+    "hello?",
+]
+
+
+@pytest.mark.parametrize("text", SCANNED)
+def test_a_callers_scan_gives_the_same_decision_as_none(matcher: IntentMatcher, text: str) -> None:
+    scan = Scan.of(text)
+    assert scan.of_text(text) is scan  # the same text: the same scan, not a second one
+    given = matcher.classify(text, "en", scan)
+    assert given == matcher.classify(text, "en")
+    assert given.entities == scan.entities
+    assert matcher.language_of(text, "en", scan) == given.language
+
+
+def test_a_scan_of_other_text_is_not_used(matcher: IntentMatcher) -> None:
+    text = "order 8000000000000001 came broken"
+    stale = Scan.of("I paid $40 and now it costs $25")
+    result = matcher.classify(text, "en", stale)
+    assert result.entities.order_numbers == ("8000000000000001",)
+    assert result.entities.amounts == ()
+    assert result == matcher.classify(text, "en")

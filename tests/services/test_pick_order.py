@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.domain.entities import extract_entities, order_numbers
+from bot.domain.entities import Scan, extract_entities, order_numbers
 from bot.domain.models import Order, OrderStatus
 from bot.domain.money import Money
 from bot.services.buyers import _pick_order
@@ -42,10 +42,10 @@ ORDERS = [_order(LATEST), _order(OTHER), _order(SHORT)]  # the latest linked fir
 def test_pick_order_follows_the_entity_scanner(text: str, picked: str) -> None:
     scanned = extract_entities(text).order_numbers
     assert tuple(order_numbers(text)) == scanned
-    chosen = _pick_order(ORDERS, text)
+    chosen = _pick_order(ORDERS, Scan.of(text).entities.order_numbers)
     assert chosen is not None and chosen.order_id == picked
     assert (picked in scanned) == (picked != LATEST)
 
 
 def test_no_linked_order() -> None:
-    assert _pick_order([], f"order {OTHER}") is None
+    assert _pick_order([], Scan.of(f"order {OTHER}").entities.order_numbers) is None

@@ -156,6 +156,12 @@ class Undeliverable(DeliveryError):
     """Permanent failure (chat blocked the bot, chat not found, bad message)."""
 
 
+class EditTargetGone(Undeliverable):
+    """The message to edit is gone: a person deleted it (or its topic), or Telegram no longer
+    lets it be edited. The courier sends the new version as a new message instead, when it
+    still asks for a decision."""
+
+
 class RateLimited(RetryLater):
     """HTTP 429 from the Bot API: nothing may be sent before ``seconds`` (``retry_after``)."""
 

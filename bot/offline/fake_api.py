@@ -118,6 +118,11 @@ class FakeBotAPI:
             "chat_instance": str(chat_id), "message": message, "data": data,
         })  # fmt: skip
 
+    def deletes(self, chat_id: int, message_id: int) -> None:
+        """A person deletes a message the bot sent (Telegram tells the bot nothing; editing it
+        afterwards is refused with "message to edit not found")."""
+        del self.chats[chat_id].messages[message_id]
+
     # --- what people see --------------------------------------------------------------------
     def inbox(self, chat_id: int) -> list[dict[str, Any]]:
         """Messages the bot sent to a chat, in order (edits applied)."""

@@ -381,7 +381,8 @@ class OutboxRelay:
             if not self._sending:
                 self._sent_all.set()
         message = outcome.row.message
-        if outcome.sent and not message.edit and message.ref and outcome.message_id is not None:
+        if outcome.sent and message.ref and outcome.message_id is not None:
+            # an edit sent anew (its message was deleted) is the one later edits target
             self._know_target(message.chat_id, message.ref, outcome.message_id)
         return outcome
 

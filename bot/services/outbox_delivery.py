@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.ports import (
     Clock,
+    EditTargetGone,
     MaybeSent,
     Notifier,
     OutboxRow,
@@ -83,7 +84,7 @@ class Courier:
         message = row.message
         for attempt in range(INLINE_RETRIES):
             try:
-                message_id = await self._send(row)
+                message_id, note = await self._send(row)
             except ProbablySent as exc:
                 log.warning("outbox %s to chat %s: %s; recorded as sent, not sent again",
                             row.id, message.chat_id, exc)  # fmt: skip
@@ -103,7 +104,7 @@ class Courier:
                 return Outcome(row, reason=str(exc))
             await self.health.ok(self.health.api)
             self.stats.sent += 1
-            return Outcome(row, sent=True, message_id=message_id)
+            return Outcome(row, sent=True, message_id=message_id, note=note)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _note_failure(self, row: OutboxRow, exc: RetryLater) -> None:
@@ -118,27 +119,45 @@ class Courier:
             log.info("outbox %s to chat %s: %s", row.id, row.message.chat_id, exc)
         await self.health.failed(self.health.api, str(exc))
 
-    async def _send(self, row: OutboxRow) -> int | None:
+    async def _send(self, row: OutboxRow) -> tuple[int | None, str | None]:
+        """Telegram's message id of what was sent (or edited), and a note for the record."""
         message = row.message
         if message.edit:
             if row.target is None:
                 raise Undeliverable(f"nothing was sent under {message.ref} to edit")
-            await self.notifier.edit(message, row.target)
+            try:
+                await self.notifier.edit(message, row.target)
+            except EditTargetGone as exc:
+                return await self._edit_anew(row, exc)
             assert message.ref is not None
             now = self.monotonic()
             if len(self.last_edit) > 10_000:  # only the last few seconds matter
                 self.last_edit = {k: t for k, t in self.last_edit.items()
                                    if t > now - self.edit_gap}  # fmt: skip
             self.last_edit[(message.chat_id, message.ref)] = now
-            return row.target
+            return row.target, None
         if message.action is not None:
             await self.notifier.topic(message)
-            return None
+            return None, None
         if message.copy_of is not None:
-            return await self.notifier.copy(message)
+            return await self.notifier.copy(message), None
         if message.photo is not None:
-            return await self.notifier.send_photo(message)
-        return await self.notifier.send(message)
+            return await self.notifier.send_photo(message), None
+        return await self.notifier.send(message), None
+
+    async def _edit_anew(self, row: OutboxRow, gone: EditTargetGone) -> tuple[int | None, str]:
+        """The message to edit is gone. A card that still asks for a decision (it has
+        buttons) comes back as a new message, which later edits then target; a finished one
+        (no buttons) is not brought back: someone deleted it on purpose."""
+        message = row.message
+        if not message.buttons:
+            log.info("outbox %s to chat %s: %s; nothing to decide there, not sent again",
+                     row.id, message.chat_id, gone)  # fmt: skip
+            return None, f"not shown: the message was gone ({gone})"
+        log.info("outbox %s to chat %s: %s; sent as a new message",
+                 row.id, message.chat_id, gone)  # fmt: skip
+        message_id = await self.notifier.send(replace(message, edit=False))
+        return message_id, f"sent anew: the message to edit was gone ({gone})"
 
     def _later(self, row: OutboxRow, seconds: float, reason: str) -> Outcome:
         delay = retry_delay(row.attempts, MAX_ATTEMPTS, at_least=seconds, cap=MAX_BACKOFF)

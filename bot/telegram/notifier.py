@@ -39,6 +39,7 @@ from bot.domain.business import is_business
 from bot.domain.models import OutMessage
 from bot.domain.ports import (
     Blocked,
+    EditTargetGone,
     MaybeSent,
     ProbablySent,
     RateLimited,
@@ -211,9 +212,16 @@ class TelegramNotifier:
         except TelegramBadRequest as exc:
             if "not modified" in exc.message:
                 return
+            if any(gone in exc.message.lower() for gone in EDIT_TARGET_GONE):
+                raise EditTargetGone(str(exc)) from exc
             raise _translate(exc) from exc
         except Exception as exc:
             raise _translate(exc) from exc
+
+
+# Telegram's refusals of an edit whose message is gone (deleted by hand, with its topic, or
+# too old to edit): "message to edit not found", "message can't be edited", MESSAGE_ID_INVALID
+EDIT_TARGET_GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
 
 
 def _translate(exc: Exception) -> Exception:

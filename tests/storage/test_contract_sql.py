@@ -332,6 +332,29 @@ async def test_outbox_edit_of_an_unsent_message_rewrites_it(sqldb: Database) -> 
         assert later.not_before == NOW + timedelta(seconds=30)
 
 
+async def test_an_edit_sent_anew_is_what_later_edits_target(sqldb: Database) -> None:
+    """A card someone deleted comes back as a new message: the edit row records that new
+    message's id, and the next edit targets it; a row sent without an id (probably sent, or
+    a finished card not brought back) moves nothing."""
+    async with sqldb.transaction() as uow:
+        first = await uow.outbox.add(OutMessage(7, "card", ref="draft:1"), NOW)
+        await uow.outbox.mark_sent(first, 42, NOW)
+        edit = await uow.outbox.add(OutMessage(7, "v2", ref="draft:1", edit=True), NOW)
+        (queued,) = await uow.outbox.queue(7)
+        assert queued.id == edit and queued.target == 42
+        await uow.outbox.mark_sent(edit, 57, NOW, note="sent anew: the message was gone")
+        assert await uow.outbox.sent_message_id(7, "draft:1") == 57
+        again = await uow.outbox.add(OutMessage(7, "v3", ref="draft:1", edit=True), NOW)
+        (queued,) = await uow.outbox.queue(7)
+        assert queued.id == again and queued.target == 57
+        await uow.outbox.mark_sent(again, None, NOW, note="not shown: the message was gone")
+        last = await uow.outbox.add(OutMessage(7, "v4", ref="draft:1", edit=True), NOW)
+        (queued,) = await uow.outbox.queue(7)
+        assert queued.id == last and queued.target == 57
+        assert await uow.outbox.sent_message_id(7, "draft:1") == 57
+        assert await uow.outbox.sent_message_id(8, "draft:1") is None
+
+
 async def test_outbox_queues_per_chat_in_order(sqldb: Database) -> None:
     async with sqldb.transaction() as uow:
         a1 = await uow.outbox.add(OutMessage(1, "a1"), NOW)

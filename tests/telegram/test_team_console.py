@@ -182,6 +182,21 @@ async def test_a_deleted_topic_is_made_again(team: World) -> None:
     assert team.fake.forum.threads(GROUP)[new].closed is False
 
 
+async def test_a_card_in_a_deleted_topic_comes_back_in_a_new_topic(team: World) -> None:
+    await linked(team)
+    await team.act(team.fake.says(BUYER, COMPLAINT))
+    old = topic_of(team)
+    team.fake.forum.delete_topic(GROUP, old)  # the card is still waiting for a decision
+
+    await team.act(team.fake.says(BUYER, "Also the left shoe has a scratch on it"))
+
+    new = topic_of(team)
+    assert new != old
+    card = team.fake.forum.texts(GROUP, new)[-1]
+    assert COMPLAINT in card and "Also the left shoe has a scratch on it" in card
+    assert team.fake.forum.buttons(GROUP, new)[:1] == ["Send"]
+
+
 async def test_a_group_that_is_no_forum_gets_the_cards_in_general(team: World) -> None:
     team.fake.forum.group(GROUP, "Shoe shop team", is_forum=False)
     await linked(team)

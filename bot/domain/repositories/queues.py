@@ -90,11 +90,14 @@ class OutboxRepository(Protocol):
 
     async def queue(self, chat_id: int, limit: int = 20) -> list[OutboxRow]:
         """The pending rows of one chat in queue order, due or not; an edit row carries the
-        Telegram message id of its target (``target``) when that was sent."""
+        Telegram message id of its target (``target``) when that was sent: the message id
+        of the latest row sent under the same chat and ref that has one (an edit records the
+        message it edited, or the new message it was sent as when that one was gone)."""
         ...
 
     async def sent_message_id(self, chat_id: int, ref: str) -> int | None:
-        """Telegram's id of the message sent to ``chat_id`` under ``ref``."""
+        """Telegram's id of the message sent to ``chat_id`` under ``ref`` (the latest, as for
+        :meth:`queue`'s ``target``)."""
         ...
 
     async def mark_sent(

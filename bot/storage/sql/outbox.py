@@ -118,8 +118,8 @@ class OutboxRepo(Repo):
             .where(
                 sent.c.chat_id == outbox.c.chat_id,
                 sent.c.ref == outbox.c.ref,
-                sent.c.edit == sa.false(),
                 sent.c.status == "sent",
+                sent.c.tg_message_id.is_not(None),
             )
             .order_by(sent.c.id.desc())
             .limit(1)
@@ -140,8 +140,8 @@ class OutboxRepo(Repo):
             .where(
                 outbox.c.chat_id == chat_id,
                 outbox.c.ref == ref,
-                outbox.c.edit == sa.false(),
                 outbox.c.status == "sent",
+                outbox.c.tg_message_id.is_not(None),
             )
             .order_by(outbox.c.id.desc())
             .limit(1)

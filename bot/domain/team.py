@@ -81,6 +81,7 @@ class Topic:
     buyer_chat_id: int
     thread_id: int | None = None
     closed: bool = False
+    name: str | None = None  # what Telegram calls the topic, once made (None: not known)
 
     @property
     def chat_id(self) -> int:

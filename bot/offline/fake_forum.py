@@ -73,6 +73,7 @@ class FakeForum:
         self.api = api
         self.groups: dict[int, Group] = {}
         self.deleted: list[tuple[int, int]] = []  # (group, thread) deleted by a person
+        self.renamed: list[str] = []  # new names given by editForumTopic, in order
         self._thread_ids = itertools.count(1000)
 
     # --- people -----------------------------------------------------------------------------
@@ -144,8 +145,10 @@ class FakeForum:
         """Answer ``method`` for a registered group."""
         group_id = int(params["chat_id"])
         group = self.groups[group_id]
-        if method in ("createforumtopic", "editforumtopic"):
-            return self._create(group, params) if method == "createforumtopic" else True
+        if method == "createforumtopic":
+            return self._create(group, params)
+        if method == "editforumtopic":
+            return self._edit(group, params)
         if method in ("closeforumtopic", "reopenforumtopic"):
             topic = self._topic(group, params)
             closing = method == "closeforumtopic"
@@ -174,6 +177,18 @@ class FakeForum:
         thread = next(self._thread_ids)
         group.topics[thread] = Topic(name)
         return {"message_thread_id": thread, "name": name, "icon_color": 7322096}
+
+    def _edit(self, group: Group, params: dict[str, Any]) -> bool:
+        topic = self._topic(group, params)
+        name = params.get("name")
+        if name is not None:
+            if not 1 <= len(str(name)) <= 128:
+                raise ApiError(400, "Bad Request: topic name is too long")
+            if str(name) == topic.name:
+                raise ApiError(400, NOT_MODIFIED)
+            topic.name = str(name)
+            self.renamed.append(topic.name)
+        return True
 
     @staticmethod
     def _topic(group: Group, params: dict[str, Any]) -> Topic:

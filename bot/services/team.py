@@ -23,11 +23,13 @@ from bot.services.presenter import Presenter
 @dataclass(frozen=True)
 class TopicRoute:
     """Where an internal topic chat id points: the group, and the topic Telegram made (None:
-    not made yet; ``name`` is what to call it then)."""
+    not made yet). ``name`` is what the topic should be called (asked for with ``named``):
+    what to make it with, or, when ``rename``, what to rename the made topic to."""
 
     group_id: int
     thread_id: int | None
     name: str = ""
+    rename: bool = False
 
 
 class TeamService:
@@ -39,31 +41,42 @@ class TeamService:
         self.presenter = presenter
         self.console = console
 
-    async def route(self, chat_id: int) -> TopicRoute:
-        """The group and thread of topic ``chat_id``; :class:`Undeliverable` when it is not a
-        topic of the configured group (team mode switched off or to another group)."""
+    async def route(self, chat_id: int, *, named: bool = True) -> TopicRoute:
+        """The group and thread of topic ``chat_id``, and (``named``: for a new message) its
+        name: after the buyer and their latest linked order, so a topic made earlier is
+        renamed when the buyer's latest order changes. :class:`Undeliverable` when it is not
+        a topic of the configured group (team mode switched off or to another group)."""
         async with self.store.transaction() as uow:
             topic = await uow.topics.get(chat_id)
             if topic is None or topic.group_id != self.console.group_id:
                 raise Undeliverable(f"chat {chat_id} is not a topic of the team group")
-            if topic.thread_id is not None:
+            if topic.thread_id is not None and not named:
                 return TopicRoute(topic.group_id, topic.thread_id)
             buyer = await uow.chats.get(topic.buyer_chat_id) or Sender(topic.buyer_chat_id)
             orders = await uow.orders.linked_to(topic.buyer_chat_id)
             name = self.presenter.seller(
                 "topic_name", buyer=buyer, order=orders[0] if orders else None
             )
-            return TopicRoute(topic.group_id, None, topic_name(strip_html(name)))
+        name = topic_name(strip_html(name))
+        made = topic.thread_id is not None
+        return TopicRoute(topic.group_id, topic.thread_id, name, made and name != topic.name)
 
-    async def made(self, chat_id: int, thread_id: int) -> None:
-        """Telegram created the forum topic of ``chat_id`` as ``thread_id``."""
+    async def made(self, chat_id: int, thread_id: int, name: str) -> None:
+        """Telegram created the forum topic of ``chat_id`` as ``thread_id``, called ``name``."""
         async with self.store.transaction() as uow:
             await uow.topics.set_thread(chat_id, thread_id, self.clock.now())
+            await uow.topics.set_name(chat_id, name, self.clock.now())
+
+    async def named(self, chat_id: int, name: str) -> None:
+        """Telegram now calls the topic of ``chat_id`` ``name`` (renamed, or already so)."""
+        async with self.store.transaction() as uow:
+            await uow.topics.set_name(chat_id, name, self.clock.now())
 
     async def gone(self, chat_id: int) -> None:
         """The forum topic of ``chat_id`` no longer exists: the next message makes a new one."""
         async with self.store.transaction() as uow:
             await uow.topics.set_thread(chat_id, None, self.clock.now())
+            await uow.topics.set_name(chat_id, None, self.clock.now())
             await uow.topics.set_closed(chat_id, False, self.clock.now())
 
     async def place(self, chat_id: int, thread_id: int | None) -> int:

@@ -95,8 +95,10 @@ class TelegramNotifier:
     async def _topic_target(self, chat_id: int, thread: bool) -> dict[str, Any]:
         if self.team is None:
             raise Undeliverable(f"chat {chat_id} is a team topic and the team console is off")
-        route = await self.team.route(chat_id)
+        route = await self.team.route(chat_id, named=thread)
         thread_id = route.thread_id
+        if thread and route.rename and thread_id is not None:
+            await self._rename(chat_id, route.group_id, thread_id, route.name)
         if thread and thread_id is None:
             try:
                 made = await self.bot.create_forum_topic(chat_id=route.group_id, name=route.name)
@@ -107,10 +109,27 @@ class TelegramNotifier:
             except Exception as exc:
                 raise _translate(exc) from exc
             thread_id = made.message_thread_id
-            await self.team.made(chat_id, thread_id)
+            await self.team.made(chat_id, thread_id, route.name)
         if not thread or thread_id is None:
             return {"chat_id": route.group_id}
         return {"chat_id": route.group_id, "message_thread_id": thread_id}
+
+    async def _rename(self, chat_id: int, group_id: int, thread_id: int, name: str) -> None:
+        """Rename a topic whose buyer's latest order changed. A refusal only costs the new
+        name (logged, not tried again; the message still goes out); a deleted topic is left
+        to the send, which makes a new one."""
+        assert self.team is not None
+        try:
+            await self.bot.edit_forum_topic(
+                chat_id=group_id, message_thread_id=thread_id, name=name
+            )
+        except TelegramBadRequest as exc:
+            if "NOT_MODIFIED" not in exc.message.upper():
+                log.warning("team group %s: topic %s not renamed (%s)",
+                            group_id, thread_id, exc.message)  # fmt: skip
+        except Exception as exc:
+            raise _translate(exc) from exc
+        await self.team.named(chat_id, name)
 
     async def _lost_topic(self, chat_id: int, exc: Exception) -> Exception:
         """What a failed call into a topic becomes: a deleted topic is forgotten (a new one is

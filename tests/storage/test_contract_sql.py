@@ -28,7 +28,7 @@ from tests.conftest import CATALOG_CSV, ORDERS_CSV
 from tests.storage.conftest import scalar
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
-HEAD = "r0006"  # baseline (v6), inbox leases, satisfaction, Business, link attempts, team
+HEAD = "r0007"  # baseline (v6), inbox leases, satisfaction, Business, link attempts, team, names
 
 
 # --- schema ---------------------------------------------------------------------------------
@@ -308,6 +308,34 @@ async def test_inbox_stores_an_update_once(sqldb: Database) -> None:
         assert (await uow.gauges.snapshot(NOW, frozenset())).inbox == {
             "done": 1, "failed": 1, "pending": 1,
         }  # fmt: skip
+
+
+# --- team topics ----------------------------------------------------------------------------
+async def test_topics_one_per_buyer_with_their_thread_name_and_state(sqldb: Database) -> None:
+    group = -1001234567890
+    async with sqldb.transaction() as uow:
+        anna = await uow.topics.for_buyer(group, 5550001, NOW)
+        assert await uow.topics.for_buyer(group, 5550001, NOW) == anna  # the same row
+        boris = await uow.topics.for_buyer(group, 5550002, NOW)
+        assert boris.chat_id != anna.chat_id and boris.chat_id < -(2**52) < 0
+        assert (anna.thread_id, anna.closed, anna.name) == (None, False, None)
+        assert await uow.topics.find(group, 5550003) is None
+        assert await uow.topics.find(-100999, 5550001) is None  # another group
+        await uow.topics.set_thread(anna.chat_id, 77, NOW)
+        await uow.topics.set_name(anna.chat_id, "Anna · 8175342209981234", NOW)
+        assert await uow.topics.set_closed(anna.chat_id, True, NOW)
+        assert not await uow.topics.set_closed(anna.chat_id, True, NOW)  # already closed
+    async with sqldb.transaction() as uow:
+        got = await uow.topics.get(anna.chat_id)
+        assert got is not None and got.buyer_chat_id == 5550001
+        assert (got.thread_id, got.closed, got.name) == (77, True, "Anna · 8175342209981234")
+        assert await uow.topics.by_thread(group, 77) == got
+        assert await uow.topics.by_thread(group, 78) is None
+        assert await uow.topics.get(5550001) is None  # a buyer's own chat id is no topic
+        await uow.topics.set_thread(anna.chat_id, None, NOW)  # deleted by hand
+        await uow.topics.set_name(anna.chat_id, None, NOW)
+        gone = await uow.topics.find(group, 5550001)
+        assert gone is not None and (gone.thread_id, gone.name) == (None, None)
 
 
 # --- outbox ---------------------------------------------------------------------------------

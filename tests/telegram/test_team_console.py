@@ -20,6 +20,7 @@ pytestmark = pytest.mark.engines  # also on PostgreSQL (tests/conftest.py)
 
 GROUP = -1001234567890
 BUYER_2 = 5550002
+SHIRT_ORDER = "8175342209985555"  # Boris's order in tests/conftest.py
 
 
 @pytest.fixture
@@ -91,6 +92,23 @@ async def test_each_buyer_has_their_own_topic(team: World) -> None:
     names = sorted(t.name for t in team.fake.forum.threads(GROUP).values())
     assert names == ["Anna · " + ORDER_ID, "Boris"]
     assert "Where is my parcel" in team.fake.forum.texts(GROUP, topic_of(team, "Boris"))[-1]
+
+
+async def test_a_topic_is_renamed_when_the_buyers_latest_order_changes(team: World) -> None:
+    await team.import_data()
+    await team.act(team.fake.says(BUYER_2, "Where is my parcel? It is late"))
+    boris = topic_of(team, "Boris")
+    assert team.fake.forum.threads(GROUP)[boris].name == "Boris"  # no order known yet
+    await team.act(team.fake.forum.taps(GROUP, SELLER, "Dismiss", boris))
+
+    await team.act(team.fake.says(BUYER_2, f"/start {await team.payload(SHIRT_ORDER)}"))
+    await team.act(team.fake.says(BUYER_2, "The shirt has a hole in the sleeve"))
+
+    assert list(team.fake.forum.threads(GROUP)) == [boris]  # the same topic, renamed
+    assert team.fake.forum.threads(GROUP)[boris].name == f"Boris · {SHIRT_ORDER}"
+    assert "hole in the sleeve" in team.fake.forum.texts(GROUP, boris)[-1]
+    await team.act(team.fake.says(BUYER_2, "Please answer"))
+    assert team.fake.forum.renamed == [f"Boris · {SHIRT_ORDER}"]  # once, not per message
 
 
 async def test_a_member_not_listed_is_refused_and_nothing_changes(team: World) -> None:

@@ -34,6 +34,11 @@ class TopicRepository(Protocol):
         new one next time)."""
         ...
 
+    async def set_name(self, chat_id: int, name: str | None, now: datetime) -> None:
+        """Record the name Telegram has for the topic (None: not known, e.g. a new topic is
+        to be made)."""
+        ...
+
     async def set_closed(self, chat_id: int, closed: bool, now: datetime) -> bool:
         """Mark the topic closed or open; whether that changed anything (False: it already
         was), so one close or reopen is queued however many callers race."""

@@ -467,6 +467,7 @@ seller_topics = sa.Table(  # revision r0006: a buyer chat's topic -> internal ch
     sa.Column("group_id", ID, nullable=False),
     sa.Column("buyer_chat_id", ID, nullable=False),
     sa.Column("thread_id", ID),  # None until Telegram created the forum topic
+    sa.Column("name", T),  # revision r0007: what Telegram calls the topic (None: not known)
     _flag("closed", False),
     sa.Column("created_at", Stamp(), nullable=False),
     sa.Column("updated_at", Stamp(), nullable=False),

@@ -29,6 +29,7 @@ def _topic(row: Row[Any]) -> Topic:
         buyer_chat_id=int(row.buyer_chat_id),
         thread_id=None if row.thread_id is None else int(row.thread_id),
         closed=bool(row.closed),
+        name=row.name,
     )
 
 
@@ -81,6 +82,15 @@ class TopicRepo(Repo):
             sa.update(seller_topics)
             .where(_T.id == serial)
             .values(thread_id=thread_id, updated_at=now)
+        )
+
+    async def set_name(self, chat_id: int, name: str | None, now: datetime) -> None:
+        """Record what Telegram calls the topic."""
+        serial = topic_serial(chat_id)
+        if serial is None:
+            return
+        await self.conn.execute(
+            sa.update(seller_topics).where(_T.id == serial).values(name=name, updated_at=now)
         )
 
     async def set_closed(self, chat_id: int, closed: bool, now: datetime) -> bool:

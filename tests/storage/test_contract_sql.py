@@ -186,7 +186,7 @@ async def test_a_statement_error_is_a_bug_not_an_outage(sqldb: Database) -> None
 
 async def test_a_locked_database_is_unavailable_and_recovers(sqldb: Database) -> None:
     if sqldb.dialect == "sqlite":
-        await sqldb.execute_script("PRAGMA busy_timeout=50")
+        sqldb.busy_wait = 0.05  # another writer is waited for 50 ms, not 5 s
         path = sqldb.engine.url.database
         assert path is not None
         locker = sqlite3.connect(path, isolation_level=None)
@@ -206,6 +206,35 @@ async def test_a_locked_database_is_unavailable_and_recovers(sqldb: Database) ->
             await other.rollback()
     async with sqldb.transaction() as uow:
         assert await uow.inbox.add(1, "{}", NOW)
+
+
+async def test_waiting_for_another_writer_does_not_hold_up_the_loop(sqldb: Database) -> None:
+    """SQLite statements run on the loop's thread; waiting for another process's write lock
+    must not: other tasks run meanwhile (here, the one that lets the lock go)."""
+    if sqldb.dialect != "sqlite":
+        pytest.skip("PostgreSQL waits for locks on the server, never on the loop")
+    path = sqldb.engine.url.database
+    assert path is not None
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # another process writes
+    seen_waiting: list[bool] = []
+
+    async def write() -> None:
+        async with sqldb.transaction() as uow:
+            await uow.inbox.add(1, "{}", NOW)
+
+    async def other_process_finishes(writing: asyncio.Task[None]) -> None:
+        while not seen_waiting:
+            await asyncio.sleep(0.01)  # runs only if the loop is free while `write` waits
+            seen_waiting.append(not writing.done())
+        locker.execute("ROLLBACK")
+
+    writing = asyncio.ensure_future(write())
+    await asyncio.gather(writing, other_process_finishes(writing))
+    locker.close()
+    assert seen_waiting == [True]
+    async with sqldb.transaction() as uow:
+        assert [payload for _, payload in await uow.inbox.pending()] == ["{}"]
 
 
 async def test_a_full_disk_or_a_lost_connection_is_unavailable_and_recovers(

@@ -4,8 +4,12 @@
 file; ``postgresql://user:pass@host:port/db`` is a PostgreSQL server.
 
 * **SQLite** keeps the aiosqlite storage's behaviour: WAL, ``synchronous=NORMAL``, foreign keys,
-  a 5 s busy timeout, and one writer: every unit of work runs alone (an asyncio lock) in
-  ``BEGIN IMMEDIATE`` on the one pooled connection, so other processes (the CLI) read meanwhile.
+  up to 5 s of waiting for another process's write lock, and one writer: every unit of work
+  runs alone (an asyncio lock) in ``BEGIN IMMEDIATE`` on the one pooled connection, so other
+  processes (the CLI) read meanwhile. Statements run on the event loop's thread
+  (:mod:`bot.storage.sql.inloop`: no hand-off to aiosqlite's thread per call); the wait for
+  the write lock is taken in short slices with ``asyncio.sleep`` between them, so it never
+  holds up the loop.
 * **PostgreSQL** runs units of work concurrently on a connection pool (READ COMMITTED). The
   compare-and-set updates (``WHERE status = …``) and ``ON CONFLICT`` inserts stay correct
   under concurrency, and the batch reads that hand out work lock their rows ``FOR UPDATE SKIP
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,7 +37,7 @@ from sqlalchemy.pool import StaticPool
 
 from bot.domain.errors import UpdateTaken
 from bot.domain.ports import HANDLING, OutboxRow, Store
-from bot.storage.sql import schema
+from bot.storage.sql import inloop, schema
 from bot.storage.sql.errors import is_outage, unavailable
 from bot.storage.sql.repos import Repos
 from bot.storage.sql.sender import SenderLock
@@ -41,8 +46,10 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
+    f"PRAGMA busy_timeout={inloop.BUSY_SLICE_MS}",  # one slice; Database waits between them
 )
+BUSY_WAIT = 5.0  # seconds a SQLite unit of work waits for another process's write lock
+BUSY_PAUSE = 0.025  # seconds between two tries to take it
 # Sent with every PostgreSQL connection. The server-side TCP keepalives matter for the sender
 # election (bot/storage/sql/sender.py): a worker whose machine or network dies leaves a socket
 # that never closes, and the server would keep its session, and the sender's advisory lock,
@@ -107,7 +114,9 @@ def create_engine(url: sa.URL) -> AsyncEngine:
     pool: dict[str, Any] = (
         {"poolclass": StaticPool} if memory else {"pool_size": 1, "max_overflow": 0}
     )
-    engine = create_async_engine(url, **pool)
+    options = {"uri": True} if url.query.get("uri") else {}
+    connect = functools.partial(inloop.connect, str(url.database or ":memory:"), **options)
+    engine = create_async_engine(url, async_creator=connect, **pool)
     event.listen(engine.sync_engine, "connect", _sqlite_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
@@ -133,6 +142,7 @@ class Database:
         self.engine = engine
         self.dialect = engine.dialect.name  # "sqlite" or "postgresql"
         self._lock = asyncio.Lock()  # SQLite: the single writer; PostgreSQL: unused
+        self.busy_wait = BUSY_WAIT  # SQLite: how long to wait for another writer (seconds)
         # Told, once a unit of work commits, the outbox rows it queued (the relay sends them
         # without reading them back).
         self.on_queued: Callable[[list[OutboxRow]], None] | None = None
@@ -154,14 +164,14 @@ class Database:
     async def migrate(self) -> int:
         """Apply pending migrations in one transaction; returns the schema version (6 is the
         aiosqlite storage's last; see :mod:`bot.storage.sql.schema`)."""
-        async with self._serial(), self.engine.begin() as conn:
+        async with self._unit() as conn:
             if self.dialect == "postgresql":  # one migrating worker at a time
                 await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7426)")
             return await conn.run_sync(schema.upgrade)
 
     async def version(self) -> int:
         """The schema version of the database (0: empty)."""
-        async with self._serial(), self.engine.begin() as conn:
+        async with self._unit() as conn:
             return await conn.run_sync(schema.current_version)
 
     @asynccontextmanager
@@ -211,16 +221,43 @@ class Database:
                     await conn.close()
 
     async def _begin(self) -> AsyncConnection:
-        conn: AsyncConnection | None = None
-        try:
-            conn = await self.engine.connect()
-            await conn.begin()
-        except Exception as exc:
-            if conn is not None:
+        """A connection in a new transaction. On SQLite, a write lock another process holds
+        is waited for in slices, sleeping between them, for up to :attr:`busy_wait`."""
+        deadline: float | None = None
+        while True:
+            conn: AsyncConnection | None = None
+            try:
+                conn = await self.engine.connect()
+                await conn.begin()
+                return conn
+            except Exception as exc:
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close()
+                if self.dialect == "sqlite" and _busy(exc):
+                    now = asyncio.get_running_loop().time()
+                    deadline = now + self.busy_wait if deadline is None else deadline
+                    if now < deadline:
+                        await asyncio.sleep(BUSY_PAUSE)
+                        continue
+                raise (unavailable(exc) if is_outage(exc) else exc) from exc
+
+    @asynccontextmanager
+    async def _unit(self) -> AsyncIterator[AsyncConnection]:
+        """A bare transaction (maintenance: migrations, scripts), serialised like the others."""
+        async with self._serial():
+            conn = await self._begin()
+            try:
+                yield conn
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await conn.rollback()
+                raise
+            else:
+                await conn.commit()
+            finally:
                 with contextlib.suppress(Exception):
                     await conn.close()
-            raise (unavailable(exc) if is_outage(exc) else exc) from exc
-        return conn
 
     def sender_lock(self, on_change: Callable[[bool], object] | None = None) -> SenderLock | None:
         """On PostgreSQL, the lock that elects one sender among the workers (see
@@ -231,7 +268,7 @@ class Database:
 
     async def execute_script(self, sql: str) -> None:
         """Run statements outside the unit-of-work machinery (maintenance, tests)."""
-        async with self._serial(), self.engine.begin() as conn:
+        async with self._unit() as conn:
             for statement in sql.split(";"):
                 if statement.strip():
                     await conn.exec_driver_sql(statement)
@@ -245,6 +282,16 @@ async def open_database(url_or_path: str | Path) -> Database:
     """Open ``PARLEY_DATABASE`` — a SQLite path or ``sqlite:///path``, or a
     ``postgresql://user:pass@host:port/db`` URL — and bring its schema up to date."""
     return await Database.open(url_or_path)
+
+
+def _busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's SQLITE_BUSY: another connection holds the write lock."""
+    orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+    code = getattr(orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == SQLITE_BUSY
+
+
+SQLITE_BUSY = 5
 
 
 def as_store(db: Database) -> Store:

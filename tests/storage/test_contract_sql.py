@@ -220,6 +220,8 @@ async def test_waiting_for_another_writer_does_not_hold_up_the_loop(sqldb: Datab
     seen_waiting: list[bool] = []
 
     async def write() -> None:
+        async with sqldb.engine.connect() as conn:  # any transaction on the engine waits so
+            await conn.execute(sa.text("SELECT count(*) FROM inbox"))
         async with sqldb.transaction() as uow:
             await uow.inbox.add(1, "{}", NOW)
 

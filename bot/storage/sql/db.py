@@ -8,8 +8,8 @@ file; ``postgresql://user:pass@host:port/db`` is a PostgreSQL server.
   runs alone (an asyncio lock) in ``BEGIN IMMEDIATE`` on the one pooled connection, so other
   processes (the CLI) read meanwhile. Statements run on the event loop's thread
   (:mod:`bot.storage.sql.inloop`: no hand-off to aiosqlite's thread per call); the wait for
-  the write lock is taken in short slices with ``asyncio.sleep`` between them, so it never
-  holds up the loop.
+  the write lock, at every ``BEGIN`` on the engine, is taken in short slices with
+  ``asyncio.sleep`` between them, so it never holds up the loop.
 * **PostgreSQL** runs units of work concurrently on a connection pool (READ COMMITTED). The
   compare-and-set updates (``WHERE status = …``) and ``ON CONFLICT`` inserts stay correct
   under concurrency, and the batch reads that hand out work lock their rows ``FOR UPDATE SKIP
@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -34,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.util import await_only
 
 from bot.domain.errors import UpdateTaken
 from bot.domain.ports import HANDLING, OutboxRow, Store
@@ -131,7 +133,24 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock now, not at the first write
+    """``BEGIN IMMEDIATE``: take the write lock now, not at the first write. While another
+    process holds it, try again every :data:`BUSY_PAUSE` seconds, sleeping on the event loop
+    in between (this runs in SQLAlchemy's greenlet), for up to ``parley_busy_wait`` seconds
+    (an execution option, :data:`BUSY_WAIT` by default); then the "locked" error stands."""
+    wait = float(conn.get_execution_options().get("parley_busy_wait", BUSY_WAIT))
+    deadline: float | None = None
+    while True:
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except sa.exc.OperationalError as exc:
+            if not _busy(exc):
+                raise
+            now = time.monotonic()
+            deadline = now + wait if deadline is None else deadline
+            if now >= deadline:
+                raise
+            await_only(asyncio.sleep(BUSY_PAUSE))
 
 
 class Database:
@@ -142,7 +161,6 @@ class Database:
         self.engine = engine
         self.dialect = engine.dialect.name  # "sqlite" or "postgresql"
         self._lock = asyncio.Lock()  # SQLite: the single writer; PostgreSQL: unused
-        self.busy_wait = BUSY_WAIT  # SQLite: how long to wait for another writer (seconds)
         # Told, once a unit of work commits, the outbox rows it queued (the relay sends them
         # without reading them back).
         self.on_queued: Callable[[list[OutboxRow]], None] | None = None
@@ -164,14 +182,14 @@ class Database:
     async def migrate(self) -> int:
         """Apply pending migrations in one transaction; returns the schema version (6 is the
         aiosqlite storage's last; see :mod:`bot.storage.sql.schema`)."""
-        async with self._unit() as conn:
+        async with self._serial(), self.engine.begin() as conn:
             if self.dialect == "postgresql":  # one migrating worker at a time
                 await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7426)")
             return await conn.run_sync(schema.upgrade)
 
     async def version(self) -> int:
         """The schema version of the database (0: empty)."""
-        async with self._unit() as conn:
+        async with self._serial(), self.engine.begin() as conn:
             return await conn.run_sync(schema.current_version)
 
     @asynccontextmanager
@@ -221,43 +239,25 @@ class Database:
                     await conn.close()
 
     async def _begin(self) -> AsyncConnection:
-        """A connection in a new transaction. On SQLite, a write lock another process holds
-        is waited for in slices, sleeping between them, for up to :attr:`busy_wait`."""
-        deadline: float | None = None
-        while True:
-            conn: AsyncConnection | None = None
-            try:
-                conn = await self.engine.connect()
-                await conn.begin()
-                return conn
-            except Exception as exc:
-                if conn is not None:
-                    with contextlib.suppress(Exception):
-                        await conn.close()
-                if self.dialect == "sqlite" and _busy(exc):
-                    now = asyncio.get_running_loop().time()
-                    deadline = now + self.busy_wait if deadline is None else deadline
-                    if now < deadline:
-                        await asyncio.sleep(BUSY_PAUSE)
-                        continue
-                raise (unavailable(exc) if is_outage(exc) else exc) from exc
-
-    @asynccontextmanager
-    async def _unit(self) -> AsyncIterator[AsyncConnection]:
-        """A bare transaction (maintenance: migrations, scripts), serialised like the others."""
-        async with self._serial():
-            conn = await self._begin()
-            try:
-                yield conn
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await conn.rollback()
-                raise
-            else:
-                await conn.commit()
-            finally:
+        conn: AsyncConnection | None = None
+        try:
+            conn = await self.engine.connect()
+            await conn.begin()
+        except Exception as exc:
+            if conn is not None:
                 with contextlib.suppress(Exception):
                     await conn.close()
+            raise (unavailable(exc) if is_outage(exc) else exc) from exc
+        return conn
+
+    @property
+    def busy_wait(self) -> float:
+        """SQLite: seconds a transaction waits for another process's write lock."""
+        return float(self.engine.get_execution_options().get("parley_busy_wait", BUSY_WAIT))
+
+    @busy_wait.setter
+    def busy_wait(self, seconds: float) -> None:
+        self.engine = self.engine.execution_options(parley_busy_wait=seconds)
 
     def sender_lock(self, on_change: Callable[[bool], object] | None = None) -> SenderLock | None:
         """On PostgreSQL, the lock that elects one sender among the workers (see
@@ -268,7 +268,7 @@ class Database:
 
     async def execute_script(self, sql: str) -> None:
         """Run statements outside the unit-of-work machinery (maintenance, tests)."""
-        async with self._unit() as conn:
+        async with self._serial(), self.engine.begin() as conn:
             for statement in sql.split(";"):
                 if statement.strip():
                     await conn.exec_driver_sql(statement)

@@ -187,7 +187,7 @@ class Scan:
 
     The buyer use case scans a message once; picking the order it names, the linking
     question, the language, the intent and the card's gist all read this result. A reader
-    given a scan of other text scans its own (:meth:`of_text`).
+    given a scan of other text, or none, scans its own (:meth:`reuse`).
     """
 
     text: str
@@ -203,6 +203,11 @@ class Scan:
     def of_text(self, text: str) -> Scan:
         """This scan if it was made of ``text``, else a new scan of ``text``."""
         return self if text == self.text else Scan.of(text)
+
+    @classmethod
+    def reuse(cls, given: Scan | None, text: str) -> Scan:
+        """``given`` if it is a scan of ``text``, else a new scan of ``text``."""
+        return given.of_text(text) if given is not None else cls.of(text)
 
     def masked(self) -> str:
         """The text with every entity replaced by its placeholder word."""

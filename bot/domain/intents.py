@@ -222,7 +222,7 @@ class IntentMatcher:
         self, raw: str, hint: str | None, scan: Scan | None = None
     ) -> tuple[Entities, str, list[str], str, bool]:
         """(entities, text with entities masked, its words, language, typed_in_latin)."""
-        scan = scan.of_text(raw) if scan is not None else Scan.of(raw)
+        scan = Scan.reuse(scan, raw)
         entities, text = scan.entities, scan.masked()
         words = normalize(text).split()
         # The language comes from the buyer's own words: placeholders like "qqsizeqq" are

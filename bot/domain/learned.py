@@ -66,8 +66,7 @@ def comparable(text: str, scan: Scan | None = None) -> str:
     """The form taught examples are compared in: entities masked, folded, no punctuation or
     digits (so "size 41" and "size 43", or two order numbers, read the same); ``scan``: the
     text's entity scan, if the caller has one."""
-    head = text[:MAX_TEXT]
-    return normalize((scan.of_text(head) if scan is not None else Scan.of(head)).masked())
+    return normalize(Scan.reuse(scan, text[:MAX_TEXT]).masked())
 
 
 class TaughtIndex:
@@ -186,7 +185,7 @@ class TeachableMatcher:
         self, text: str, hint: str | None = None, scan: Scan | None = None
     ) -> IntentResult:
         """A taught example that reads almost the same decides; otherwise the engine does."""
-        scan = scan.of_text(text) if scan is not None else Scan.of(text)
+        scan = Scan.reuse(scan, text)
         result = self.engine.classify(text, hint, scan)
         found = self.taught.nearest(text, scan=scan) if len(self.taught) else None
         if found is None:

@@ -170,24 +170,19 @@ class FakeForum:
             raise ApiError(400, NOT_A_FORUM)
         if not group.can_manage_topics:
             raise ApiError(400, NO_RIGHT)
-        name = str(params.get("name") or "")
-        if not 1 <= len(name) <= 128:
-            raise ApiError(400, "Bad Request: TOPIC_TITLE_EMPTY" if not name else
-                           "Bad Request: topic name is too long")  # fmt: skip
+        name = _topic_name(params)
         thread = next(self._thread_ids)
         group.topics[thread] = Topic(name)
         return {"message_thread_id": thread, "name": name, "icon_color": 7322096}
 
     def _edit(self, group: Group, params: dict[str, Any]) -> bool:
         topic = self._topic(group, params)
-        name = params.get("name")
-        if name is not None:
-            if not 1 <= len(str(name)) <= 128:
-                raise ApiError(400, "Bad Request: topic name is too long")
-            if str(name) == topic.name:
+        if params.get("name") is not None:
+            name = _topic_name(params)
+            if name == topic.name:
                 raise ApiError(400, NOT_MODIFIED)
-            topic.name = str(name)
-            self.renamed.append(topic.name)
+            topic.name = name
+            self.renamed.append(name)
         return True
 
     @staticmethod
@@ -207,3 +202,12 @@ class FakeForum:
         if thread is None:
             return {}
         return {"message_thread_id": int(thread), "is_topic_message": True}
+
+
+def _topic_name(params: dict[str, Any]) -> str:
+    """The ``name`` of a createForumTopic or editForumTopic call, as Telegram checks it."""
+    name = str(params.get("name") or "")
+    if not 1 <= len(name) <= 128:
+        raise ApiError(400, "Bad Request: TOPIC_TITLE_EMPTY" if not name else
+                       "Bad Request: topic name is too long")  # fmt: skip
+    return name

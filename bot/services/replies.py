@@ -92,7 +92,7 @@ class Cards:
             known = Known(conversation, buyer, order, unanswered)
         attachments = tuple(m.kind for m in known.unanswered if m.kind not in WORD_KINDS)
         # the card quotes just the message handled now (the usual case): its scan is reused
-        quoted = known.scan.of_text(draft.buyer_text) if known.scan else Scan.of(draft.buyer_text)
+        quoted = Scan.reuse(known.scan, draft.buyer_text)
         return CardFacts(draft, known.conversation, known.buyer, known.order, attachments,
                          self.entities(quoted.entities))  # fmt: skip
 

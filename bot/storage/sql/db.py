@@ -48,7 +48,7 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    f"PRAGMA busy_timeout={inloop.BUSY_SLICE_MS}",  # one slice; Database waits between them
+    f"PRAGMA busy_timeout={inloop.BUSY_SLICE_MS}",  # one slice; _sqlite_begin waits between
 )
 BUSY_WAIT = 5.0  # seconds a SQLite unit of work waits for another process's write lock
 BUSY_PAUSE = 0.025  # seconds between two tries to take it

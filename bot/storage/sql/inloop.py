@@ -15,8 +15,9 @@ hand-off. This is safe for Parley because
   commit does not wait for the disk; only a checkpoint does, every 1,000 pages);
 * the one place SQLite may *wait* — taking the write lock while another process (a ``parley``
   command) writes — is kept off the loop: the busy timeout here is short
-  (:data:`BUSY_SLICE_MS`) and :class:`~bot.storage.sql.db.Database` retries ``BEGIN
-  IMMEDIATE`` with ``asyncio.sleep`` between tries, for up to the 5 s it waited before;
+  (:data:`BUSY_SLICE_MS`) and the engine's ``BEGIN IMMEDIATE`` listener
+  (:mod:`bot.storage.sql.db`) tries again with ``asyncio.sleep`` between tries, for up to the
+  5 s it waited before;
 * errors are :mod:`sqlite3`'s own, as aiosqlite raises them, so the dialect translates them
   exactly as before (a full disk is still ``StorageUnavailable``).
 
@@ -146,9 +147,7 @@ class Connection:
 
     async def close(self) -> None:
         """Close (once; later calls do nothing)."""
-        if self._connection is not None:
-            self._connection = None
-            self._conn.close()
+        self.stop()
 
     def stop(self) -> None:
         """Close at once (the dialect's forced termination)."""

@@ -95,6 +95,10 @@ class TemplateRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=False,
             bytecode_cache=compiled_templates(cache_dir),
+            # Every template stays loaded (771 files, more than jinja's default 400), and none
+            # is checked against its file again: an edit takes effect on restart, as for intents.
+            cache_size=-1,
+            auto_reload=False,
         )
         self.env.filters["day"] = _day
         self.env.filters["shorten"] = _shorten

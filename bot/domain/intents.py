@@ -252,8 +252,11 @@ class IntentMatcher:
         knn, best_example = self._index.intent_scores(sims, self.top_k, self.negative_weight)
         logits = self._linear.logits(*linear)
         logits += self.knn_weight * knn
+        # function words ("do", "you", "to") say nothing about whether the message is a greeting
+        content = [s for t, s in zip(tokens, stems, strict=True) if t not in FUNCTION_WORDS]
+        content = content or stems
         for intent_id, vocab in self._standalone.items():
-            covered = sum(s in vocab for s in stems) / len(stems)
+            covered = sum(s in vocab for s in content) / len(content)
             if covered < self.standalone_coverage:
                 logits[intent_id] -= self.standalone_penalty * (1.0 - covered)
         matched = self._keyword_hits(tokens, stems, language)

@@ -107,7 +107,7 @@ async def test_bot_chat_and_business_chat_are_two_conversations(world: World) ->
     await connected(world)
     await world.act(world.fake.says(BUYER, f"/start {await world.payload()}"))  # bot chat
     await world.act(world.fake.says(BUYER, COMPLAINT))
-    await world.act(world.fake.business.says(CONN, BUYER, "hello, do you ship to Spain?"))
+    await world.act(world.fake.business.says(CONN, BUYER, "hello, has my order shipped yet?"))
     async with world.app.db.transaction() as uow:
         business = await uow.business.find_chat(CONN, BUYER)
         assert business is not None

@@ -69,7 +69,7 @@ async def test_without_the_reply_right_nothing_is_sent(world: World) -> None:
     await connected(world)
     await world.act(world.fake.business.connect(CONN, SELLER, can_reply=False))
     assert "may no longer reply" in world.last(SELLER)
-    await world.act(world.fake.business.says(CONN, BUYER, "hello, do you ship to Spain?"))
+    await world.act(world.fake.business.says(CONN, BUYER, "hello, has my order shipped yet?"))
     assert world.fake.business.texts(CONN, BUYER) == []
     async with world.app.db.transaction() as uow:
         chat = await uow.business.find_chat(CONN, BUYER)
@@ -82,7 +82,7 @@ async def test_telegram_refusing_a_send_fails_the_row_with_its_answer(world: Wor
     """The connection was removed and Telegram has not told Parley yet."""
     await connected(world)
     world.fake.business.connections[CONN]["is_enabled"] = False  # no update pushed
-    await world.act(world.fake.business.says(CONN, BUYER, "hello, do you ship to Spain?"))
+    await world.act(world.fake.business.says(CONN, BUYER, "hello, has my order shipped yet?"))
     async with world.app.db.transaction() as uow:
         chat = await uow.business.find_chat(CONN, BUYER)
     assert chat is not None

@@ -200,14 +200,10 @@ class Scan:
         entities, spans = scan_entities(text)
         return cls(text, entities, tuple(spans))
 
-    def of_text(self, text: str) -> Scan:
-        """This scan if it was made of ``text``, else a new scan of ``text``."""
-        return self if text == self.text else Scan.of(text)
-
     @classmethod
     def reuse(cls, given: Scan | None, text: str) -> Scan:
         """``given`` if it is a scan of ``text``, else a new scan of ``text``."""
-        return given.of_text(text) if given is not None else cls.of(text)
+        return given if given is not None and given.text == text else cls.of(text)
 
     def masked(self) -> str:
         """The text with every entity replaced by its placeholder word."""

@@ -325,7 +325,7 @@ SCANNED = [
 @pytest.mark.parametrize("text", SCANNED)
 def test_a_callers_scan_gives_the_same_decision_as_none(matcher: IntentMatcher, text: str) -> None:
     scan = Scan.of(text)
-    assert scan.of_text(text) is scan  # the same text: the same scan, not a second one
+    assert Scan.reuse(scan, text) is scan  # the same text: the same scan, not a second one
     given = matcher.classify(text, "en", scan)
     assert given == matcher.classify(text, "en")
     assert given.entities == scan.entities

@@ -52,6 +52,7 @@ SQLITE_PRAGMAS = (
 )
 BUSY_WAIT = 5.0  # seconds a SQLite unit of work waits for another process's write lock
 BUSY_PAUSE = 0.025  # seconds between two tries to take it
+SQLITE_BUSY = 5  # sqlite3's primary result code: another connection holds the write lock
 # Sent with every PostgreSQL connection. The server-side TCP keepalives matter for the sender
 # election (bot/storage/sql/sender.py): a worker whose machine or network dies leaves a socket
 # that never closes, and the server would keep its session, and the sender's advisory lock,
@@ -289,9 +290,6 @@ def _busy(exc: BaseException) -> bool:
     orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
     code = getattr(orig, "sqlite_errorcode", None)
     return isinstance(code, int) and code & 0xFF == SQLITE_BUSY
-
-
-SQLITE_BUSY = 5
 
 
 def as_store(db: Database) -> Store:

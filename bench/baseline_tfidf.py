@@ -2,7 +2,10 @@
 
 Trains on exactly what ``parley intents export`` prints (every example phrase with its
 intent), evaluates on the dev set (``tests/data/intents_dev.jsonl`` or the first argument)
-and prints the baseline next to Parley: accuracy, macro-F1, none false-accept.
+and prints the baseline next to Parley: accuracy, macro-F1, none false-accept. With
+``--group-cv`` it instead prints the baseline's held-out-round accuracy, the figure
+``python bench/intents_tune.py --group-cv`` prints for Parley (each writing round's phrases,
+trained on all the other rounds').
 scikit-learn is a runtime dependency (it trains Parley's own engine too).
 """
 
@@ -52,7 +55,10 @@ def main() -> int:
     except ImportError:
         print("scikit-learn is not installed: pip install -e '.[bench]' (skipping baseline)")
         return 0
-    data = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests" / "data" / "intents_dev.jsonl"
+    if "--group-cv" in sys.argv:
+        return group_cross_validate()
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    data = Path(args[0]) if args else ROOT / "tests" / "data" / "intents_dev.jsonl"
     catalog = load_intents(shipped_dir("intents"), SUPPORTED_LANGUAGES)
     exported = io.StringIO()
     export_examples(catalog, exported)
@@ -71,6 +77,27 @@ def main() -> int:
     better = ours.accuracy > base.accuracy and ours.macro_f1 > base.macro_f1
     print("\nParley beats the baseline" if better else "\nPARLEY DOES NOT BEAT THE BASELINE")
     return 0 if better else 1
+
+
+def group_cross_validate() -> int:
+    """The baseline on each writing round's phrases, trained on the other rounds' phrases."""
+    from intents_tune import ROUNDS, example_rounds  # this folder is on sys.path
+
+    catalog = load_intents(shipped_dir("intents"), SUPPORTED_LANGUAGES)
+    exported = io.StringIO()
+    export_examples(catalog, exported)
+    records = [json.loads(line) for line in exported.getvalue().splitlines()]
+    rounds = example_rounds()
+    scores = []
+    for name in ROUNDS:
+        of = [rounds.get((r["intent"], r["lang"], r["text"])) for r in records]
+        held = [r for r, n in zip(records, of, strict=True) if n == name]
+        train = [r for r, n in zip(records, of, strict=True) if n != name]
+        samples = baseline(train, held)
+        scores.append(sum(s.predicted == s.gold for s in samples) / len(held))
+        print(f"  {name}: {scores[-1]:.3f} on {len(held)} examples")
+    print(f"baseline held-out-round accuracy (mean over rounds): {sum(scores) / len(scores):.4f}")
+    return 0
 
 
 def _table(base: Report, ours: Report) -> None:

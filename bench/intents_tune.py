@@ -8,16 +8,22 @@ Prints, for the shipped intents and ``tests/data/intents_dev.jsonl`` (or the fir
 * the ``none`` threshold: the lowest confidence bar that keeps ``none`` false-accepts ≤ 5 %
   while in-scope recall stays ≥ 95 %;
 * the "ask the buyer" margin: how often the right intent is the runner-up at each margin;
-* with ``--cv``, 5-fold cross-validation over the example phrases themselves.
+* with ``--cv``, 5-fold cross-validation over the example phrases themselves;
+* with ``--group-cv``, cross-validation that holds out one writing round at a time (the
+  examples a round's commit added, found with ``git blame``): every held-out phrase was written
+  by writers the training phrases did not come from, as a real buyer's message is. Random folds
+  put lines by the same writer on both sides and so reward memorising a writer's style.
 
-Usage: ``python bench/intents_tune.py [DEV.jsonl] [--cv]``
+Usage: ``python bench/intents_tune.py [DEV.jsonl] [--cv] [--group-cv]``
 """
 
 from __future__ import annotations
 
 import random
+import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -119,6 +125,62 @@ def cross_validate(folds: int = 5) -> None:
     print(f"cross-validation accuracy: {np.mean(scores):.3f} ± {np.std(scores):.3f}")
 
 
+# The commits that added the example phrases, by writing round (``git log -- intents``). Lines
+# from any other commit are always trained on.
+ROUNDS = {
+    "first examples, the team": ("8930c10", "2ba8443", "7bdb4a1"),
+    "wider examples, the team": ("3d05d00", "16d934c", "3b5b064", "9377c4a"),
+    "five other writers": ("d959a1a",),
+    "buyer personas": ("4881cb3",),
+    "two new writers, fr/en/ru and fr/es": ("e6cf01a", "6265c19"),
+    "rounds five to eight": ("d8525b3", "879c7ba", "c6d7b56", "3becc58"),
+}
+
+
+def example_rounds() -> dict[tuple[str, str, str], str]:
+    """(intent, language, phrase) → the writing round whose commit added the phrase."""
+    round_of = {commit: name for name, commits in ROUNDS.items() for commit in commits}
+    found: dict[tuple[str, str, str], str] = {}
+    for path in sorted((ROOT / "intents").glob("*.toml")):
+        blame = subprocess.run(
+            ["git", "blame", "--line-porcelain", str(path)],
+            capture_output=True, text=True, check=True, cwd=ROOT,
+        ).stdout.splitlines()  # fmt: skip
+        commit, section, lang = "", "", ""
+        for line in blame:
+            if not line.startswith("\t"):
+                head = line.split(" ", 1)[0]
+                if len(head) == 40:
+                    commit = head[:7]
+                continue
+            text = line[1:].strip()
+            if text.startswith("["):
+                section = text.strip("[]")
+            elif "= [" in text:
+                lang = text.split("=", 1)[0].strip()
+            elif text.startswith('"') and section == "examples" and commit in round_of:
+                phrase = tomllib.loads(f"x = [{text.rstrip(',')}]")["x"][0]
+                found[(path.stem, lang, phrase)] = round_of[commit]
+    return found
+
+
+def group_cross_validate() -> None:
+    """Accuracy on each writing round's phrases of an engine trained on all the others."""
+    catalog = load_intent_catalog(None)
+    examples = [p for p in catalog.phrases if not p.keyword and not p.negative]
+    others = [p for p in catalog.phrases if p.keyword or p.negative]
+    rounds = example_rounds()
+    scores = []
+    for name in ROUNDS:
+        held = [p for p in examples if rounds.get((p.intent, p.lang, p.text)) == name]
+        train = [p for p in examples if rounds.get((p.intent, p.lang, p.text)) != name]
+        matcher = IntentMatcher([*train, *others])
+        right = sum(matcher.classify(p.text).intent == p.intent for p in held)
+        scores.append(right / len(held))
+        print(f"  {name}: {scores[-1]:.3f} on {len(held)} examples")
+    print(f"held-out-round accuracy (mean over rounds): {np.mean(scores):.4f}")
+
+
 def main() -> int:
     """Tune on the dev set; optionally cross-validate."""
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
@@ -130,6 +192,9 @@ def main() -> int:
     if "--cv" in sys.argv:
         print()
         cross_validate()
+    if "--group-cv" in sys.argv:
+        print()
+        group_cross_validate()
     return 0
 
 

@@ -140,6 +140,25 @@ def test_close_call_is_flagged_ambiguous() -> None:
     assert clear.intent == "order_status" and not clear.ambiguous
 
 
+def test_words_no_example_uses_lean_towards_none() -> None:
+    phrases = [
+        Phrase("return_refund", "en", "please refund my money"),
+        Phrase("none", "en", "what is the weather tomorrow"),
+    ]
+    plain = IntentMatcher(phrases, linear=False, unknown_weight=0.0)
+    leaning = IntentMatcher(phrases, linear=False, unknown_weight=1.0)
+    none = plain.intents.index(NONE)
+
+    def lean(text: str) -> float:
+        before, after = plain.read(text).logits, leaning.read(text).logits
+        assert before is not None and after is not None
+        return float(after[none] - before[none])
+
+    assert lean("please refund my money") == 0.0  # every word is known
+    # half the content words are unknown ("refund", "money" known; "gym", "membership" not)
+    assert lean("refund the gym membership money") == pytest.approx(0.5)
+
+
 def test_below_threshold_is_none_with_the_near_miss_named() -> None:
     phrases = [Phrase("thanks", "en", "thank you very much"), Phrase("none", "en", "test")]
     matcher = IntentMatcher(phrases, linear=False, threshold=1.0)  # nothing is ever sure enough

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from bot.cli_intents import build_matcher, export_examples, read_jsonl, run_samples
-from bot.content.intents import load_intents
+from bot.content.intents import IntentCatalog, load_intents
 from bot.content.paths import shipped_dir
 from bot.domain.evaluation import Report, Sample, evaluate
 from bot.domain.languages import BUYER_LANGUAGES as SUPPORTED_LANGUAGES
@@ -60,9 +60,7 @@ def main() -> int:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     data = Path(args[0]) if args else ROOT / "tests" / "data" / "intents_dev.jsonl"
     catalog = load_intents(shipped_dir("intents"), SUPPORTED_LANGUAGES)
-    exported = io.StringIO()
-    export_examples(catalog, exported)
-    train = [json.loads(line) for line in exported.getvalue().splitlines()]
+    train = exported_records(catalog)
     test = list(read_jsonl(data))
     started = time.perf_counter()
     base = evaluate(baseline(train, test))
@@ -79,18 +77,22 @@ def main() -> int:
     return 0 if better else 1
 
 
+def exported_records(catalog: IntentCatalog) -> list[dict[str, str]]:
+    """What ``parley intents export`` prints for ``catalog``, as records."""
+    exported = io.StringIO()
+    export_examples(catalog, exported)
+    return [json.loads(line) for line in exported.getvalue().splitlines()]
+
+
 def group_cross_validate() -> int:
     """The baseline on each writing round's phrases, trained on the other rounds' phrases."""
     from intents_tune import ROUNDS, example_rounds  # this folder is on sys.path
 
-    catalog = load_intents(shipped_dir("intents"), SUPPORTED_LANGUAGES)
-    exported = io.StringIO()
-    export_examples(catalog, exported)
-    records = [json.loads(line) for line in exported.getvalue().splitlines()]
+    records = exported_records(load_intents(shipped_dir("intents"), SUPPORTED_LANGUAGES))
     rounds = example_rounds()
+    of = [rounds.get((r["intent"], r["lang"], r["text"])) for r in records]
     scores = []
     for name in ROUNDS:
-        of = [rounds.get((r["intent"], r["lang"], r["text"])) for r in records]
         held = [r for r, n in zip(records, of, strict=True) if n == name]
         train = [r for r, n in zip(records, of, strict=True) if n != name]
         samples = baseline(train, held)

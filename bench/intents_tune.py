@@ -170,10 +170,11 @@ def group_cross_validate() -> None:
     examples = [p for p in catalog.phrases if not p.keyword and not p.negative]
     others = [p for p in catalog.phrases if p.keyword or p.negative]
     rounds = example_rounds()
+    of = [rounds.get((p.intent, p.lang, p.text)) for p in examples]
     scores = []
     for name in ROUNDS:
-        held = [p for p in examples if rounds.get((p.intent, p.lang, p.text)) == name]
-        train = [p for p in examples if rounds.get((p.intent, p.lang, p.text)) != name]
+        held = [p for p, n in zip(examples, of, strict=True) if n == name]
+        train = [p for p, n in zip(examples, of, strict=True) if n != name]
         matcher = IntentMatcher([*train, *others])
         right = sum(matcher.classify(p.text).intent == p.intent for p in held)
         scores.append(right / len(held))

@@ -257,8 +257,8 @@ class IntentMatcher:
         # function words ("do", "you", "to") say nothing about whether the message is a greeting
         content = [s for t, s in zip(tokens, stems, strict=True) if t not in FUNCTION_WORDS]
         content = content or stems
-        # words no example uses make it likelier that the message is about something else
-        # ("my gym charged me twice"): held-out writing rounds, bench/intents_tune.py
+        # words no example uses make it likelier that the message is about something else, not
+        # about the one shop word it contains (chosen on held-out writing rounds, intents/README)
         unknown = sum(s not in self._known_stems for s in content) / len(content)
         logits[self._intent_id[NONE]] += self.unknown_weight * unknown
         for intent_id, vocab in self._standalone.items():

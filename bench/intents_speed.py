@@ -57,9 +57,10 @@ def child(*args: str) -> dict[str, float]:
 
 def load_only(cache_dir: Path) -> None:
     """Child process: load the cached engine; print seconds and MB added as JSON."""
+    catalog = load_intent_catalog(None)
     before = rss_mb()
     started = time.perf_counter()
-    matcher = cached_matcher(load_intent_catalog(None).phrases, "en", cache_dir)
+    matcher = cached_matcher(catalog.phrases, "en", cache_dir, catalog.concepts)
     seconds = time.perf_counter() - started
     matcher.classify("warm up")
     print(json.dumps({"seconds": seconds, "mb": rss_mb() - before}))
@@ -75,7 +76,7 @@ def main() -> int:
     catalog = load_intent_catalog(None)
     with tempfile.TemporaryDirectory() as cache:
         started = time.perf_counter()
-        matcher = cached_matcher(catalog.phrases, "en", Path(cache))
+        matcher = cached_matcher(catalog.phrases, "en", Path(cache), catalog.concepts)
         train_s = time.perf_counter() - started
         loaded = child(__file__, "--load-only", cache)
     imported = child("-c", IMPORT_ONLY)

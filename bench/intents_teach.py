@@ -62,7 +62,7 @@ def main() -> int:
     rng = random.Random(7)
     records = [json.loads(line) for line in args.file.read_text("utf-8").splitlines() if line]
     catalog = load_intent_catalog(None)
-    engine = cached_matcher(catalog.phrases, "en", default_cache_dir())
+    engine = cached_matcher(catalog.phrases, "en", default_cache_dir(), catalog.concepts)
     matcher = TeachableMatcher(engine, catalog.phrases)
     before = [matcher.classify(r["text"]).intent for r in records]
     intents = sorted(set(engine.intents))

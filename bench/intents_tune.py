@@ -118,7 +118,7 @@ def cross_validate(folds: int = 5) -> None:
     for fold in range(folds):
         held = examples[fold::folds]
         train = [p for i, p in enumerate(examples) if i % folds != fold]
-        matcher = IntentMatcher([*train, *others])
+        matcher = IntentMatcher([*train, *others], concepts=catalog.concepts)
         right = sum(matcher.classify(p.text).intent == p.intent for p in held)
         scores.append(right / len(held))
         print(f"  fold {fold + 1}: {scores[-1]:.3f} on {len(held)} examples")
@@ -175,7 +175,7 @@ def group_cross_validate() -> None:
     for name in ROUNDS:
         held = [p for p, n in zip(examples, of, strict=True) if n == name]
         train = [p for p, n in zip(examples, of, strict=True) if n != name]
-        matcher = IntentMatcher([*train, *others])
+        matcher = IntentMatcher([*train, *others], concepts=catalog.concepts)
         right = sum(matcher.classify(p.text).intent == p.intent for p in held)
         scores.append(right / len(held))
         print(f"  {name}: {scores[-1]:.3f} on {len(held)} examples")
@@ -187,7 +187,7 @@ def main() -> int:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     path = Path(args[0]) if args else ROOT / "tests" / "data" / "intents_dev.jsonl"
     started = time.perf_counter()
-    matcher = intent_matcher(load_intent_catalog(None).phrases, "en")
+    matcher = intent_matcher(load_intent_catalog(None), "en")
     print(f"engine ready in {time.perf_counter() - started:.1f} s; tuning on {path.name}\n")
     tune(matcher, list(read_jsonl(path)))
     if "--cv" in sys.argv:

@@ -154,7 +154,7 @@ async def build_app(
     console = console_of(settings)  # private seller chats, or a team group (bot.domain.team)
     desk = Desk(console)
     matcher = matcher or intent_matcher(
-        content.intents.phrases, settings.default_language, settings.cache_dir
+        content.intents, settings.default_language, settings.cache_dir
     )
     presenter = Presenter(content.renderer, settings.policy.seller_language)
     rules = settings.policy
@@ -245,7 +245,7 @@ async def run(settings: Settings, webhook: str | None = None) -> int:
     # Content and the matcher are built before aiogram is imported: the matcher's transient
     # build memory and aiogram's large import then do not add up in the peak.
     content = load_content(settings)
-    matcher = intent_matcher(content.intents.phrases, settings.default_language, settings.cache_dir)
+    matcher = intent_matcher(content.intents, settings.default_language, settings.cache_dir)
     app = await build_app(settings, content=content, matcher=matcher)
     runner = AppRunner(app, webhook)
     try:

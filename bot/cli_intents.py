@@ -149,7 +149,7 @@ def load_catalog(settings: Any) -> IntentCatalog:
 def build_matcher(catalog: IntentCatalog, settings: Any) -> IntentMatcher:
     """A matcher over ``catalog`` using the settings' default language."""
     return intent_matcher(
-        catalog.phrases,
+        catalog,
         getattr(settings, "default_language", "en"),
         getattr(settings, "cache_dir", None),
     )

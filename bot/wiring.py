@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from bot.content.paths import shipped_dir, shipped_file
 from bot.content.templates import TemplateRenderer
 from bot.domain.disputes import DisputeRules
 from bot.domain.followups import FollowupRules, QuietHours
-from bot.domain.intents import IntentMatcher, Phrase
+from bot.domain.intents import IntentMatcher
 from bot.domain.languages import BUYER_LANGUAGES, SELLER_LANGUAGES
 from bot.domain.learned import TeachableMatcher
 from bot.domain.playbook import COMPLAINTS
@@ -102,11 +102,14 @@ def load_intent_catalog(intents_dir: Path | None) -> IntentCatalog:
 
 
 def intent_matcher(
-    phrases: Iterable[Phrase], default_language: str, cache_dir: Path | None = None
+    catalog: IntentCatalog, default_language: str, cache_dir: Path | None = None
 ) -> IntentMatcher:
-    """The matcher ``parley run`` and the intent tools classify with: trained once per set of
-    phrases and kept in ``cache_dir`` (the user's cache folder by default)."""
-    return cached_matcher(phrases, default_language, cache_dir or default_cache_dir())
+    """The matcher ``parley run`` and the intent tools classify with, for the catalog's
+    phrases and concept lexicon: trained once per catalog and kept in ``cache_dir`` (the user's
+    cache folder by default)."""
+    return cached_matcher(
+        catalog.phrases, default_language, cache_dir or default_cache_dir(), catalog.concepts
+    )
 
 
 def planning_config(settings: Settings, rules: FollowupRules | None = None) -> PlanningConfig:

@@ -132,7 +132,7 @@ def shared_matcher(
     if key not in _MATCHERS:  # is never reused
         trained = _TRAINED.get(id(content))
         if trained is None:
-            trained = intent_matcher(content.intents.phrases, language)
+            trained = intent_matcher(content.intents, language)
             _TRAINED[id(content)] = trained
         matcher = copy.copy(trained)  # same tables, own settings
         matcher.default_language = language

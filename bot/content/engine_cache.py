@@ -23,6 +23,7 @@ from pathlib import Path
 from types import ModuleType
 
 from bot.domain import (
+    concepts,
     entities,
     features,
     intent_index,
@@ -33,13 +34,15 @@ from bot.domain import (
     linear,
     text,
 )
+from bot.domain.concepts import ConceptWords
 from bot.domain.intents import IntentMatcher, Phrase
 
 log = logging.getLogger(__name__)
 
 # the modules whose code decides what a trained engine contains
 _SOURCES: tuple[ModuleType, ...] = (
-    entities, features, intent_index, intent_types, intent_vectors, intents, language, linear, text,
+    concepts, entities, features, intent_index, intent_types, intent_vectors, intents, language,
+    linear, text,
 )  # fmt: skip
 
 
@@ -49,12 +52,18 @@ def default_cache_dir() -> Path:
     return Path(base) / "parley"
 
 
-def engine_key(phrases: Iterable[Phrase], options: dict[str, object]) -> str:
-    """The hash naming a trained engine: phrases (in any order), options and engine code."""
+def engine_key(
+    phrases: Iterable[Phrase], options: dict[str, object], concepts: ConceptWords | None = None
+) -> str:
+    """The hash naming a trained engine: phrases (in any order), options, the concept
+    lexicon and engine code."""
     digest = hashlib.sha256()
     for module in _SOURCES:
         digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(repr(sorted(options.items())).encode())
+    for lang, table in sorted((concepts or {}).items()):
+        for concept, words in sorted(table.items()):
+            digest.update(repr((lang, concept, tuple(words))).encode())
     for p in sorted(phrases, key=lambda p: (p.intent, p.lang, p.keyword, p.negative, p.text)):
         digest.update(repr((p.intent, p.lang, p.text, p.keyword, p.negative)).encode())
     return digest.hexdigest()[:24]
@@ -64,15 +73,21 @@ def cached_matcher(
     phrases: Iterable[Phrase],
     default_language: str,
     cache_dir: Path,
+    concepts: ConceptWords | None = None,
     **options: object,
 ) -> IntentMatcher:
-    """The engine for ``phrases``: loaded from ``cache_dir`` when trained before, else trained
-    (and saved there); ``options`` go to the matcher."""
+    """The engine for ``phrases`` and the ``concepts`` lexicon: loaded from ``cache_dir`` when
+    trained before, else trained (and saved there); ``options`` go to the matcher."""
     phrases = list(phrases)
-    path = cache_dir / f"intents-{engine_key(phrases, options)}.pickle"
+    path = cache_dir / f"intents-{engine_key(phrases, options, concepts)}.pickle"
     matcher = _load(path)
     if matcher is None:
-        matcher = IntentMatcher(phrases, default_language=default_language, **options)  # type: ignore[arg-type]
+        matcher = IntentMatcher(
+            phrases,
+            default_language=default_language,
+            concepts=concepts,
+            **options,  # type: ignore[arg-type]
+        )
         _save(path, matcher)
     matcher.default_language = default_language
     return matcher

@@ -5,15 +5,21 @@ A file holds ``intent`` (its id, equal to the file name), ``description``, ``exa
 intent's score) and optional ``negative`` (language → phrases that look like this intent but
 are not; a message close to one counts against the intent). Anything wrong stops start-up with
 a :class:`ContentError` naming the file and line.
+
+The concept lexicon (:mod:`bot.content.concepts`) comes from the folder's ``concepts/``
+subfolder, or from the shipped one when the folder has none: it describes the languages, not
+the shop, so a seller's own intents folder needs no copy of it.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.content.concepts import load_concepts
+from bot.content.paths import shipped_dir
 from bot.domain.errors import ContentError
 from bot.domain.intents import Phrase
 from bot.domain.text import normalize
@@ -28,6 +34,8 @@ class IntentCatalog:
 
     intents: dict[str, str]  # id → description
     phrases: tuple[Phrase, ...]
+    # language → concept id → words (bot.domain.concepts)
+    concepts: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 def _line_of(raw: str, needle: str, after: int = 0) -> int:
@@ -130,4 +138,8 @@ def load_intents(directory: Path, languages: tuple[str, ...]) -> IntentCatalog:
                         "and a negative phrase of this intent"
                     )
                 phrases.append(Phrase(intent, lang, text, negative=True))
-    return IntentCatalog(descriptions, tuple(phrases))
+    own = directory / "concepts"
+    concepts = load_concepts(
+        own if own.is_dir() else shipped_dir("intents") / "concepts", languages
+    )
+    return IntentCatalog(descriptions, tuple(phrases), concepts)

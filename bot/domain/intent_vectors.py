@@ -2,18 +2,18 @@
 
 The nearest-example half (:class:`~bot.domain.features.Featurizer`: stems, stem bigrams and
 character 3–5-grams) and the logistic regression (:class:`~bot.domain.linear.BlockVectorizer`:
-stems and stem bigrams, character 2–5-grams) name their features differently but take them
-from the same words. :class:`MessageVectors` numbers both models' features in one id space
-(the linear model's ids after the nearest-example ones), makes each word's character n-grams
-once for both models and keeps, per word, stem and stem pair, the ids found in each model's
-table in bounded LRU caches: a word the bot has seen before costs one cache hit instead of a
-dozen dictionary look-ups of freshly built strings. A message's ids are then counted and
-weighed for both models at once, by a few numpy calls over one array.
+stems, stem bigrams and the stems' concepts, character 2–5-grams) name their features
+differently but take them from the same words. :class:`MessageVectors` numbers both models'
+features in one id space (the linear model's ids after the nearest-example ones), makes each
+word's character n-grams once for both models and keeps, per word, stem and stem pair, the ids
+found in each model's table in bounded LRU caches: a word the bot has seen before costs one
+cache hit instead of a dozen dictionary look-ups of freshly built strings. A message's ids are
+then counted and weighed for both models at once, by a few numpy calls over one array.
 
 The vectors hold the features and weights the reference code gives
 (``Featurizer.vector(Featurizer.features(...))`` and ``BlockVectorizer.vector(
-linear_features(...))``), with the ids in ascending order; the weights agree to the last bit or
-two (the norms add the same squares in another order).
+linear_features(...) + concept_features(...))``), with the ids in ascending order; the weights
+agree to the last bit or two (the norms add the same squares in another order).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from bot.domain.concepts import StemTable
 from bot.domain.features import Featurizer
 from bot.domain.intent_types import FloatArray, IntArray
 from bot.domain.language import WORD_CACHE
@@ -39,13 +40,25 @@ _NO_WEIGHTS: FloatArray = np.zeros(0)
 
 class MessageVectors:
     """Builds a message's vectors for the nearest examples and for the linear model from its
-    tokens and stems (both models trained; the caches are rebuilt after unpickling)."""
+    tokens and stems (both models trained; the caches are rebuilt after unpickling);
+    ``concepts``: the concept features of each language's stems (:mod:`bot.domain.concepts`),
+    which only the linear model has."""
 
-    def __init__(self, featurizer: Featurizer, vectorizer: BlockVectorizer) -> None:
+    def __init__(
+        self, featurizer: Featurizer, vectorizer: BlockVectorizer, concepts: StemTable | None = None
+    ) -> None:
         self.featurizer = featurizer
         self.vectorizer = vectorizer
         # one id space: the nearest-example features, then the linear model's (offset)
         self._offset = len(featurizer.ids)
+        # per language, the stems that stand for concepts the linear model knows, and their ids
+        self._concept_ids: dict[str, dict[str, list[int]]] = {}
+        for lang, stems in (concepts or {}).items():
+            table = self._concept_ids.setdefault(lang, {})
+            for stem, names in stems.items():
+                ids = [i + self._offset for n in names if (i := vectorizer.ids.get(n)) is not None]
+                if ids:
+                    table[stem] = ids
         self._idf: FloatArray = np.concatenate([featurizer.idf, vectorizer.idf])
         # Each vector is normalised in parts, and the parts are runs of ids: the nearest-example
         # features, then the linear model's blocks in the order of their letters ("c" before
@@ -74,17 +87,23 @@ class MessageVectors:
         self.__dict__.update(state)
         self._init_caches()
 
-    def build(self, tokens: list[str], stems: list[str]) -> tuple[Vector, Vector]:
+    def build(
+        self, tokens: list[str], stems: list[str], language: str = ""
+    ) -> tuple[Vector, Vector]:
         """The message's vectors for the nearest examples and for the linear model (ids in
-        ascending order), from the words' cached ids."""
+        ascending order), from the words' cached ids; ``language`` picks the stems' concepts."""
         word_ids: list[int] = []
         unknown: list[str] = []
         stem_cache = self._stem_cache
+        concepts = self._concept_ids.get(language, {})
         for stem in stems:
             found, name = stem_cache(stem)
             word_ids += found
             if name:
                 unknown.append(name)
+            meant = concepts.get(stem)
+            if meant:
+                word_ids += meant
         pair_cache = self._pair_cache
         for first, second in pairwise(stems):
             found, name = pair_cache(first, second)

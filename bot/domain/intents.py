@@ -21,10 +21,11 @@ trained matcher is kept on disk by :mod:`bot.content.engine_cache`):
    ``negative`` phrases of an intent count against it (:mod:`bot.domain.intent_index`).
    A greeting-like intent only counts when the message is mostly made of its words.
 5. **Re-ranking** — a logistic regression trained on the same examples
-   (:mod:`bot.domain.linear`) gives the log-odds per intent, to which the nearest-example
-   scores are added; a seller's keywords found in the message (as stems, so inflections
-   match) add a bonus; a message that counts the wait ("it's been 2 months", "já faz 45 dias")
-   leans towards ``late_delivery``.
+   (:mod:`bot.domain.linear`; its words also stand for their concepts, so a synonym no example
+   uses still counts: :mod:`bot.domain.concepts`) gives the log-odds per intent, to which the
+   nearest-example scores are added; a seller's keywords found in the message (as stems, so
+   inflections match) add a bonus; a message that counts the wait ("it's been 2 months", "já
+   faz 45 dias") leans towards ``late_delivery``.
 6. **Decision** — the best intent wins; below ``threshold`` (or with no known content word at
    all) the answer is ``none``; when the runner-up is within ``ambiguity_margin`` the result is
    flagged ``ambiguous`` so the bot can ask the buyer. The evidence names the example (and
@@ -46,6 +47,7 @@ from collections.abc import Iterable
 import numpy as np
 from rapidfuzz import fuzz
 
+from bot.domain.concepts import ConceptWords, concept_features, stem_table
 from bot.domain.entities import PLACEHOLDERS, Entities, Scan, mask_entities
 from bot.domain.features import Featurizer
 from bot.domain.intent_index import ExampleIndex, sparse_kernels
@@ -109,12 +111,13 @@ class IntentMatcher:
         knn_weight: float = 5.0,
         linear: bool = True,
         strength: float = 30.0,
-        temperature: float = 0.6,
+        temperature: float = 0.7,
         top_k: int = 1,
         standalone_intents: tuple[str, ...] = ("greeting",),
         standalone_coverage: float = 0.6,
         standalone_penalty: float = 5.0,
-        unknown_weight: float = 1.0,
+        unknown_weight: float = 2.0,
+        concepts: ConceptWords | None = None,
     ) -> None:
         self.default_language = default_language
         self.threshold = threshold
@@ -133,6 +136,12 @@ class IntentMatcher:
         phrases = list(phrases)
         self.detector = LanguageDetector((p.lang, p.text) for p in phrases if not p.negative)
         self._featurizer = Featurizer()
+        # words of one meaning in every language (see bot.domain.concepts)
+        self._concepts = stem_table(
+            concepts or {},
+            lambda word, lang: self._featurizer.tokens(word, lang, False),
+            stem_words,
+        )
         examples = [p for p in phrases if not p.keyword]
         examples.sort(key=lambda p: (p.negative, p.intent))
         self.intents: list[str] = sorted({p.intent for p in phrases})
@@ -157,7 +166,7 @@ class IntentMatcher:
             examples[:n_positive] if linear else [], strength
         )
         # a message's vectors for both halves, built from per-word caches
-        self._vectors = MessageVectors(self._featurizer, vectorizer)
+        self._vectors = MessageVectors(self._featurizer, vectorizer, self._concepts)
         # word stems the examples use (a message with none of them is gibberish or off-topic)
         self._known_stems = {f[1:] for f in self._featurizer.ids if f[0] == "w" and len(f) > 2}
         # intents that only stand on their own ("hello"), and the words their examples use
@@ -197,7 +206,10 @@ class IntentMatcher:
         docs = []
         for p in examples:
             tokens = self._featurizer.tokens(mask_entities(p.text), p.lang, False)
-            docs.append(linear_features(tokens, stem_words(tokens, p.lang)))
+            stems = stem_words(tokens, p.lang)
+            docs.append(
+                linear_features(tokens, stems) + concept_features(self._concepts, stems, p.lang)
+            )
         vectorizer = BlockVectorizer(docs)
         vectors = [vectorizer.vector(d) for d in docs]
         labels = [self._intent_id[p.intent] for p in examples]
@@ -249,7 +261,7 @@ class IntentMatcher:
             for t, s in zip(tokens, stems, strict=True)
         ):
             return Reading(language, entities, words, None, "no known word in the message")
-        (ids, weights), linear = self._vectors.build(tokens, stems)
+        (ids, weights), linear = self._vectors.build(tokens, stems, language)
         sims = self._index.similarities(ids, weights, language, self.foreign_factor)
         knn, best_example = self._index.intent_scores(sims, self.top_k, self.negative_weight)
         logits = self._linear.logits(*linear)

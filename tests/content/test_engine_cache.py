@@ -29,6 +29,11 @@ def test_other_phrases_or_options_train_a_new_engine(tmp_path: Path) -> None:
     other = [*PHRASES, Phrase("thanks", "en", "cheers mate")]
     assert engine_key(PHRASES, {}) != engine_key(other, {})
     assert engine_key(PHRASES, {}) != engine_key(PHRASES, {"strength": 1.0})
+    concepts = {"en": {"thanks": ("thanks", "cheers")}}
+    assert engine_key(PHRASES, {}) != engine_key(PHRASES, {}, concepts)
+    assert engine_key(PHRASES, {}, concepts) != engine_key(
+        PHRASES, {}, {"en": {"thanks": ("thanks", "ta")}}
+    )
     cached_matcher(PHRASES, "en", tmp_path)
     cached_matcher(other, "en", tmp_path)
     assert len(list(tmp_path.glob("intents-*.pickle"))) == 2

@@ -11,6 +11,7 @@ import pytest
 
 from bot.content.intents import load_intents
 from bot.content.paths import shipped_dir
+from bot.domain.concepts import concept_features
 from bot.domain.entities import Scan
 from bot.domain.features import Featurizer
 from bot.domain.intents import NONE, IntentMatcher, Phrase
@@ -24,7 +25,7 @@ from bot.wiring import intent_matcher
 @pytest.fixture(scope="module")
 def matcher() -> IntentMatcher:
     catalog = load_intents(shipped_dir("intents"), BUYER_LANGUAGES)
-    return intent_matcher(catalog.phrases, "en")  # trained once, then from the disk cache
+    return intent_matcher(catalog, "en")  # trained once, then from the disk cache
 
 
 GOLDEN = [
@@ -157,6 +158,42 @@ def test_words_no_example_uses_lean_towards_none() -> None:
     assert lean("please refund my money") == 0.0  # every word is known
     # half the content words are unknown ("refund", "money" known; "gym", "membership" not)
     assert lean("refund the gym membership money") == pytest.approx(0.5)
+
+
+def test_a_concept_carries_what_one_word_taught_to_its_synonyms() -> None:
+    phrases = [
+        Phrase("return_refund", "en", "I want a refund"),
+        Phrase("return_refund", "es", "quiero un reembolso"),
+        Phrase("cancel_order", "en", "I want to cancel the order"),
+        Phrase("cancel_order", "es", "quiero cancelar el pedido"),
+        Phrase("none", "en", "I want to know the weather"),
+        Phrase("none", "es", "quiero saber el clima"),
+    ]
+    concepts = {
+        "en": {"refund": ["refund", "reimburse"], "cancel": ["cancel", "annul"]},
+        "es": {"refund": ["reembolso", "reintegro"], "cancel": ["cancelar", "anular"]},
+    }
+    # the linear model alone, without the lean of unknown words towards none
+    plain = IntentMatcher(phrases, threshold=0.0, knn_weight=0.0, unknown_weight=0.0)
+    knowing = IntentMatcher(
+        phrases, threshold=0.0, knn_weight=0.0, unknown_weight=0.0, concepts=concepts
+    )
+    refund = plain.intents.index("return_refund")
+
+    def odds(matcher: IntentMatcher, text: str) -> float:
+        logits = matcher.read(text).logits
+        assert logits is not None
+        return float(logits[refund] - np.delete(logits, refund).max())
+
+    # "reimburse" and "reintegro" are in no example: only the concept ties them to a refund
+    for text in ("I want you to reimburse me", "quiero el reintegro"):
+        assert odds(knowing, text) > odds(plain, text) + 0.5, text
+        assert knowing.classify(text).intent == "return_refund", text
+    # a word of another concept does not pull towards a refund
+    assert knowing.classify("I want to annul the order").intent == "cancel_order"
+    # words are matched by stem ("reimbursed" too), and each language has its own table
+    assert knowing._concepts["en"]["reimburs"] == ("w@refund",)
+    assert "reimburs" not in knowing._concepts["es"]
 
 
 def test_below_threshold_is_none_with_the_near_miss_named() -> None:
@@ -299,10 +336,10 @@ def test_shared_ngrams_give_the_reference_vectors(matcher: IntentMatcher, text: 
     tokens = matcher._featurizer.tokens(masked, language, latin, words)
     stems = stem_words(tokens, language)
     for _ in range(2):  # first sight, then from the per-word cache
-        (ids, weights), (lin_ids, lin_weights) = matcher._vectors.build(tokens, stems)
+        (ids, weights), (lin_ids, lin_weights) = matcher._vectors.build(tokens, stems, language)
         ref_ids, ref_weights = matcher._featurizer.vector(Featurizer.features(tokens, stems))
         ref_lin_ids, ref_lin_weights = matcher._vectors.vectorizer.vector(
-            linear_features(tokens, stems)
+            linear_features(tokens, stems) + concept_features(matcher._concepts, stems, language)
         )
         order, lin_order = np.argsort(ref_ids), np.argsort(ref_lin_ids)
         assert ids.tolist() == ref_ids[order].tolist()

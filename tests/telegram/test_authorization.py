@@ -200,7 +200,7 @@ class BuyerPress:
 async def doubtful(console: Console) -> None:
     """The buyer's message is asked about: "is this about X or Y?"."""
     await console.world.act(
-        console.world.fake.says(BUYER, "it is stuck in customs and my parcel is late")
+        console.world.fake.says(BUYER, "is my late parcel stuck in customs?")
     )
 
 

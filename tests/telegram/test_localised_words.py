@@ -109,7 +109,7 @@ async def test_topic_marks_and_stale_topics_come_from_the_buyers_templates(
 ) -> None:
     world = doubtful_world
     await world.linked_buyer()
-    await world.act(world.fake.says(BUYER, "it is stuck in customs and my parcel is late"))
+    await world.act(world.fake.says(BUYER, "is my late parcel stuck in customs?"))
     question = world.fake.inbox(BUYER)[-1]
     first = question["reply_markup"]["inline_keyboard"][0][0]
     press = callbacks.decode(first["callback_data"])

@@ -199,9 +199,7 @@ class BuyerPress:
 
 async def doubtful(console: Console) -> None:
     """The buyer's message is asked about: "is this about X or Y?"."""
-    await console.world.act(
-        console.world.fake.says(BUYER, "is my late parcel stuck in customs?")
-    )
+    await console.world.act(console.world.fake.says(BUYER, "is my late parcel stuck in customs?"))
 
 
 BUYER_BUTTONS = [

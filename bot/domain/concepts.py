@@ -10,8 +10,10 @@ word block (:mod:`bot.domain.linear`), so what the examples teach about one word
 carries over to its synonyms, in every language. Chosen on held-out writing rounds
 (``intents/README.md``).
 
-Words are matched by their Snowball stem in the message's language, like the examples'
-words, so inflections match; Russian typed in Latin letters is turned into Cyrillic first.
+A message's word matches a lexicon word of its language as written (folded like every word:
+no case, no accents), or by Snowball stem when the stem is long enough not to collide with
+other words (:data:`MIN_STEM`), so most inflections match; Russian typed in Latin letters is
+turned into Cyrillic first.
 """
 
 from __future__ import annotations
@@ -24,8 +26,16 @@ CONCEPT_PREFIX = "w@"
 ConceptWords = Mapping[str, Mapping[str, Sequence[str]]]
 """Language → concept id → the words of that concept in that language."""
 
-StemTable = dict[str, dict[str, tuple[str, ...]]]
-"""Language → word stem → the feature names of the concepts the stem belongs to."""
+MIN_STEM = 5
+"""A word of a message matches a lexicon word by stem only when the stem has at least this many
+letters: short stems collide ("com" is the stem of Portuguese "com" and of "comer", "tall" of
+Spanish "talla" and "taller"). Shorter ones match the word as written (folded)."""
+
+LanguageTable = tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]
+"""(folded word → concept features, stem of ``MIN_STEM``+ letters → concept features)."""
+
+StemTable = dict[str, LanguageTable]
+"""Language → its :data:`LanguageTable`."""
 
 
 def stem_table(
@@ -33,33 +43,48 @@ def stem_table(
     tokens: Callable[[str, str], list[str]],
     stems: Callable[[list[str], str], list[str]],
 ) -> StemTable:
-    """Each language's stems and the concept features they stand for; ``tokens(word, lang)``
-    normalises a word as messages are, ``stems(tokens, lang)`` stems them. A word that
-    normalises to no single word, or to a one-letter stem, is left out (the loader refuses
-    such words in a file)."""
+    """Each language's words and stems and the concept features they stand for;
+    ``tokens(word, lang)`` normalises a word as messages are, ``stems(tokens, lang)`` stems
+    them. A word that normalises to no single word is left out (the loader refuses such words
+    in a file)."""
     table: StemTable = {}
     for lang, concepts in words.items():
-        found: dict[str, set[str]] = {}
+        exact: dict[str, set[str]] = {}
+        by_stem: dict[str, set[str]] = {}
         for concept, members in concepts.items():
+            name = CONCEPT_PREFIX + concept
             for word in members:
                 parts = tokens(word, lang)
                 if len(parts) != 1:
                     continue
+                exact.setdefault(parts[0], set()).add(name)
                 stem = stems(parts, lang)[0]
-                if len(stem) > 1:
-                    found.setdefault(stem, set()).add(CONCEPT_PREFIX + concept)
-        table[lang] = {stem: tuple(sorted(names)) for stem, names in found.items()}
+                if len(stem) >= MIN_STEM:
+                    by_stem.setdefault(stem, set()).add(name)
+        table[lang] = (
+            {word: tuple(sorted(names)) for word, names in exact.items()},
+            {stem: tuple(sorted(names)) for stem, names in by_stem.items()},
+        )
     return table
 
 
-def concept_features(table: StemTable, stems: Sequence[str], lang: str) -> list[str]:
-    """The concept features of a message's ``stems`` in ``lang`` (one per word and concept)."""
+def concepts_of(table: LanguageTable, token: str, stem: str) -> tuple[str, ...]:
+    """The concept features of one word of a message (its folded form, else its stem)."""
+    exact, by_stem = table
+    found = exact.get(token)
+    if found is None and len(stem) >= MIN_STEM:
+        found = by_stem.get(stem)
+    return found or ()
+
+
+def concept_features(
+    table: StemTable, tokens: Sequence[str], stems: Sequence[str], lang: str
+) -> list[str]:
+    """The concept features of a message's words in ``lang`` (one per word and concept)."""
     known = table.get(lang)
     if not known:
         return []
     result: list[str] = []
-    for stem in stems:
-        names = known.get(stem)
-        if names:
-            result.extend(names)
+    for token, stem in zip(tokens, stems, strict=True):
+        result.extend(concepts_of(known, token, stem))
     return result

@@ -2,7 +2,7 @@
 
 The nearest-example half (:class:`~bot.domain.features.Featurizer`: stems, stem bigrams and
 character 3–5-grams) and the logistic regression (:class:`~bot.domain.linear.BlockVectorizer`:
-stems, stem bigrams and the stems' concepts, character 2–5-grams) name their features
+stems, stem bigrams and the words' concepts, character 2–5-grams) name their features
 differently but take them from the same words. :class:`MessageVectors` numbers both models'
 features in one id space (the linear model's ids after the nearest-example ones), makes each
 word's character n-grams once for both models and keeps, per word, stem and stem pair, the ids
@@ -25,7 +25,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from bot.domain.concepts import StemTable
+from bot.domain.concepts import MIN_STEM, StemTable
 from bot.domain.features import Featurizer
 from bot.domain.intent_types import FloatArray, IntArray
 from bot.domain.language import WORD_CACHE
@@ -41,7 +41,7 @@ _NO_WEIGHTS: FloatArray = np.zeros(0)
 class MessageVectors:
     """Builds a message's vectors for the nearest examples and for the linear model from its
     tokens and stems (both models trained; the caches are rebuilt after unpickling);
-    ``concepts``: the concept features of each language's stems (:mod:`bot.domain.concepts`),
+    ``concepts``: the concept features of each language's words (:mod:`bot.domain.concepts`),
     which only the linear model has."""
 
     def __init__(
@@ -51,14 +51,11 @@ class MessageVectors:
         self.vectorizer = vectorizer
         # one id space: the nearest-example features, then the linear model's (offset)
         self._offset = len(featurizer.ids)
-        # per language, the stems that stand for concepts the linear model knows, and their ids
-        self._concept_ids: dict[str, dict[str, list[int]]] = {}
-        for lang, stems in (concepts or {}).items():
-            table = self._concept_ids.setdefault(lang, {})
-            for stem, names in stems.items():
-                ids = [i + self._offset for n in names if (i := vectorizer.ids.get(n)) is not None]
-                if ids:
-                    table[stem] = ids
+        # per language, the words and stems that stand for concepts the linear model knows, and
+        # their ids (same shape as the concepts' table: bot.domain.concepts)
+        self._concept_ids: dict[str, tuple[dict[str, list[int]], dict[str, list[int]]]] = {}
+        for lang, (exact, by_stem) in (concepts or {}).items():
+            self._concept_ids[lang] = (self._known(exact), self._known(by_stem))
         self._idf: FloatArray = np.concatenate([featurizer.idf, vectorizer.idf])
         # Each vector is normalised in parts, and the parts are runs of ids: the nearest-example
         # features, then the linear model's blocks in the order of their letters ("c" before
@@ -91,19 +88,24 @@ class MessageVectors:
         self, tokens: list[str], stems: list[str], language: str = ""
     ) -> tuple[Vector, Vector]:
         """The message's vectors for the nearest examples and for the linear model (ids in
-        ascending order), from the words' cached ids; ``language`` picks the stems' concepts."""
+        ascending order), from the words' cached ids; ``language`` picks the words' concepts."""
         word_ids: list[int] = []
         unknown: list[str] = []
         stem_cache = self._stem_cache
-        concepts = self._concept_ids.get(language, {})
         for stem in stems:
             found, name = stem_cache(stem)
             word_ids += found
             if name:
                 unknown.append(name)
-            meant = concepts.get(stem)
-            if meant:
-                word_ids += meant
+        concepts = self._concept_ids.get(language)
+        if concepts:
+            exact, by_stem = concepts
+            for token, stem in zip(tokens, stems, strict=True):
+                meant = exact.get(token)
+                if meant is None and len(stem) >= MIN_STEM:
+                    meant = by_stem.get(stem)
+                if meant:
+                    word_ids += meant
         pair_cache = self._pair_cache
         for first, second in pairwise(stems):
             found, name = pair_cache(first, second)
@@ -151,6 +153,16 @@ class MessageVectors:
             start = end
         split = cuts[0]
         return (ids[:split], weights[:split]), (ids[split:] - self._offset, weights[split:])
+
+    def _known(self, names: dict[str, tuple[str, ...]]) -> dict[str, list[int]]:
+        """The linear model's ids (offset) of each key's concept features it knows (a word
+        whose concepts it knows none of keeps its key: it still stops the look-up by stem, as
+        in :func:`~bot.domain.concepts.concepts_of`)."""
+        get, offset = self.vectorizer.ids.get, self._offset
+        return {
+            key: [i + offset for n in features if (i := get(n)) is not None]
+            for key, features in names.items()
+        }
 
     def _ids(self, knn_name: str, lin_name: str) -> tuple[tuple[int, ...], str]:
         """The ids of a feature in both models (the linear one offset), and its name when the

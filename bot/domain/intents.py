@@ -208,7 +208,8 @@ class IntentMatcher:
             tokens = self._featurizer.tokens(mask_entities(p.text), p.lang, False)
             stems = stem_words(tokens, p.lang)
             docs.append(
-                linear_features(tokens, stems) + concept_features(self._concepts, stems, p.lang)
+                linear_features(tokens, stems)
+                + concept_features(self._concepts, tokens, stems, p.lang)
             )
         vectorizer = BlockVectorizer(docs)
         vectors = [vectorizer.vector(d) for d in docs]

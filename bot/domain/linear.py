@@ -5,7 +5,7 @@ nearest-example half only measures likeness), so it carries over to wordings nob
 an example. Features come in two blocks, each with sublinear TF-IDF weights and L2-normalised
 on its own (so long messages' many character n-grams do not drown their few words):
 
-* ``w`` — stems, stem bigrams and the concepts the stems belong to (:mod:`bot.domain.concepts`);
+* ``w`` — stems, stem bigrams and the concepts the words belong to (:mod:`bot.domain.concepts`);
 * ``c`` — character 2–5-grams of each normalised word, padded with spaces (typos, inflections).
 
 Training uses scikit-learn (imported only when a model is trained; a trained engine is cached

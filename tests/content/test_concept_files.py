@@ -43,6 +43,15 @@ def test_an_intents_folder_with_its_own_concepts_uses_them(tmp_path: Path) -> No
     }
 
 
+def test_an_empty_concepts_folder_switches_the_lexicon_off(tmp_path: Path) -> None:
+    own = tmp_path / "intents"
+    shutil.copytree(shipped_dir("intents"), own, ignore=shutil.ignore_patterns("*.toml"))
+    for path in shipped_dir("intents").glob("*.toml"):
+        shutil.copy(path, own)
+    assert (own / "concepts").is_dir() and not list((own / "concepts").iterdir())
+    assert load_intents(own, BUYER_LANGUAGES).concepts == {}
+
+
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [

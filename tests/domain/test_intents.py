@@ -192,8 +192,9 @@ def test_a_concept_carries_what_one_word_taught_to_its_synonyms() -> None:
     # a word of another concept does not pull towards a refund
     assert knowing.classify("I want to annul the order").intent == "cancel_order"
     # words are matched by stem ("reimbursed" too), and each language has its own table
-    assert knowing._concepts["en"]["reimburs"] == ("w@refund",)
-    assert "reimburs" not in knowing._concepts["es"]
+    exact, by_stem = knowing._concepts["en"]
+    assert exact["reimburse"] == by_stem["reimburs"] == ("w@refund",)
+    assert "reimburs" not in knowing._concepts["es"][1]
 
 
 def test_below_threshold_is_none_with_the_near_miss_named() -> None:
@@ -339,7 +340,8 @@ def test_shared_ngrams_give_the_reference_vectors(matcher: IntentMatcher, text: 
         (ids, weights), (lin_ids, lin_weights) = matcher._vectors.build(tokens, stems, language)
         ref_ids, ref_weights = matcher._featurizer.vector(Featurizer.features(tokens, stems))
         ref_lin_ids, ref_lin_weights = matcher._vectors.vectorizer.vector(
-            linear_features(tokens, stems) + concept_features(matcher._concepts, stems, language)
+            linear_features(tokens, stems)
+            + concept_features(matcher._concepts, tokens, stems, language)
         )
         order, lin_order = np.argsort(ref_ids), np.argsort(ref_lin_ids)
         assert ids.tolist() == ref_ids[order].tolist()

@@ -19,6 +19,9 @@ turned into Cyrillic first.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 CONCEPT_PREFIX = "w@"
 """A concept feature's name: in the word block (``w``), with a character no stem has."""
@@ -68,8 +71,14 @@ def stem_table(
     return table
 
 
-def concepts_of(table: LanguageTable, token: str, stem: str) -> tuple[str, ...]:
-    """The concept features of one word of a message (its folded form, else its stem)."""
+def concepts_of(
+    table: tuple[Mapping[str, Sequence[T]], Mapping[str, Sequence[T]]], token: str, stem: str
+) -> Sequence[T]:
+    """What one word of a message stands for in a language's (exact, by-stem) table: its
+    folded form's entry, else its stem's when the stem has :data:`MIN_STEM` letters. The
+    entries are concept features here and their feature ids in
+    :class:`~bot.domain.intent_vectors.MessageVectors`; an entry the word has, even an empty
+    one, stops the look-up by stem."""
     exact, by_stem = table
     found = exact.get(token)
     if found is None and len(stem) >= MIN_STEM:

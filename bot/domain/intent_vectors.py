@@ -25,7 +25,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from bot.domain.concepts import MIN_STEM, StemTable
+from bot.domain.concepts import StemTable, concepts_of
 from bot.domain.features import Featurizer
 from bot.domain.intent_types import FloatArray, IntArray
 from bot.domain.language import WORD_CACHE
@@ -99,13 +99,8 @@ class MessageVectors:
                 unknown.append(name)
         concepts = self._concept_ids.get(language)
         if concepts:
-            exact, by_stem = concepts
             for token, stem in zip(tokens, stems, strict=True):
-                meant = exact.get(token)
-                if meant is None and len(stem) >= MIN_STEM:
-                    meant = by_stem.get(stem)
-                if meant:
-                    word_ids += meant
+                word_ids += concepts_of(concepts, token, stem)
         pair_cache = self._pair_cache
         for first, second in pairwise(stems):
             found, name = pair_cache(first, second)
@@ -156,8 +151,7 @@ class MessageVectors:
 
     def _known(self, names: dict[str, tuple[str, ...]]) -> dict[str, list[int]]:
         """The linear model's ids (offset) of each key's concept features it knows (a word
-        whose concepts it knows none of keeps its key: it still stops the look-up by stem, as
-        in :func:`~bot.domain.concepts.concepts_of`)."""
+        whose concepts it knows none of keeps its key: it still stops the look-up by stem)."""
         get, offset = self.vectorizer.ids.get, self._offset
         return {
             key: [i + offset for n in features if (i := get(n)) is not None]

@@ -63,15 +63,18 @@ def main() -> int:
     train = exported_records(catalog)
     test = list(read_jsonl(data))
     started = time.perf_counter()
-    base = evaluate(baseline(train, test))
+    base_samples = baseline(train, test)
+    base = evaluate(base_samples)
     base_s = time.perf_counter() - started
     matcher = build_matcher(catalog, SimpleNamespace(default_language="en"))
-    ours = evaluate(list(run_samples(matcher, iter(test))))
+    our_samples = list(run_samples(matcher, iter(test)))
+    ours = evaluate(our_samples)
     print(
         f"trained on {len(train)} exported examples, evaluated on {len(test)} lines of {data.name}"
     )
     print(f"(baseline trained and evaluated in {base_s:.1f} s)\n")
     _table(base, ours)
+    _agreement(base_samples, our_samples)
     better = ours.accuracy > base.accuracy and ours.macro_f1 > base.macro_f1
     print("\nParley beats the baseline" if better else "\nPARLEY DOES NOT BEAT THE BASELINE")
     return 0 if better else 1
@@ -100,6 +103,22 @@ def group_cross_validate() -> int:
         print(f"  {name}: {scores[-1]:.3f} on {len(held)} examples")
     print(f"baseline held-out-round accuracy (mean over rounds): {sum(scores) / len(scores):.4f}")
     return 0
+
+
+def _agreement(base: list[Sample], ours: list[Sample]) -> None:
+    """How the two models' misses overlap (counts only: the lines are not printed, so that a
+    check set's lines stay unread). Lines both miss bound what choosing between the two, or
+    any blend of them, can reach: the "either right" accuracy."""
+    both = [
+        (b, o)
+        for b, o in zip(base, ours, strict=True)
+        if b.predicted != b.gold and o.predicted != o.gold
+    ]
+    same = sum(b.predicted == o.predicted for b, o in both)
+    print(
+        f"\nlines both miss: {len(both)} ({same} with the same wrong answer); "
+        f"either right: {1 - len(both) / len(ours):.3f}"
+    )
 
 
 def _table(base: Report, ours: Report) -> None:

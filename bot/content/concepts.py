@@ -17,18 +17,11 @@ import re
 import tomllib
 from pathlib import Path
 
+from bot.content.toml_lines import key_line
 from bot.domain.errors import ContentError
 from bot.domain.text import normalize
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
-
-
-def _line_of(raw: str, key: str) -> int:
-    """1-based number of the line that sets ``key`` (1 when none does)."""
-    for number, line in enumerate(raw.splitlines(), start=1):
-        if line.split("=", 1)[0].strip().strip('"') == key:
-            return number
-    return 1
 
 
 def load_concepts(
@@ -49,7 +42,7 @@ def load_concepts(
             raise ContentError(f"{path}: {exc}") from None
         concepts: dict[str, tuple[str, ...]] = {}
         for concept, words in data.items():
-            line = _line_of(raw, concept)
+            line = key_line(raw, concept)
             if not _ID.match(concept):
                 raise ContentError(
                     f"{path}:{line}: concept {concept!r} must be lowercase letters, digits and _"

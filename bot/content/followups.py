@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.content.toml_lines import key_line
 from bot.domain.errors import ContentError
 from bot.domain.followups import RULES, FollowupRules, Rule, default_rules
 
@@ -38,24 +39,6 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(days=days, hours=hours, minutes=minutes)
 
 
-def _line(raw: str, key: str, table: str | None = None) -> int:
-    """Line number of ``key =`` (inside ``[table]`` when given), or of the table header."""
-    lines = raw.splitlines()
-    start = 0
-    if table is not None:
-        for number, text in enumerate(lines):
-            if re.match(rf"^\s*\[\s*{re.escape(table)}\s*\]", text):
-                start = number
-                break
-    for number in range(start, len(lines)):
-        text = lines[number]
-        if number > start and table is not None and re.match(r"^\s*\[", text):
-            break
-        if re.match(rf"^\s*{re.escape(key)}\s*=", text):
-            return number + 1
-    return start + 1
-
-
 def load_followup_rules(path: Path) -> FollowupRules:
     """Read and validate a rules file; :class:`ContentError` names the file and line."""
     try:
@@ -70,7 +53,7 @@ def load_followup_rules(path: Path) -> FollowupRules:
 
 
 def _duration(path: Path, raw: str, value: Any, key: str, table: str | None) -> timedelta:
-    where = f"{path}:{_line(raw, key, table)}"
+    where = f"{path}:{key_line(raw, key, table)}"
     name = f"{table}.{key}" if table else key
     if not isinstance(value, str):
         raise ContentError(f'{where}: {name} must be a quoted duration like "3d"')
@@ -88,7 +71,7 @@ def rules_from_data(data: dict[str, Any], raw: str, path: Path) -> FollowupRules
         if isinstance(value, dict):
             if key not in RULES:
                 raise ContentError(
-                    f"{path}:{_line(raw, key, key)}: unknown rule [{key}] "
+                    f"{path}:{key_line(raw, key, key)}: unknown rule [{key}] "
                     f"(rules: {', '.join(RULES)})"
                 )
             rules[key] = _rule(path, raw, key, value, rules[key])
@@ -96,11 +79,11 @@ def rules_from_data(data: dict[str, Any], raw: str, path: Path) -> FollowupRules
             shop[key] = _duration(path, raw, value, key, None)
         else:
             raise ContentError(
-                f"{path}:{_line(raw, key)}: unknown setting {key!r} "
+                f"{path}:{key_line(raw, key)}: unknown setting {key!r} "
                 f"(allowed: {', '.join(sorted(GLOBAL_KEYS))}, or a [rule] table)"
             )
     if shop.get("protection", timedelta(days=1)) <= timedelta(0):
-        raise ContentError(f"{path}:{_line(raw, 'protection')}: protection must be positive")
+        raise ContentError(f"{path}:{key_line(raw, 'protection')}: protection must be positive")
     return FollowupRules(rules=rules, source=str(path), **shop)
 
 
@@ -108,7 +91,7 @@ def _rule(path: Path, raw: str, name: str, table: dict[str, Any], default: Rule)
     allowed = COMMON_KEYS | EXTRA_KEYS.get(name, set())
     changes: dict[str, Any] = {}
     for key, value in table.items():
-        where = f"{path}:{_line(raw, key, name)}"
+        where = f"{path}:{key_line(raw, key, name)}"
         if key not in allowed:
             raise ContentError(
                 f"{where}: unknown key {key!r} in [{name}] (allowed: {', '.join(sorted(allowed))})"

@@ -23,7 +23,16 @@ import pytest
 from bot.content.loader import Content
 from bot.content.paths import shipped_dir
 from bot.content.templates import TemplateRenderer
-from tests.conftest import BUYER, DOUBTFUL_MARGIN, ORDER_ID, SELLER, SELLER_2, STRANGER, World
+from tests.conftest import (
+    BUYER,
+    DOUBTFUL_MARGIN,
+    DOUBTFUL_MESSAGE,
+    ORDER_ID,
+    SELLER,
+    SELLER_2,
+    STRANGER,
+    World,
+)
 from tests.support.snapshots import Snapshots
 
 GROUP = -1001000000001  # a seller team's group, configured as a seller chat
@@ -199,7 +208,7 @@ class BuyerPress:
 
 async def doubtful(console: Console) -> None:
     """The buyer's message is asked about: "is this about X or Y?"."""
-    await console.world.act(console.world.fake.says(BUYER, "is my late parcel stuck in customs?"))
+    await console.world.act(console.world.fake.says(BUYER, DOUBTFUL_MESSAGE))
 
 
 BUYER_BUTTONS = [

@@ -14,7 +14,7 @@ from bot.domain import callbacks
 from bot.domain.playbook import INTENTS
 from bot.settings import Policy, Settings
 from bot.wiring import load_content
-from tests.conftest import BUYER, ORDER_ID, ORDERS_HEADER, SELLER, World
+from tests.conftest import BUYER, DOUBTFUL_MESSAGE, ORDER_ID, ORDERS_HEADER, SELLER, World
 
 pytestmark = pytest.mark.engines  # also on PostgreSQL (tests/conftest.py)
 
@@ -214,7 +214,7 @@ async def test_template_missing_a_value_blocks_the_draft(tmp_path: Path) -> None
 async def test_doubt_is_asked_not_hidden(doubtful_world: World) -> None:
     world = doubtful_world
     await world.linked_buyer()
-    await world.act(world.fake.says(BUYER, "is my late parcel stuck in customs?"))
+    await world.act(world.fake.says(BUYER, DOUBTFUL_MESSAGE))
     assert world.last(BUYER).startswith("Just to be sure")
     topics = world.fake.buttons(BUYER)
     assert set(topics) == {"my parcel is late", "customs or import fees"}
@@ -294,7 +294,7 @@ async def test_buttons_sent_before_they_carried_names_still_work(doubtful_world:
     which carried the position in the list instead."""
     world = doubtful_world
     await world.linked_buyer()
-    await world.act(world.fake.says(BUYER, "is my late parcel stuck in customs?"))
+    await world.act(world.fake.says(BUYER, DOUBTFUL_MESSAGE))
     question = world.fake.inbox(BUYER)[-1]
     by_name = question["reply_markup"]["inline_keyboard"][1][0]["callback_data"]
     assert by_name.endswith((":customs_fees", ":late_delivery"))

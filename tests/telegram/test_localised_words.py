@@ -8,7 +8,7 @@ from bot.content.paths import shipped_dir
 from bot.content.templates import TemplateRenderer
 from bot.domain import callbacks
 from bot.domain.text import strip_html
-from tests.conftest import BUYER, SELLER, World
+from tests.conftest import BUYER, DOUBTFUL_MESSAGE, SELLER, World
 from tests.telegram.test_localised_refusals import (
     RU_BUYER,
     RU_COMPLAINT,
@@ -109,7 +109,7 @@ async def test_topic_marks_and_stale_topics_come_from_the_buyers_templates(
 ) -> None:
     world = doubtful_world
     await world.linked_buyer()
-    await world.act(world.fake.says(BUYER, "is my late parcel stuck in customs?"))
+    await world.act(world.fake.says(BUYER, DOUBTFUL_MESSAGE))
     question = world.fake.inbox(BUYER)[-1]
     first = question["reply_markup"]["inline_keyboard"][0][0]
     press = callbacks.decode(first["callback_data"])
